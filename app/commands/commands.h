@@ -1,0 +1,15 @@
+#pragma once
+// Sub-commands of the `brivl` program. Each registers itself on the app; its callback runs the
+// command and throws brivl::Error on bad input (main() prints it and exits non-zero).
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace brivl::cli {
+
+void add_info_command(CLI::App& app, const std::string& executable);
+void add_tokenize_command(CLI::App& app, const std::string& executable);
+void add_embed_command(CLI::App& app, const std::string& executable);
+void add_similarity_command(CLI::App& app, const std::string& executable);
+
+}  // namespace brivl::cli

@@ -1,0 +1,181 @@
+#include "embed/embedder.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "io/checkpoint.h"
+#include "model/brivl_model.h"
+#include "util/error.h"
+#include "vision/preprocess.h"
+
+namespace brivl {
+
+struct Embedder::State {
+  EmbedderOptions options;
+  LoadedModel loaded;
+  std::unique_ptr<BertTokenizer> tokenizer;
+  int text_len = 32;
+};
+
+namespace {
+
+Matrix to_matrix(const torch::Tensor& t) {
+  auto cpu = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  Matrix m;
+  m.rows = cpu.size(0);
+  m.cols = cpu.size(1);
+  m.data.assign(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
+  return m;
+}
+
+int64_t count_parameters(const torch::nn::Module& module) {
+  int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+// "stem 48 | 24x3 40x3 64x5 ... (channels x depth per stage) | head 2048"
+std::string describe_layout(const EfficientNetLayout& layout) {
+  std::ostringstream out;
+  out << "stem " << layout.stem_channels << " |";
+  for (size_t i = 0; i < layout.blocks.size(); ++i) {
+    const auto& b = layout.blocks[i];
+    const bool last_of_stage = i + 1 == layout.blocks.size() || layout.blocks[i + 1].stage != b.stage;
+    if (last_of_stage) out << " " << b.out_channels << "x" << b.index + 1;
+  }
+  out << " | head " << layout.num_features;
+  return out.str();
+}
+
+}  // namespace
+
+Embedder::Embedder(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Embedder::Embedder(Embedder&&) noexcept = default;
+Embedder& Embedder::operator=(Embedder&&) noexcept = default;
+Embedder::~Embedder() = default;
+
+Embedder Embedder::load(const ModelFiles& files, const EmbedderOptions& options) {
+  BRIVL_CHECK(options.batch_size > 0, "--batch-size must be positive (got ", options.batch_size, ")");
+  BRIVL_CHECK(options.max_text_len >= 2, "--max-text-len must be at least 2 ([CLS] and [SEP]), got ",
+              options.max_text_len);
+  if (options.threads > 0) at::set_num_threads(options.threads);
+  auto state = std::make_unique<State>();
+  state->options = options;
+  state->tokenizer = std::make_unique<BertTokenizer>(BertTokenizer::from_file(files.vocab));
+  state->loaded = load_model(files, LoadOptions().device(options.device).dtype(options.dtype).optimize(options.optimize));
+  const auto& config = state->loaded.config;
+  BRIVL_CHECK(static_cast<int64_t>(state->tokenizer->vocab_size()) <= config.bert.vocab_size, files.vocab, ": ",
+              state->tokenizer->vocab_size(), " tokens but the model's BERT has ", config.bert.vocab_size,
+              " word embeddings");
+  // example.py: the tokenizer pads to min(--max_text_len, MAX_TEXT_LEN).
+  state->text_len = static_cast<int>(std::min<int64_t>(options.max_text_len, config.max_text_len));
+  return Embedder(std::move(state));
+}
+
+int Embedder::effective_text_len() const { return state_->text_len; }
+const BertTokenizer& Embedder::tokenizer() const { return *state_->tokenizer; }
+
+std::vector<EncodedText> Embedder::tokenize(const std::vector<std::string>& texts) const {
+  std::vector<EncodedText> out;
+  out.reserve(texts.size());
+  for (const auto& t : texts) out.push_back(state_->tokenizer->encode(t, state_->text_len));
+  return out;
+}
+
+Matrix Embedder::embed_images(const std::vector<std::string>& paths, const ProgressFn& progress) {
+  auto& m = state_->loaded;
+  const int64_t size = m.config.img_size, total = static_cast<int64_t>(paths.size());
+  std::vector<torch::Tensor> outputs;
+  torch::InferenceMode guard;
+  for (int64_t begin = 0; begin < total; begin += state_->options.batch_size) {
+    const int64_t end = std::min<int64_t>(total, begin + state_->options.batch_size);
+    std::vector<torch::Tensor> batch;
+    for (int64_t i = begin; i < end; ++i) batch.push_back(load_image_for_model(paths[i], size));
+    auto images = torch::cat(batch).to(m.device, m.dtype);
+    outputs.push_back(m.model->encode_images(images).to(torch::kCPU, torch::kFloat32));
+    if (progress) progress(end, total);
+  }
+  if (outputs.empty()) return Matrix{0, m.config.img_feature_dim, {}};
+  return to_matrix(torch::cat(outputs));
+}
+
+Matrix Embedder::embed_texts(const std::vector<std::string>& texts, const ProgressFn& progress) {
+  auto& m = state_->loaded;
+  const int64_t total = static_cast<int64_t>(texts.size()), L = state_->text_len;
+  std::vector<torch::Tensor> outputs;
+  torch::InferenceMode guard;
+  for (int64_t begin = 0; begin < total; begin += state_->options.batch_size) {
+    const int64_t end = std::min<int64_t>(total, begin + state_->options.batch_size);
+    auto ids = torch::empty({end - begin, L}, torch::kInt64), mask = torch::empty({end - begin, L}, torch::kInt64);
+    for (int64_t i = begin; i < end; ++i) {
+      const auto enc = state_->tokenizer->encode(texts[i], static_cast<int>(L));
+      std::copy(enc.input_ids.begin(), enc.input_ids.end(), ids[i - begin].data_ptr<int64_t>());
+      std::copy(enc.attention_mask.begin(), enc.attention_mask.end(), mask[i - begin].data_ptr<int64_t>());
+    }
+    outputs.push_back(m.model->encode_texts(ids.to(m.device), mask.to(m.device)).to(torch::kCPU, torch::kFloat32));
+    if (progress) progress(end, total);
+  }
+  if (outputs.empty()) return Matrix{0, m.config.img_feature_dim, {}};
+  return to_matrix(torch::cat(outputs));
+}
+
+ModelSummary Embedder::summary() const {
+  const auto& m = state_->loaded;
+  ModelSummary s;
+  s.config_path = m.files.config;
+  s.checkpoint_path = m.files.checkpoint;
+  s.checkpoint_format = m.checkpoint_format;
+  s.vocab_path = m.files.vocab;
+  s.card_path = m.files.card;
+  s.cnn = m.config.cnn;
+  s.encoder = m.config.encoder;
+  s.device = m.device.str();
+  s.dtype = c10::toString(m.dtype);
+  s.img_size = m.config.img_size;
+  s.embedding_dim = m.config.img_feature_dim;
+  s.max_text_len = m.config.max_text_len;
+  s.effective_text_len = state_->text_len;
+  s.image_parameters = count_parameters(*m.model->imgencoder);
+  s.text_parameters = count_parameters(*m.model->textencoder);
+  s.vocab_size = static_cast<int64_t>(state_->tokenizer->vocab_size());
+  s.keys_loaded = static_cast<int64_t>(m.report.loaded.size());
+  s.keys_ignored = static_cast<int64_t>(m.report.ignored.size());
+  s.bytes_read = m.report.bytes_read;
+  s.image_layout = describe_layout(m.model->imgencoder->backbone->layout());
+  s.load_seconds = m.load_seconds;
+  return s;
+}
+
+TextSetup load_text_setup(const ModelFiles& files, int max_text_len) {
+  BRIVL_CHECK(max_text_len >= 2, "--max-text-len must be at least 2 ([CLS] and [SEP]), got ", max_text_len);
+  // Only the checkpoint's index is read (to derive BERT sizes when the config lacks them).
+  const auto shapes = CheckpointReader::open(files.checkpoint)->shapes();
+  const auto config = load_model_config(files.config, &shapes);
+  return TextSetup{BertTokenizer::from_file(files.vocab),
+                   static_cast<int>(std::min<int64_t>(max_text_len, config.max_text_len))};
+}
+
+std::string runtime_description() {
+  std::ostringstream out;
+  out << "LibTorch " << TORCH_VERSION_MAJOR << "." << TORCH_VERSION_MINOR << "." << TORCH_VERSION_PATCH << ", CUDA: " << (torch::cuda::is_available() ? "yes" : "no")
+      << ", threads: " << at::get_num_threads();
+  return out.str();
+}
+
+Matrix cosine_matrix(const Matrix& a, const Matrix& b) {
+  BRIVL_CHECK(a.cols == b.cols, "cosine_matrix: dimensions differ (", a.cols, " vs ", b.cols, ")");
+  Matrix out{a.rows, b.rows, std::vector<float>(static_cast<size_t>(a.rows * b.rows))};
+  for (int64_t i = 0; i < a.rows; ++i) {
+    for (int64_t j = 0; j < b.rows; ++j) {
+      double dot = 0;
+      for (int64_t k = 0; k < a.cols; ++k) dot += static_cast<double>(a.row(i)[k]) * b.row(j)[k];
+      out.data[static_cast<size_t>(i * b.rows + j)] = static_cast<float>(dot);
+    }
+  }
+  return out;
+}
+
+}  // namespace brivl

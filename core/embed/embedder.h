@@ -1,0 +1,78 @@
+#pragma once
+// Torch-free facade over a loaded BriVL model: tokenize, embed images and texts in batches.
+// Used by the CLI and (later) the studio, so their translation units never include torch.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/model_files.h"
+#include "text/bert_tokenizer.h"
+
+namespace brivl {
+
+struct EmbedderOptions {
+  std::string device = "auto";  // auto | cpu | cuda[:N]
+  std::string dtype = "fp32";   // fp32 | fp16 | bf16
+  int max_text_len = 32;        // like example.py --max_text_len; capped at MAX_TEXT_LEN
+  int batch_size = 16;
+  int threads = 0;              // intra-op threads; 0 = leave LibTorch's setting
+  bool optimize = true;         // BatchNorm folding (same numbers within float rounding)
+};
+
+// Row-major float matrix (rows = inputs, cols = embedding dimension).
+struct Matrix {
+  int64_t rows = 0, cols = 0;
+  std::vector<float> data;
+  const float* row(int64_t i) const { return data.data() + i * cols; }
+};
+
+struct ModelSummary {
+  std::string config_path, checkpoint_path, checkpoint_format, vocab_path, card_path;
+  std::string cnn, encoder, device, dtype;
+  int64_t img_size = 0, embedding_dim = 0, max_text_len = 0, effective_text_len = 0;
+  int64_t image_parameters = 0, text_parameters = 0, vocab_size = 0;
+  int64_t keys_loaded = 0, keys_ignored = 0, bytes_read = 0;
+  std::string image_layout;  // e.g. "stem 48, blocks 1/3/3/4/4/5/6/2... , head 2048"
+  double load_seconds = 0;
+};
+
+// Called after each batch: (done, total).
+using ProgressFn = std::function<void(int64_t done, int64_t total)>;
+
+class Embedder {
+ public:
+  static Embedder load(const ModelFiles& files, const EmbedderOptions& options);
+  Embedder(Embedder&&) noexcept;
+  Embedder& operator=(Embedder&&) noexcept;
+  ~Embedder();
+
+  ModelSummary summary() const;
+  int effective_text_len() const;
+  const BertTokenizer& tokenizer() const;
+  std::vector<EncodedText> tokenize(const std::vector<std::string>& texts) const;
+  // L2-normalized embeddings, one row per input, in the order given.
+  Matrix embed_images(const std::vector<std::string>& paths, const ProgressFn& progress = {});
+  Matrix embed_texts(const std::vector<std::string>& texts, const ProgressFn& progress = {});
+
+ private:
+  struct State;
+  explicit Embedder(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Tokenizer and effective text length (min(max_text_len, MAX_TEXT_LEN)) without loading weights.
+struct TextSetup {
+  BertTokenizer tokenizer;
+  int text_len = 32;
+};
+TextSetup load_text_setup(const ModelFiles& files, int max_text_len);
+
+// "LibTorch 1.13.1, CUDA: no, threads: 2" for --version and benchmark records.
+std::string runtime_description();
+
+// a [n, d] x b [m, d]^T -> [n, m]
+Matrix cosine_matrix(const Matrix& a, const Matrix& b);
+
+}  // namespace brivl

@@ -1,0 +1,115 @@
+#include "io/torch_zip_reader.h"
+
+#include <caffe2/serialize/inline_container.h>
+
+#include "io/pickle_reader.h"
+#include "util/error.h"
+
+namespace brivl {
+namespace {
+
+using Kind = PyValue::Kind;
+
+std::string first_line(const char* text) {
+  std::string s(text);
+  return s.substr(0, s.find('\n'));
+}
+
+// The official file is {'learnable': state_dict}; a bare state dict is accepted too.
+const PyRef& select_state_dict(const PyRef& root, const std::string& path) {
+  BRIVL_CHECK(root->kind == Kind::kDict, path, ": top-level object is a ", root->kind_name(),
+              ", expected a dict ({'learnable': state_dict} as saved by the official code)");
+  for (const auto& [k, v] : root->dict) {
+    if (k->kind == Kind::kString && k->text == "learnable") {
+      BRIVL_CHECK(v->kind == Kind::kDict, path, ": 'learnable' is a ", v->kind_name(), ", expected a state dict");
+      return v;
+    }
+  }
+  std::string keys;
+  for (const auto& [k, v] : root->dict) {
+    if (v->kind != Kind::kTensor) keys += (keys.empty() ? "" : ", ") + (k->kind == Kind::kString ? k->text : "?");
+  }
+  BRIVL_CHECK(keys.empty(), path, ": no 'learnable' entry and not a plain state dict (top-level keys: ", keys, ")");
+  return root;
+}
+
+int64_t element_size(torch::ScalarType t) { return static_cast<int64_t>(c10::elementSize(t)); }
+
+}  // namespace
+
+TorchZipReader::TorchZipReader(const std::string& path) : CheckpointReader(path, "pth") {
+  try {
+    zip_ = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+  } catch (const c10::Error& e) {
+    BRIVL_FAIL(path, ": not a readable PyTorch zip checkpoint (", first_line(e.what_without_backtrace()),
+               "); the file may be truncated or corrupt");
+  }
+  BRIVL_CHECK(zip_->hasRecord("data.pkl"), path, ": zip archive has no data.pkl (not saved by torch.save?)");
+  at::DataPtr pickle;
+  size_t size = 0;
+  try {
+    std::tie(pickle, size) = zip_->getRecord("data.pkl");
+  } catch (const c10::Error& e) {
+    BRIVL_FAIL(path, ": cannot read data.pkl (", first_line(e.what_without_backtrace()), ")");
+  }
+  const auto root = unpickle_state_dict(static_cast<const char*>(pickle.get()), size, path);
+  for (const auto& [k, v] : select_state_dict(root, path)->dict) {
+    BRIVL_CHECK(k->kind == Kind::kString, path, ": state dict key is a ", k->kind_name(), ", expected a string");
+    BRIVL_CHECK(v->kind == Kind::kTensor, path, ": entry '", k->text, "' is a ", v->kind_name(), ", expected a tensor");
+    CheckpointEntry e;
+    e.key = k->text;
+    try {
+      e.dtype = dtype_of_storage_type(v->tensor.storage.type_name);
+    } catch (const Error& err) {
+      BRIVL_FAIL(path, ": entry '", e.key, "': ", err.what());
+    }
+    e.shape = v->tensor.size;
+    e.stride = v->tensor.stride;
+    e.storage_key = v->tensor.storage.key;
+    e.storage_numel = v->tensor.storage.numel;
+    e.storage_offset = v->tensor.storage_offset;
+    add_entry(std::move(e));
+  }
+}
+
+TorchZipReader::~TorchZipReader() = default;
+
+torch::Tensor TorchZipReader::storage(const CheckpointEntry& e) {
+  auto it = storages_.find(e.storage_key);
+  if (it != storages_.end()) return it->second;
+  const std::string record = "data/" + e.storage_key;
+  BRIVL_CHECK(zip_->hasRecord(record), path_, ": entry '", e.key, "' refers to missing record '", record, "'");
+  at::DataPtr data;
+  size_t size = 0;
+  try {
+    std::tie(data, size) = zip_->getRecord(record);
+  } catch (const c10::Error& err) {
+    BRIVL_FAIL(path_, ": cannot read record '", record, "' of entry '", e.key, "' (",
+               first_line(err.what_without_backtrace()), "); the file may be truncated or corrupt");
+  }
+  const int64_t expected = e.storage_numel * element_size(e.dtype);
+  BRIVL_CHECK(static_cast<int64_t>(size) == expected, path_, ": record '", record, "' has ", size,
+              " bytes, expected ", expected, " (", e.storage_numel, " x ", c10::toString(e.dtype), ")");
+  // The tensor takes ownership of the record's buffer: no second copy of the weights.
+  auto owner = std::make_shared<at::DataPtr>(std::move(data));
+  auto flat = torch::from_blob(owner->get(), {e.storage_numel}, [owner](void*) {}, torch::TensorOptions().dtype(e.dtype));
+  storages_[e.storage_key] = flat;
+  return flat;
+}
+
+torch::Tensor TorchZipReader::read(const CheckpointEntry& e) {
+  int64_t last = e.storage_offset;
+  bool empty = false;
+  for (size_t d = 0; d < e.shape.size(); ++d) {
+    BRIVL_CHECK(e.shape[d] >= 0 && e.stride[d] >= 0, path_, ": entry '", e.key, "' has a negative size or stride");
+    empty |= e.shape[d] == 0;
+    last += (e.shape[d] - 1) * e.stride[d];
+  }
+  auto flat = storage(e);
+  BRIVL_CHECK(empty || (e.storage_offset >= 0 && last < e.storage_numel), path_, ": entry '", e.key,
+              "' reaches past its storage (", e.storage_numel, " elements)");
+  if (empty) return torch::empty(e.shape, flat.options());
+  return flat.as_strided(e.shape, e.stride, e.storage_offset);
+}
+
+}  // namespace brivl

@@ -1,0 +1,61 @@
+#include "model/model_files.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <vector>
+
+#include "util/error.h"
+
+namespace brivl {
+namespace fs = std::filesystem;
+
+ModelFiles ModelFiles::resolve(const std::string& dir, const std::string& config_override,
+                               const std::string& checkpoint_override, const std::string& vocab_override) {
+  ModelFiles files;
+  files.dir = dir;
+  if (!dir.empty()) {
+    BRIVL_CHECK(fs::is_directory(dir), dir, ": model folder does not exist (expected config.yml, a .pth or "
+                                            ".safetensors checkpoint and vocab.txt)");
+    std::vector<std::string> checkpoints;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const auto ext = e.path().extension().string();
+      if (e.is_regular_file() && (ext == ".pth" || ext == ".safetensors")) checkpoints.push_back(e.path().string());
+    }
+    if (checkpoint_override.empty()) {
+      BRIVL_CHECK(!checkpoints.empty(), dir, ": no checkpoint (*.pth or *.safetensors) in the model folder");
+      BRIVL_CHECK(checkpoints.size() == 1, dir, ": ", checkpoints.size(),
+                  " checkpoints in the model folder; choose one with --checkpoint");
+      files.checkpoint = checkpoints.front();
+    }
+    files.config = (fs::path(dir) / "config.yml").string();
+    files.vocab = (fs::path(dir) / "vocab.txt").string();
+    const auto card = fs::path(dir) / "MODEL_CARD.md";
+    if (fs::exists(card)) files.card = card.string();
+  }
+  if (!config_override.empty()) files.config = config_override;
+  if (!checkpoint_override.empty()) files.checkpoint = checkpoint_override;
+  if (!vocab_override.empty()) files.vocab = vocab_override;
+  BRIVL_CHECK(!files.config.empty(), "no model config: give --model DIR or --config FILE");
+  BRIVL_CHECK(!files.checkpoint.empty(), "no checkpoint: give --model DIR or --checkpoint FILE");
+  BRIVL_CHECK(!files.vocab.empty(), "no vocabulary: give --model DIR or --vocab FILE");
+  for (const auto* f : {&files.config, &files.checkpoint, &files.vocab}) {
+    BRIVL_CHECK(fs::is_regular_file(*f), *f, ": file does not exist");
+  }
+  return files;
+}
+
+std::string default_model_dir(const std::string& executable_path) {
+  if (const char* env = std::getenv("BRIVL_DEFAULT_MODEL"); env && *env) return env;
+  std::error_code ec;
+  const auto exe = fs::canonical(executable_path, ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "brivl" / "models" / "default";
+    if (fs::is_directory(installed)) return installed.string();
+  }
+#ifdef BRIVL_SOURCE_DEFAULT_MODEL
+  if (fs::is_directory(BRIVL_SOURCE_DEFAULT_MODEL)) return BRIVL_SOURCE_DEFAULT_MODEL;
+#endif
+  BRIVL_FAIL("no default model found (set BRIVL_DEFAULT_MODEL or pass --model DIR)");
+}
+
+}  // namespace brivl

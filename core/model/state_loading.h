@@ -1,0 +1,33 @@
+#pragma once
+// Strict, key-for-key loading of a module from a checkpoint: every missing key, unexpected key,
+// shape and dtype mismatch is collected and reported in one error that names the file.
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io/checkpoint.h"
+
+namespace brivl {
+
+struct StateLoadReport {
+  std::vector<std::string> loaded;
+  std::vector<std::string> ignored;  // present in the file, deliberately not used
+  int64_t bytes_read = 0;
+};
+
+// Keys of an official checkpoint that inference does not use: the momentum encoders, timm's
+// classifier, BERT's pooler and its position_ids buffer (positions are 0..L-1).
+bool is_unused_for_inference(const std::string& key);
+
+// Loads every parameter and buffer of `module` from `reader` (checkpoint key = module key).
+// Entries for which `ignore(key)` is true are skipped without reading their data.
+StateLoadReport load_state_strict(torch::nn::Module& module, CheckpointReader& reader,
+                                  const std::function<bool(const std::string&)>& ignore,
+                                  const std::string& model_description);
+
+// Parameters and buffers of `module` as (key, tensor), in registration order.
+std::vector<std::pair<std::string, torch::Tensor>> module_state(const torch::nn::Module& module);
+
+}  // namespace brivl

@@ -1,0 +1,96 @@
+#include "vision/image_decode.h"
+
+#include <stb/stb_image.h>
+
+#include <algorithm>
+#ifdef BRIVL_HAVE_OPENCV
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#endif
+
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace brivl {
+namespace {
+
+#ifdef BRIVL_HAVE_OPENCV
+// Channel value of a 16-bit sample as PIL converts it (see header).
+uint8_t narrow16(uint16_t v, bool clip) { return clip ? static_cast<uint8_t>(std::min<uint16_t>(v, 255)) : v >> 8; }
+
+template <typename T>
+RgbImage from_mat(const cv::Mat& m, bool clip16) {
+  RgbImage out;
+  out.width = m.cols;
+  out.height = m.rows;
+  out.pixels.resize(static_cast<size_t>(m.rows) * m.cols * 3);
+  const int ch = m.channels();
+  auto to8 = [&](T v) -> uint8_t {
+    if constexpr (sizeof(T) == 1) return v;
+    return narrow16(v, clip16);
+  };
+  for (int y = 0; y < m.rows; ++y) {
+    const T* row = m.ptr<T>(y);
+    uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * m.cols * 3;
+    for (int x = 0; x < m.cols; ++x, dst += 3) {
+      const T* px = row + static_cast<size_t>(x) * ch;
+      if (ch <= 2) {  // gray (+ alpha): replicate
+        dst[0] = dst[1] = dst[2] = to8(px[0]);
+      } else {        // OpenCV order is BGR(A)
+        dst[0] = to8(px[2]);
+        dst[1] = to8(px[1]);
+        dst[2] = to8(px[0]);
+      }
+    }
+  }
+  return out;
+}
+
+RgbImage decode_with_opencv(const cv::Mat& m, const std::string& name) {
+  BRIVL_CHECK(m.rows > 0 && m.cols > 0, name, ": image has no pixels");
+  switch (m.depth()) {
+    case CV_8U: return from_mat<uint8_t>(m, false);
+    // PIL opens 16-bit grayscale as mode "I" (convert('RGB') clips), 16-bit colour as "RGB"
+    // via the "RGB;16B" raw mode (keeps the most significant byte).
+    case CV_16U: return from_mat<uint16_t>(m, m.channels() <= 2);
+    default: BRIVL_FAIL(name, ": unsupported pixel format (OpenCV depth ", m.depth(), "); expected 8- or 16-bit images");
+  }
+}
+
+#endif  // BRIVL_HAVE_OPENCV
+
+RgbImage decode_with_stb(const std::string& bytes, const std::string& name) {
+  int w = 0, h = 0, n = 0;
+  stbi_uc* data = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()),
+                                        &w, &h, &n, 3);
+  BRIVL_CHECK(data != nullptr, name, ": cannot decode image (", stbi_failure_reason() ? stbi_failure_reason() : "unknown",
+              "); supported: PNG, JPEG, WebP, BMP, TIFF, GIF, ...");
+  RgbImage out;
+  out.width = w;
+  out.height = h;
+  out.pixels.assign(data, data + static_cast<size_t>(w) * h * 3);
+  stbi_image_free(data);
+  return out;
+}
+
+}  // namespace
+
+RgbImage decode_image_bytes(const std::string& bytes, const std::string& name) {
+  BRIVL_CHECK(!bytes.empty(), name, ": image file is empty");
+#ifdef BRIVL_HAVE_OPENCV
+  cv::Mat m;
+  try {
+    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+    // IMREAD_UNCHANGED: keep bit depth and alpha, and ignore EXIF orientation (as PIL does).
+    m = cv::imdecode(raw, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception&) {
+    m.release();  // fall through to stb_image
+  }
+  if (!m.empty()) return decode_with_opencv(m, name);
+#endif
+  return decode_with_stb(bytes, name);
+}
+
+RgbImage decode_image_file(const std::string& path) { return decode_image_bytes(read_file(path), path); }
+
+}  // namespace brivl
