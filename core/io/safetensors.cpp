@@ -1,5 +1,7 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "io/safetensors_reader.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -55,6 +57,7 @@ SafetensorsReader::SafetensorsReader(const std::string& path)
     BRIVL_FAIL(path, ": safetensors header is not valid JSON (", e.what(), ")");
   }
   BRIVL_CHECK(j.is_object(), path, ": safetensors header is not a JSON object");
+  std::vector<CheckpointEntry> found;
   for (const auto& [key, info] : j.items()) {
     if (key == "__metadata__") continue;
     try {
@@ -76,13 +79,16 @@ SafetensorsReader::SafetensorsReader(const std::string& path)
                   " bytes, shape and dtype need ", expected);
       BRIVL_CHECK(data_start_ + e.byte_end <= file_size, "data ends at byte ", data_start_ + e.byte_end,
                   " but the file has ", file_size, " (truncated?)");
-      add_entry(std::move(e));
+      found.push_back(std::move(e));
     } catch (const nlohmann::json::exception& err) {
       BRIVL_FAIL(path, ": tensor '", key, "': malformed header entry (", err.what(), ")");
     } catch (const Error& err) {
       BRIVL_FAIL(path, ": tensor '", key, "': ", err.what());
     }
   }
+  // List entries in file (data offset) order, the order they were written in.
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.byte_begin < b.byte_begin; });
+  for (auto& e : found) add_entry(std::move(e));
 }
 
 torch::Tensor SafetensorsReader::read(const CheckpointEntry& e) {

@@ -15,11 +15,9 @@
 #include <vector>
 
 #include "text/unicode_text.h"
+#include "test_support.h"
 #include "util/error.h"
 
-#ifndef BRIVL_TEST_DATA_DIR
-#error "BRIVL_TEST_DATA_DIR must name a folder holding vocab.txt, texts.txt and tokens.jsonl"
-#endif
 
 namespace brivl {
 namespace {
@@ -27,7 +25,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const std::string kDataDir = BRIVL_TEST_DATA_DIR;
 
 // One token per entry, id = position (0 [PAD], 1 [UNK], 2 [CLS], 3 [SEP], 4 [MASK], 5 un, ...).
 std::vector<std::string> tiny_vocab() {
@@ -90,9 +87,9 @@ std::vector<std::string> python_stripped_lines(const std::string& content) {
 // ---- Fixture produced by the real Python tokenizer
 
 TEST(BertTokenizerFixture, MatchesPythonTokenizerExactlyOnAllFixtureTexts) {
-  const BertTokenizer tokenizer = BertTokenizer::from_file(kDataDir + "/vocab.txt");
-  const std::vector<std::string> texts = python_stripped_lines(read_all(kDataDir + "/texts.txt"));
-  std::ifstream jsonl(kDataDir + "/tokens.jsonl");
+  const BertTokenizer tokenizer = BertTokenizer::from_file(test::fixture_model_file("vocab.txt"));
+  const std::vector<std::string> texts = python_stripped_lines(read_all(test::fixture_file("texts.txt")));
+  std::ifstream jsonl(test::fixture_file("tokens.jsonl"));
   ASSERT_TRUE(jsonl.is_open());
   std::string line;
   size_t row = 0;
@@ -115,7 +112,7 @@ TEST(BertTokenizerFixture, MatchesPythonTokenizerExactlyOnAllFixtureTexts) {
 }
 
 TEST(BertTokenizerFixture, RealVocabKeepsLineSeparatorEntryAndSpecialIds) {
-  const BertTokenizer tokenizer = BertTokenizer::from_file(kDataDir + "/vocab.txt");
+  const BertTokenizer tokenizer = BertTokenizer::from_file(test::fixture_model_file("vocab.txt"));
   EXPECT_EQ(tokenizer.vocab_size(), 21128u);
   EXPECT_EQ(tokenizer.token_to_id("\u2028"), 343);
   EXPECT_EQ(tokenizer.token_to_id("##\u2028"), 13502);

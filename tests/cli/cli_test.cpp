@@ -1,0 +1,197 @@
+// The `brivl` program as a user runs it: outputs against the official fixture, input order,
+// exit codes and error messages.
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+#include "util/atomic_file.h"
+#include "util/npy.h"
+
+namespace brivl {
+namespace {
+
+using ::testing::HasSubstr;
+using test::fixture_file;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+RunResult run_cli(const std::vector<std::string>& args) {
+  test::TempDir dir;
+  std::string cmd = quote(BRIVL_CLI);
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " >" + dir.file("out") + " 2>" + dir.file("err");
+  const int status = std::system(cmd.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(dir.file("out"));
+  r.err = read_file(dir.file("err"));
+  return r;
+}
+
+std::vector<std::string> fixture_args() {
+  return {"--images-file", fixture_file("images.txt"), "--image-root", fixture_file("images"), "--texts-file",
+          fixture_file("texts.txt")};
+}
+
+double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double m = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, std::fabs(double(a[i]) - b[i]));
+  return m;
+}
+
+TEST(Cli, PrintsVersion) {
+  const auto r = run_cli({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("brivl 0.1.0"));
+  EXPECT_THAT(r.out, HasSubstr("LibTorch"));
+}
+
+TEST(Cli, TokenizeReproducesOfficialTokenIds) {
+  const auto r = run_cli({"tokenize", "--texts-file", fixture_file("texts.txt")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream got(r.out);
+  std::ifstream expected(fixture_file("tokens.jsonl"));
+  std::string g, e;
+  int n = 0;
+  while (std::getline(expected, e)) {
+    ASSERT_TRUE(std::getline(got, g));
+    const auto gj = nlohmann::json::parse(g), ej = nlohmann::json::parse(e);
+    EXPECT_EQ(gj["text"], ej["text"]);
+    EXPECT_EQ(gj["input_ids"], ej["input_ids"]) << ej["text"];
+    EXPECT_EQ(gj["attention_mask"], ej["attention_mask"]) << ej["text"];
+    ++n;
+  }
+  EXPECT_EQ(n, 16);
+}
+
+TEST(Cli, EmbedWritesNpyMatchingOfficialEmbeddings) {
+  test::TempDir dir;
+  auto args = fixture_args();
+  args.insert(args.begin(), "embed");
+  args.insert(args.end(), {"--out", dir.file("e.npy")});
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto got = read_npy(dir.file("e.npy"));
+  ASSERT_EQ(got.shape, (std::vector<int64_t>{24, 128}));
+  auto expected = read_npy(fixture_file("expected_image.npy")).as_float();
+  const auto texts = read_npy(fixture_file("expected_text.npy")).as_float();
+  expected.insert(expected.end(), texts.begin(), texts.end());
+  EXPECT_LT(max_diff(got.as_float(), expected), 1e-4);
+}
+
+TEST(Cli, EmbedJsonlKeepsCommandLineOrderAndAcceptsEmptyText) {
+  const auto image = fixture_file("images/03_gray_96x96.png");
+  const auto r = run_cli({"embed", "--jsonl", "--text", "一只可爱的小猫在草地上玩耍", "--image", image, "--text", ""});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::vector<nlohmann::json> rows;
+  for (std::string line; std::getline(lines, line);) rows.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0]["kind"], "text");
+  EXPECT_EQ(rows[1]["kind"], "image");
+  EXPECT_EQ(rows[1]["input"], image);
+  EXPECT_EQ(rows[2]["input"], "");
+  const auto expected_text = read_npy(fixture_file("expected_text.npy")).as_float();
+  const auto expected_image = read_npy(fixture_file("expected_image.npy")).as_float();
+  const auto first = rows[0]["embedding"].get<std::vector<float>>();
+  EXPECT_LT(max_diff(first, std::vector<float>(expected_text.begin(), expected_text.begin() + 128)), 1e-4);
+  const auto gray = rows[1]["embedding"].get<std::vector<float>>();
+  EXPECT_LT(max_diff(gray, std::vector<float>(expected_image.begin() + 2 * 128, expected_image.begin() + 3 * 128)), 1e-4);
+  // The whitespace-only line 12 of texts.txt strips to "": the same embedding as --text "".
+  const auto empty = rows[2]["embedding"].get<std::vector<float>>();
+  EXPECT_LT(max_diff(empty, std::vector<float>(expected_text.begin() + 12 * 128, expected_text.begin() + 13 * 128)), 1e-4);
+}
+
+TEST(Cli, SimilarityJsonMatchesOfficialMatrix) {
+  auto args = fixture_args();
+  args.insert(args.begin(), {"similarity", "--json"});
+  const auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  std::vector<float> got;
+  for (const auto& row : j["similarity"]) for (float v : row) got.push_back(v);
+  EXPECT_LT(max_diff(got, read_npy(fixture_file("expected_similarity.npy")).as_float()), 1e-4);
+  EXPECT_EQ(j["images"].size(), 8u);
+  EXPECT_EQ(j["texts"].size(), 16u);
+}
+
+TEST(Cli, InfoDescribesTheDefaultModel) {
+  const auto r = run_cli({"info", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["cnn"], "tf_efficientnet_b0");
+  EXPECT_EQ(j["embedding_dim"], 128);
+  EXPECT_EQ(j["keys_loaded"], 429);
+  EXPECT_EQ(j["device"], "cpu");
+}
+
+TEST(Cli, MissingImageFailsNamingTheFile) {
+  const auto r = run_cli({"embed", "--jsonl", "--image", "/nonexistent/cat.jpg"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("/nonexistent/cat.jpg"));
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Cli, UndecodableImageFailsNamingTheFile) {
+  test::TempDir dir;
+  write_file_atomically(dir.file("fake.png"), "not an image");
+  const auto r = run_cli({"embed", "--jsonl", "--image", dir.file("fake.png")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr(dir.file("fake.png")));
+  EXPECT_THAT(r.err, HasSubstr("cannot decode"));
+}
+
+TEST(Cli, CorruptCheckpointFailsNamingTheFile) {
+  test::TempDir dir;
+  write_file_atomically(dir.file("config.yml"), read_file(test::fixture_model_file("config.yml")));
+  write_file_atomically(dir.file("vocab.txt"), read_file(test::fixture_model_file("vocab.txt")));
+  const auto bytes = read_file(test::fixture_model_file("checkpoint.pth"));
+  write_file_atomically(dir.file("model.pth"), bytes.substr(0, bytes.size() / 3));
+  const auto r = run_cli({"info", "--model", dir.path().string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr(dir.file("model.pth")));
+  EXPECT_THAT(r.err, HasSubstr("truncated or corrupt"));
+}
+
+TEST(Cli, EmbedRequiresAnOutputAndInputs) {
+  auto r = run_cli({"embed", "--text", "猫"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--jsonl or --out"));
+  r = run_cli({"embed", "--jsonl"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no inputs"));
+}
+
+TEST(Cli, BadOptionValuesAreUsageErrors) {
+  auto r = run_cli({"embed", "--jsonl", "--text", "a", "--device", "tpu"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--device 'tpu'"));
+  r = run_cli({"embed", "--jsonl", "--text", "a", "--max-text-len", "1"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("--max-text-len"));
+  r = run_cli({"frobnicate"});
+  EXPECT_NE(r.exit_code, 0);
+}
+
+TEST(Cli, MissingModelFolderIsExplained) {
+  const auto r = run_cli({"info", "--model", "/nonexistent/model"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("/nonexistent/model: model folder does not exist"));
+}
+
+}  // namespace
+}  // namespace brivl
