@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -19,6 +21,16 @@ inline std::string fixture_file(const std::string& name) { return fixture_dir() 
 // models/brivl-official-tiny: the fixture's config, checkpoint and vocab as a model bundle.
 inline std::string fixture_model_dir() { return BRIVL_TEST_MODEL_DIR; }
 inline std::string fixture_model_file(const std::string& name) { return fixture_model_dir() + "/" + name; }
+
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+}
 
 // A fresh scratch folder per test, removed afterwards.
 class TempDir {

@@ -39,6 +39,13 @@ struct PyValue {
   PickledStorage storage;
   PickledTensor tensor;
 
+  PyValue() = default;
+  PyValue(const PyValue&) = delete;
+  PyValue& operator=(const PyValue&) = delete;
+  // Frees nested containers iteratively: a crafted pickle of deeply nested tuples must not
+  // overflow the stack when its tree is destroyed.
+  ~PyValue();
+
   static PyRef make(Kind kind) {
     auto v = std::make_shared<PyValue>();
     v->kind = kind;

@@ -24,6 +24,7 @@ torch::Tensor BriVLImpl::encode_texts(const torch::Tensor& input_ids, const torc
 void BriVLImpl::optimize_for_inference() {
   eval();
   imgencoder->backbone->fold_batchnorm();
+  imgencoder->backbone->use_channels_last();
 }
 
 torch::Device parse_device(const std::string& name) {

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <regex>
@@ -180,6 +181,13 @@ void validate(const ModelConfig& c) {
   BRIVL_CHECK(c.temperature > 0, s, ": MODEL.TEMPERATURE = ", c.temperature, " must be positive");
 }
 
+// Shortest text that reads back to the same double (0.99 stays "0.99").
+std::string format_double(double v) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), v);
+  return std::string(buffer, result.ptr);
+}
+
 }  // namespace
 
 EfficientNetSpec efficientnet_spec_for(const std::string& cnn_name, const std::string& key) {
@@ -274,8 +282,8 @@ std::string model_config_to_yaml(const ModelConfig& c) {
       << "    BOX_GRID: " << c.box_grid << "\n\n"
       << "    TOPK: " << c.topk << "\n"
       << "    QUEUE_SIZE: " << c.queue_size << "\n"
-      << "    MOMENTUM: " << c.momentum << "\n"
-      << "    TEMPERATURE: " << c.temperature << "\n"
+      << "    MOMENTUM: " << format_double(c.momentum) << "\n"
+      << "    TEMPERATURE: " << format_double(c.temperature) << "\n"
       << "    GRID_SIZE: " << c.grid_size << "\n";
   if (!c.extra_keys.empty()) {
     out << "\n    # extra keys (brivl studio): small-model sizes, ignored by the official code\n";

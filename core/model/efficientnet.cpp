@@ -112,9 +112,18 @@ EfficientNetImpl::EfficientNetImpl(const EfficientNetOptions& options)
 }
 
 torch::Tensor EfficientNetImpl::forward_features(const torch::Tensor& x) {
-  auto h = torch::silu(maybe_bn(bn1_, conv_stem_(x), folded_));
+  const auto input = channels_last_ ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
+  auto h = torch::silu(maybe_bn(bn1_, conv_stem_(input), folded_));
   for (auto& block : blocks_) h = block->forward(h);
   return torch::silu(maybe_bn(bn2_, conv_head_(h), folded_));
+}
+
+void EfficientNetImpl::use_channels_last() {
+  torch::NoGradGuard no_grad;
+  for (auto& p : parameters()) {
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+  channels_last_ = true;
 }
 
 void EfficientNetImpl::fold_batchnorm() {

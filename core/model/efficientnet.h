@@ -72,6 +72,9 @@ class EfficientNetImpl : public torch::nn::Module {
   // Irreversible and only valid in eval mode; the module can no longer be trained or saved.
   void fold_batchnorm();
   bool batchnorm_folded() const { return folded_; }
+  // Stores convolution weights channels-last and runs the backbone in that layout: oneDNN's
+  // (and cuDNN's) depthwise kernels are about 2x faster in NHWC. Same numbers up to rounding.
+  void use_channels_last();
   const EfficientNetLayout& layout() const { return layout_; }
 
  private:
@@ -81,6 +84,7 @@ class EfficientNetImpl : public torch::nn::Module {
   torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
   std::vector<std::shared_ptr<EfficientNetBlock>> blocks_;
   bool folded_ = false;
+  bool channels_last_ = false;
 };
 TORCH_MODULE(EfficientNet);
 

@@ -13,10 +13,9 @@ namespace {
 
 using test::max_abs_diff;
 using test::TempDir;
+using test::write_bytes;
 
 std::string fixture_checkpoint() { return test::fixture_model_file("checkpoint.pth"); }
-
-void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 // A zip holding `pickle` as data.pkl, like torch.save would write it.
 void write_zip_with_pickle(const std::string& path, const std::string& pickle) {

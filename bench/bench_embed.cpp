@@ -1,0 +1,195 @@
+// Embedding benchmark: checkpoint load time vs raw file read, images/s and texts/s, peak memory,
+// with and without the inference optimisations, side by side in one run. Not a test: numbers go
+// to docs/PERFORMANCE.md together with the machine description this program prints.
+//
+//   bench_embed [--layout tiny|b0|b5] [--images N] [--texts N] [--batch N] [--threads N]
+#include <sys/resource.h>
+#include <sys/utsname.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <thread>
+
+#include "embed/embedder.h"
+#include "io/checkpoint.h"
+#include "model/brivl_model.h"
+#include "util/atomic_file.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double peak_rss_gib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1048576.0;  // ru_maxrss is in KiB on Linux
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v ? v : fallback;
+}
+
+struct Args {
+  std::string layout = "tiny";
+  int images = 64, texts = 256, batch = 16, threads = 0;
+};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--layout") a.layout = v;
+    else if (k == "--images") a.images = std::stoi(v);
+    else if (k == "--texts") a.texts = std::stoi(v);
+    else if (k == "--batch") a.batch = std::stoi(v);
+    else if (k == "--threads") a.threads = std::stoi(v);
+    else throw std::runtime_error("unknown option " + k);
+  }
+  if (a.threads == 0) a.threads = static_cast<int>(std::thread::hardware_concurrency());
+  return a;
+}
+
+// Official-style config text for a random bundle.
+std::string layout_yaml(const std::string& layout) {
+  const std::string common =
+      "  TEXT_TRANSFORMER_HEAD: 4\n  TEXT_TRANSFORMER_LAYER: 4\n  MAX_TEXT_LEN: 80\n  IMG_TRANSFORMER_HEAD: 4\n"
+      "  IMG_TRANSFORMER_LAYER: 4\n  MAX_IMG_LEN: 37\n  BOX_GRID: 6\n  TOPK: 1\n  QUEUE_SIZE: 9600\n"
+      "  MOMENTUM: 0.99\n  TEMPERATURE: 0.07\n  GRID_SIZE: 4\n";
+  if (layout == "b5") {  // the released model: tf_efficientnet_b5_ns @456 + RoBERTa-wwm-ext base
+    return "MODEL:\n  NAME: VL\n  ENCODER: 'hfl/chinese-roberta-wwm-ext'\n  TEXT_FEATURE_DIM: 768\n"
+           "  CNN: 'tf_efficientnet_b5_ns'\n  IMG_SIZE: 456\n  IMG_FEATURE_DIM: 2048\n" + common;
+  }
+  if (layout == "b0") {  // a small model: full B0 @160 + a 4-layer, 256-wide BERT
+    return "MODEL:\n  NAME: VL\n  ENCODER: 'hfl/chinese-roberta-wwm-ext'\n  TEXT_FEATURE_DIM: 256\n"
+           "  CNN: 'tf_efficientnet_b0'\n  IMG_SIZE: 160\n  IMG_FEATURE_DIM: 1280\n" + common +
+           "  BERT_HIDDEN: 256\n  BERT_LAYERS: 4\n  BERT_HEADS: 4\n  BERT_INTERMEDIATE: 1024\n";
+  }
+  throw std::runtime_error("unknown --layout " + layout + " (tiny, b0, b5)");
+}
+
+// timm's EfficientNet init (He normal over fan-out) keeps activations at a trained network's
+// scale. LibTorch's default init shrinks them layer by layer into denormal floats, which x86
+// processes 10-100x slower: a benchmark on such weights measures denormals, not the model.
+void realistic_init(torch::nn::Module& model) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : model.named_parameters()) {
+    auto& w = p.value();
+    if (w.dim() != 4) continue;
+    const bool depthwise = w.size(1) == 1;
+    const double fan_out = static_cast<double>(w.size(2) * w.size(3) * (depthwise ? 1 : w.size(0)));
+    w.normal_(0, std::sqrt(2.0 / fan_out));
+  }
+}
+
+// A random-weight bundle saved like the official file: online and (separately stored) momentum
+// encoders, so load time and file size are those of a real checkpoint of this layout.
+std::string make_random_bundle(const std::filesystem::path& dir, const std::string& layout) {
+  std::filesystem::create_directories(dir);
+  const std::string yaml = layout_yaml(layout);
+  brivl::write_file_atomically((dir / "config.yml").string(), yaml);
+  std::filesystem::copy_file(BRIVL_SOURCE_DIR "/models/brivl-official-tiny/vocab.txt", dir / "vocab.txt",
+                             std::filesystem::copy_options::overwrite_existing);
+  brivl::BriVL model(brivl::parse_model_config(yaml, layout));
+  realistic_init(*model);
+  std::vector<std::pair<std::string, torch::Tensor>> state;
+  for (const auto& suffix : {"", "_mom"}) {
+    for (auto& [k, v] : brivl::module_state(*model)) {
+      const auto dot = k.find('.');
+      state.emplace_back(k.substr(0, dot) + suffix + k.substr(dot), suffix[0] ? v.clone() : v);
+    }
+  }
+  brivl::save_official_checkpoint((dir / ("brivl-" + layout + "-random.pth")).string(), state);
+  return dir.string();
+}
+
+std::vector<std::string> cycle(const std::vector<std::string>& items, int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back(items[static_cast<size_t>(i) % items.size()]);
+  return out;
+}
+
+void run(const std::string& label, const brivl::ModelFiles& files, brivl::EmbedderOptions options, const Args& a,
+         const std::vector<std::string>& images, const std::vector<std::string>& texts) {
+  auto t = Clock::now();
+  auto embedder = brivl::Embedder::load(files, options);
+  const double load = seconds_since(t);
+  const double rss_after_load = peak_rss_gib();
+  embedder.embed_images(cycle(images, std::min(a.batch, a.images)));  // warm-up
+  t = Clock::now();
+  embedder.embed_images(cycle(images, a.images));
+  const double image_rate = a.images / seconds_since(t);
+  embedder.embed_texts(cycle(texts, std::min(a.batch, a.texts)));
+  t = Clock::now();
+  embedder.embed_texts(cycle(texts, a.texts));
+  const double text_rate = a.texts / seconds_since(t);
+  std::cout << std::fixed << std::setprecision(2) << "| " << label << " | " << load << " s | " << image_rate
+            << " | " << text_rate << " | " << rss_after_load << " GiB | " << peak_rss_gib() << " GiB |\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const auto a = parse(argc, argv);
+    at::set_num_threads(a.threads);
+    const std::string data = BRIVL_SOURCE_DIR "/tests/data/brivl-official-tiny";
+    std::string bundle = BRIVL_SOURCE_DIR "/models/brivl-official-tiny";
+    const auto scratch = std::filesystem::temp_directory_path() / ("brivl-bench-" + a.layout);
+    if (a.layout != "tiny") {
+      const auto t = Clock::now();
+      bundle = make_random_bundle(scratch, a.layout);
+      std::cout << "created a random " << a.layout << " bundle in " << seconds_since(t) << " s\n";
+    }
+    const auto files = brivl::ModelFiles::resolve(bundle);
+    std::vector<std::string> images, texts;
+    std::ifstream list(data + "/images.txt");
+    for (std::string l; std::getline(list, l);) images.push_back(data + "/images/" + l);
+    std::ifstream text_file(data + "/texts.txt");
+    for (std::string l; std::getline(text_file, l);) texts.push_back(l);
+
+    utsname u{};
+    uname(&u);
+    std::cout << "machine: " << cpu_model() << ", " << std::thread::hardware_concurrency() << " cpus, " << u.sysname
+              << " " << u.release << "\n"
+              << "runtime: " << brivl::runtime_description() << "; OPENBLAS_CORETYPE=" << env_or("OPENBLAS_CORETYPE", "-")
+              << " OMP_NUM_THREADS=" << env_or("OMP_NUM_THREADS", "-") << " OMP_WAIT_POLICY="
+              << env_or("OMP_WAIT_POLICY", "-") << "\n"
+              << "model: " << files.checkpoint << " (" << std::filesystem::file_size(files.checkpoint) / 1048576.0
+              << " MiB); " << a.images << " images, " << a.texts << " texts, batch " << a.batch << "\n";
+    // Raw read of the whole checkpoint file, for scale (page cache warm after the first read).
+    for (int i = 0; i < 2; ++i) {
+      const auto t = Clock::now();
+      const auto bytes = brivl::read_file(files.checkpoint);
+      std::cout << "raw read of the checkpoint: " << seconds_since(t) << " s (" << bytes.size() / 1048576 << " MiB)\n";
+    }
+    std::cout << "\n| variant | load | images/s | texts/s | RSS after load | peak RSS |\n|---|---|---|---|---|---|\n";
+    brivl::EmbedderOptions options;
+    options.device = "cpu";
+    options.batch_size = a.batch;
+    options.threads = a.threads;
+    options.optimize = false;
+    run("plain (BatchNorm kept)", files, options, a, images, texts);
+    options.optimize = true;
+    run("optimized (BatchNorm folded)", files, options, a, images, texts);
+    if (a.layout != "tiny") std::filesystem::remove_all(scratch);
+  } catch (const std::exception& e) {
+    std::cerr << "bench_embed: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
