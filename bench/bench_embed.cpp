@@ -25,6 +25,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// Reads the whole file into one buffer with fread: the floor for any loader of this file.
+size_t raw_read(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw std::runtime_error("cannot open " + path);
+  std::vector<char> buffer(std::filesystem::file_size(path));
+  const size_t got = std::fread(buffer.data(), 1, buffer.size(), f);
+  std::fclose(f);
+  return got;
+}
+
 double peak_rss_gib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -39,6 +49,17 @@ std::string cpu_model() {
   return "unknown";
 }
 
+// Which BLAS the dynamic linker gave LibTorch (Debian's alternatives decide).
+std::string blas_in_use() {
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    for (const char* flavour : {"openblas-openmp", "openblas-pthread", "openblas-serial", "/blas/libblas"}) {
+      if (line.find(flavour) != std::string::npos) return flavour;
+    }
+  }
+  return "unknown";
+}
+
 std::string env_or(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
   return v ? v : fallback;
@@ -46,7 +67,8 @@ std::string env_or(const char* name, const char* fallback) {
 
 struct Args {
   std::string layout = "tiny";
-  int images = 64, texts = 256, batch = 16, threads = 0;
+  int images = 64, texts = 256, batch = 0, threads = 0;  // batch 0: the embedder's defaults
+  std::string run_variant, bundle;  // internal: measure one variant in a fresh process
 };
 
 Args parse(int argc, char** argv) {
@@ -58,6 +80,8 @@ Args parse(int argc, char** argv) {
     else if (k == "--texts") a.texts = std::stoi(v);
     else if (k == "--batch") a.batch = std::stoi(v);
     else if (k == "--threads") a.threads = std::stoi(v);
+    else if (k == "--run-variant") a.run_variant = v;
+    else if (k == "--bundle") a.bundle = v;
     else throw std::runtime_error("unknown option " + k);
   }
   if (a.threads == 0) a.threads = static_cast<int>(std::thread::hardware_concurrency());
@@ -123,17 +147,18 @@ std::vector<std::string> cycle(const std::vector<std::string>& items, int n) {
   return out;
 }
 
+// One measurement in this (fresh) process, so peak RSS is the variant's own.
 void run(const std::string& label, const brivl::ModelFiles& files, brivl::EmbedderOptions options, const Args& a,
          const std::vector<std::string>& images, const std::vector<std::string>& texts) {
   auto t = Clock::now();
   auto embedder = brivl::Embedder::load(files, options);
   const double load = seconds_since(t);
   const double rss_after_load = peak_rss_gib();
-  embedder.embed_images(cycle(images, std::min(a.batch, a.images)));  // warm-up
+  embedder.embed_images(cycle(images, std::min(4, a.images)));  // warm-up
   t = Clock::now();
   embedder.embed_images(cycle(images, a.images));
   const double image_rate = a.images / seconds_since(t);
-  embedder.embed_texts(cycle(texts, std::min(a.batch, a.texts)));
+  embedder.embed_texts(cycle(texts, std::min(32, a.texts)));
   t = Clock::now();
   embedder.embed_texts(cycle(texts, a.texts));
   const double text_rate = a.texts / seconds_since(t);
@@ -143,11 +168,35 @@ void run(const std::string& label, const brivl::ModelFiles& files, brivl::Embedd
 
 }  // namespace
 
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+// Child process: load the bundle with one variant's options and measure it.
+void run_variant(const Args& a) {
+  const std::string data = BRIVL_SOURCE_DIR "/tests/data/brivl-official-tiny";
+  std::vector<std::string> images;
+  for (const auto& l : lines_of(data + "/images.txt")) images.push_back(data + "/images/" + l);
+  brivl::EmbedderOptions options;
+  options.device = "cpu";
+  if (a.batch > 0) options.image_batch_size = options.text_batch_size = a.batch;
+  options.threads = a.threads;
+  options.optimize = a.run_variant == "optimized";
+  run(options.optimize ? "optimized (BatchNorm folded, channels-last)" : "plain (as the official code computes)",
+      brivl::ModelFiles::resolve(a.bundle), options, a, images, lines_of(data + "/texts.txt"));
+}
+
 int main(int argc, char** argv) {
   try {
     const auto a = parse(argc, argv);
     at::set_num_threads(a.threads);
-    const std::string data = BRIVL_SOURCE_DIR "/tests/data/brivl-official-tiny";
+    if (!a.run_variant.empty()) {
+      run_variant(a);
+      return 0;
+    }
     std::string bundle = BRIVL_SOURCE_DIR "/models/brivl-official-tiny";
     const auto scratch = std::filesystem::temp_directory_path() / ("brivl-bench-" + a.layout);
     if (a.layout != "tiny") {
@@ -156,36 +205,34 @@ int main(int argc, char** argv) {
       std::cout << "created a random " << a.layout << " bundle in " << seconds_since(t) << " s\n";
     }
     const auto files = brivl::ModelFiles::resolve(bundle);
-    std::vector<std::string> images, texts;
-    std::ifstream list(data + "/images.txt");
-    for (std::string l; std::getline(list, l);) images.push_back(data + "/images/" + l);
-    std::ifstream text_file(data + "/texts.txt");
-    for (std::string l; std::getline(text_file, l);) texts.push_back(l);
-
     utsname u{};
     uname(&u);
     std::cout << "machine: " << cpu_model() << ", " << std::thread::hardware_concurrency() << " cpus, " << u.sysname
               << " " << u.release << "\n"
-              << "runtime: " << brivl::runtime_description() << "; OPENBLAS_CORETYPE=" << env_or("OPENBLAS_CORETYPE", "-")
+              << "runtime: " << brivl::runtime_description() << "; BLAS: "
+              << blas_in_use()
+              << "; OPENBLAS_CORETYPE=" << env_or("OPENBLAS_CORETYPE", "-")
               << " OMP_NUM_THREADS=" << env_or("OMP_NUM_THREADS", "-") << " OMP_WAIT_POLICY="
               << env_or("OMP_WAIT_POLICY", "-") << "\n"
               << "model: " << files.checkpoint << " (" << std::filesystem::file_size(files.checkpoint) / 1048576.0
-              << " MiB); " << a.images << " images, " << a.texts << " texts, batch " << a.batch << "\n";
+              << " MiB); " << a.images << " images, " << a.texts << " texts, batch "
+              << (a.batch > 0 ? std::to_string(a.batch) : std::string("4 images / 32 texts")) << "\n";
     // Raw read of the whole checkpoint file, for scale (page cache warm after the first read).
     for (int i = 0; i < 2; ++i) {
       const auto t = Clock::now();
-      const auto bytes = brivl::read_file(files.checkpoint);
-      std::cout << "raw read of the checkpoint: " << seconds_since(t) << " s (" << bytes.size() / 1048576 << " MiB)\n";
+      const auto bytes = raw_read(files.checkpoint);
+      std::cout << "raw read of the whole checkpoint (fread): " << seconds_since(t) << " s (" << bytes / 1048576
+                << " MiB)\n";
     }
-    std::cout << "\n| variant | load | images/s | texts/s | RSS after load | peak RSS |\n|---|---|---|---|---|---|\n";
-    brivl::EmbedderOptions options;
-    options.device = "cpu";
-    options.batch_size = a.batch;
-    options.threads = a.threads;
-    options.optimize = false;
-    run("plain (BatchNorm kept)", files, options, a, images, texts);
-    options.optimize = true;
-    run("optimized (BatchNorm folded)", files, options, a, images, texts);
+    std::cout << "\n| variant | load | images/s | texts/s | RSS after load | peak RSS |\n|---|---|---|---|---|---|\n"
+              << std::flush;
+    for (const auto* variant : {"plain", "optimized"}) {
+      const std::string cmd = "'" + std::filesystem::canonical("/proc/self/exe").string() + "' --run-variant " +
+                              variant + " --bundle '" + bundle + "' --images " + std::to_string(a.images) +
+                              " --texts " + std::to_string(a.texts) + " --batch " + std::to_string(a.batch) +
+                              " --threads " + std::to_string(a.threads);
+      if (std::system(cmd.c_str()) != 0) throw std::runtime_error("variant " + std::string(variant) + " failed");
+    }
     if (a.layout != "tiny") std::filesystem::remove_all(scratch);
   } catch (const std::exception& e) {
     std::cerr << "bench_embed: " << e.what() << "\n";

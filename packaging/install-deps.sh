@@ -11,8 +11,19 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages already installed"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-echo "install-deps: installing ${missing[*]}"
-$sudo apt-get update -q
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Debian's alternatives prefer the pthread OpenBLAS when both flavours are installed. Say so;
+# changing the system's choice is left to the administrator.
+blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)
+case "$blas" in
+  *openblas-pthread*)
+    echo "install-deps: note: the active OpenBLAS is the pthread one; LibTorch runs faster with the OpenMP one:" >&2
+    for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
+      echo "  $sudo update-alternatives --set $lib-x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/openblas-openmp/$lib" >&2
+    done ;;
+esac

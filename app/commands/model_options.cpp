@@ -30,9 +30,8 @@ void add_runtime_options(CLI::App& command, ModelArgs& args) {
   command.add_option("--dtype", args.dtype, "fp32 | bf16 | fp16 (fp16 needs CUDA)")->capture_default_str();
   command.add_option("--threads", args.threads, "CPU threads (default: $BRIVL_THREADS or all cores)")
       ->check(CLI::Range(1, 1024));
-  command.add_option("--batch-size", args.batch_size, "inputs per forward pass")
-      ->check(CLI::Range(1, 4096))
-      ->capture_default_str();
+  command.add_option("--batch-size", args.batch_size, "inputs per forward pass (default: 4 images, 32 texts)")
+      ->check(CLI::Range(1, 4096));
 }
 
 ModelFiles resolve_model_files(const ModelArgs& args) {
@@ -46,7 +45,7 @@ EmbedderOptions embedder_options(const ModelArgs& args) {
   EmbedderOptions o;
   o.device = args.device;
   o.dtype = args.dtype;
-  o.batch_size = args.batch_size;
+  if (args.batch_size > 0) o.image_batch_size = o.text_batch_size = args.batch_size;
   o.max_text_len = args.max_text_len;
   o.threads = args.threads;
   if (o.threads == 0) {

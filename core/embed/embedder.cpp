@@ -58,7 +58,8 @@ Embedder& Embedder::operator=(Embedder&&) noexcept = default;
 Embedder::~Embedder() = default;
 
 Embedder Embedder::load(const ModelFiles& files, const EmbedderOptions& options) {
-  BRIVL_CHECK(options.batch_size > 0, "--batch-size must be positive (got ", options.batch_size, ")");
+  BRIVL_CHECK(options.image_batch_size > 0 && options.text_batch_size > 0, "--batch-size must be positive (got ",
+              options.image_batch_size, " / ", options.text_batch_size, ")");
   BRIVL_CHECK(options.max_text_len >= 2, "--max-text-len must be at least 2 ([CLS] and [SEP]), got ",
               options.max_text_len);
   if (options.threads > 0) at::set_num_threads(options.threads);
@@ -90,8 +91,9 @@ Matrix Embedder::embed_images(const std::vector<std::string>& paths, const Progr
   const int64_t size = m.config.img_size, total = static_cast<int64_t>(paths.size());
   std::vector<torch::Tensor> outputs;
   torch::InferenceMode guard;
-  for (int64_t begin = 0; begin < total; begin += state_->options.batch_size) {
-    const int64_t end = std::min<int64_t>(total, begin + state_->options.batch_size);
+  const int64_t step = state_->options.image_batch_size;
+  for (int64_t begin = 0; begin < total; begin += step) {
+    const int64_t end = std::min<int64_t>(total, begin + step);
     std::vector<torch::Tensor> batch;
     for (int64_t i = begin; i < end; ++i) batch.push_back(load_image_for_model(paths[i], size));
     auto images = torch::cat(batch).to(m.device, m.dtype);
@@ -107,8 +109,9 @@ Matrix Embedder::embed_texts(const std::vector<std::string>& texts, const Progre
   const int64_t total = static_cast<int64_t>(texts.size()), L = state_->text_len;
   std::vector<torch::Tensor> outputs;
   torch::InferenceMode guard;
-  for (int64_t begin = 0; begin < total; begin += state_->options.batch_size) {
-    const int64_t end = std::min<int64_t>(total, begin + state_->options.batch_size);
+  const int64_t step = state_->options.text_batch_size;
+  for (int64_t begin = 0; begin < total; begin += step) {
+    const int64_t end = std::min<int64_t>(total, begin + step);
     auto ids = torch::empty({end - begin, L}, torch::kInt64), mask = torch::empty({end - begin, L}, torch::kInt64);
     for (int64_t i = begin; i < end; ++i) {
       const auto enc = state_->tokenizer->encode(texts[i], static_cast<int>(L));

@@ -24,9 +24,9 @@ BertOptions BertOptions::from_spec(const BertSpec& s) {
 }
 
 BertEmbeddingsImpl::BertEmbeddingsImpl(const BertOptions& o)
-    : word_embeddings(register_module("word_embeddings", torch::nn::Embedding(o.vocab_size(), o.hidden_size()))),
-      position_embeddings(register_module("position_embeddings", torch::nn::Embedding(o.max_position(), o.hidden_size()))),
-      token_type_embeddings(register_module("token_type_embeddings", torch::nn::Embedding(o.type_vocab_size(), o.hidden_size()))),
+    : word_embeddings(register_module("word_embeddings", Embedding(o.vocab_size(), o.hidden_size()))),
+      position_embeddings(register_module("position_embeddings", Embedding(o.max_position(), o.hidden_size()))),
+      token_type_embeddings(register_module("token_type_embeddings", Embedding(o.type_vocab_size(), o.hidden_size()))),
       LayerNorm(register_module("LayerNorm", make_layer_norm(o.hidden_size(), o.layer_norm_eps()))) {}
 
 torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids) {
@@ -43,16 +43,16 @@ BertLayerImpl::BertLayerImpl(const BertOptions& o) : heads_(o.num_heads()) {
   const int64_t H = o.hidden_size();
   auto attention = register_module("attention", std::make_shared<torch::nn::Module>());
   auto self = attention->register_module("self", std::make_shared<torch::nn::Module>());
-  query_ = self->register_module("query", torch::nn::Linear(H, H));
-  key_ = self->register_module("key", torch::nn::Linear(H, H));
-  value_ = self->register_module("value", torch::nn::Linear(H, H));
+  query_ = self->register_module("query", Linear(H, H));
+  key_ = self->register_module("key", Linear(H, H));
+  value_ = self->register_module("value", Linear(H, H));
   auto attn_output = attention->register_module("output", std::make_shared<torch::nn::Module>());
-  attn_out_ = attn_output->register_module("dense", torch::nn::Linear(H, H));
+  attn_out_ = attn_output->register_module("dense", Linear(H, H));
   attn_norm_ = attn_output->register_module("LayerNorm", make_layer_norm(H, o.layer_norm_eps()));
   auto intermediate = register_module("intermediate", std::make_shared<torch::nn::Module>());
-  intermediate_ = intermediate->register_module("dense", torch::nn::Linear(H, o.intermediate_size()));
+  intermediate_ = intermediate->register_module("dense", Linear(H, o.intermediate_size()));
   auto output = register_module("output", std::make_shared<torch::nn::Module>());
-  output_ = output->register_module("dense", torch::nn::Linear(o.intermediate_size(), H));
+  output_ = output->register_module("dense", Linear(o.intermediate_size(), H));
   output_norm_ = output->register_module("LayerNorm", make_layer_norm(H, o.layer_norm_eps()));
 }
 

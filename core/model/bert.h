@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "model/config.h"
+#include "model/layers.h"
 
 namespace brivl {
 
@@ -26,7 +27,7 @@ class BertEmbeddingsImpl : public torch::nn::Module {
   explicit BertEmbeddingsImpl(const BertOptions& o);
   // input_ids: [B, L] int64 -> [B, L, H]
   torch::Tensor forward(const torch::Tensor& input_ids);
-  torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr}, token_type_embeddings{nullptr};
+  Embedding word_embeddings{nullptr}, position_embeddings{nullptr}, token_type_embeddings{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
 };
 TORCH_MODULE(BertEmbeddings);
@@ -39,8 +40,8 @@ class BertLayerImpl : public torch::nn::Module {
 
  private:
   int64_t heads_;
-  torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, attn_out_{nullptr};
-  torch::nn::Linear intermediate_{nullptr}, output_{nullptr};
+  Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, attn_out_{nullptr};
+  Linear intermediate_{nullptr}, output_{nullptr};
   torch::nn::LayerNorm attn_norm_{nullptr}, output_norm_{nullptr};
 };
 TORCH_MODULE(BertLayer);

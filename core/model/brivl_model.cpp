@@ -67,7 +67,10 @@ LoadedModel load_model(const ModelFiles& files, const LoadOptions& options) {
   out.checkpoint_format = reader->format();
   const auto shapes = reader->shapes();
   out.config = load_model_config(files.config, &shapes);
-  out.model = BriVL(out.config);
+  {
+    SkipInitGuard skip_init;  // every parameter is loaded next: random values would be wasted work
+    out.model = BriVL(out.config);
+  }
   out.report = load_state_strict(*out.model, *reader, is_unused_for_inference,
                                  "the model of " + files.config + " (" + out.config.cnn + " + " + out.config.encoder + ")");
   out.model->to(out.device, out.dtype);

@@ -54,7 +54,7 @@ ImageHeadImpl::ImageHeadImpl(const ModelConfig& c) {
   const int64_t D = c.img_feature_dim;
   imgFC = register_module("imgFC", FakeTransformer(D, D, D));
   imgAtt = register_module("imgAtt", TransformerEncoder(D, c.img_transformer_head, c.img_transformer_layer));
-  pool_conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(D, D, 1));
+  pool_conv = PaddedConv2d(PaddedConv2dOptions(D, D, 1).bias(true));
   max_pool = register_module("max_pool", torch::nn::Sequential(pool_conv, torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(c.grid_size).stride(1))));
 }
 

@@ -36,7 +36,7 @@ class ImageHeadImpl : public torch::nn::Module {
   FakeTransformer imgFC{nullptr};
   TransformerEncoder imgAtt{nullptr};
   torch::nn::Sequential max_pool{nullptr};  // Conv2d 1x1 + AvgPool2d(GRID_SIZE)
-  torch::nn::Conv2d pool_conv{nullptr};     // = max_pool[0]
+  PaddedConv2d pool_conv{nullptr};          // = max_pool[0]
 };
 TORCH_MODULE(ImageHead);
 

@@ -5,6 +5,34 @@
 namespace brivl {
 namespace F = torch::nn::functional;
 
+namespace {
+thread_local bool skip_init = false;
+
+// torch's default for Linear/Conv: kaiming_uniform(a=sqrt(5)) == U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+torch::Tensor uniform_fan_in(std::vector<int64_t> shape, int64_t fan_in) {
+  auto t = torch::empty(shape);
+  if (!skip_init) {
+    const double bound = 1.0 / std::sqrt(static_cast<double>(std::max<int64_t>(fan_in, 1)));
+    t.uniform_(-bound, bound);
+  }
+  return t;
+}
+}  // namespace
+
+SkipInitGuard::SkipInitGuard() : previous_(skip_init) { skip_init = true; }
+SkipInitGuard::~SkipInitGuard() { skip_init = previous_; }
+bool SkipInitGuard::active() { return skip_init; }
+
+LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias) {
+  weight = register_parameter("weight", uniform_fan_in({out_features, in_features}, in_features));
+  if (with_bias) bias = register_parameter("bias", uniform_fan_in({out_features}, in_features));
+}
+
+EmbeddingImpl::EmbeddingImpl(int64_t num_embeddings, int64_t dim) {
+  weight = register_parameter("weight", torch::empty({num_embeddings, dim}));
+  if (!skip_init) torch::nn::init::normal_(weight);
+}
+
 int64_t tf_same_padding(int64_t input, int64_t kernel, int64_t stride, int64_t dilation) {
   const int64_t out = (input + stride - 1) / stride;
   return std::max<int64_t>((out - 1) * stride + (kernel - 1) * dilation + 1 - input, 0);
@@ -12,13 +40,10 @@ int64_t tf_same_padding(int64_t input, int64_t kernel, int64_t stride, int64_t d
 
 PaddedConv2dImpl::PaddedConv2dImpl(const PaddedConv2dOptions& options) : options_(options) {
   const int64_t fan_in = options.in_channels() / options.groups() * options.kernel() * options.kernel();
-  // Kaiming-uniform like torch's Conv2d default: only matters for fresh (training) models.
-  const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-  weight = register_parameter(
-      "weight", torch::empty({options.out_channels(), options.in_channels() / options.groups(), options.kernel(),
-                              options.kernel()})
-                    .uniform_(-bound, bound));
-  if (options.bias()) bias = register_parameter("bias", torch::empty({options.out_channels()}).uniform_(-bound, bound));
+  weight = register_parameter("weight", uniform_fan_in({options.out_channels(), options.in_channels() / options.groups(),
+                                                        options.kernel(), options.kernel()},
+                                                       fan_in));
+  if (options.bias()) bias = register_parameter("bias", uniform_fan_in({options.out_channels()}, fan_in));
 }
 
 torch::Tensor PaddedConv2dImpl::forward(const torch::Tensor& x) {
@@ -46,8 +71,8 @@ void PaddedConv2dImpl::fold_batchnorm(const torch::nn::BatchNorm2d& bn) {
 }
 
 FakeTransformerImpl::FakeTransformerImpl(int64_t input_dim, int64_t hidden_dim, int64_t output_dim)
-    : fc1(register_module("fc1", torch::nn::Linear(input_dim, hidden_dim))),
-      fc2(register_module("fc2", torch::nn::Linear(hidden_dim, output_dim))) {}
+    : fc1(register_module("fc1", Linear(input_dim, hidden_dim))),
+      fc2(register_module("fc2", Linear(hidden_dim, output_dim))) {}
 
 torch::Tensor FakeTransformerImpl::forward(const torch::Tensor& x) { return fc2(torch::relu(fc1(x))); }
 
@@ -56,10 +81,10 @@ TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(int64_t d_model, int64_
   auto self_attn = register_module("self_attn", std::make_shared<torch::nn::Module>());
   in_proj_weight = self_attn->register_parameter("in_proj_weight", torch::empty({3 * d_model, d_model}));
   in_proj_bias = self_attn->register_parameter("in_proj_bias", torch::zeros({3 * d_model}));
-  torch::nn::init::xavier_uniform_(in_proj_weight);
-  out_proj = self_attn->register_module("out_proj", torch::nn::Linear(d_model, d_model));
-  linear1 = register_module("linear1", torch::nn::Linear(d_model, dim_feedforward));
-  linear2 = register_module("linear2", torch::nn::Linear(dim_feedforward, d_model));
+  if (!SkipInitGuard::active()) torch::nn::init::xavier_uniform_(in_proj_weight);  // as nn.MultiheadAttention
+  out_proj = self_attn->register_module("out_proj", Linear(d_model, d_model));
+  linear1 = register_module("linear1", Linear(d_model, dim_feedforward));
+  linear2 = register_module("linear2", Linear(dim_feedforward, d_model));
   norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model}).eps(1e-5)));
   norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model}).eps(1e-5)));
 }
