@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   CLI::App app{"brivl: the BriVL Chinese vision-language model (Fei et al. 2022) from the command line"};
   app.require_subcommand(1);
   app.set_version_flag("--version", [] { return std::string("brivl " BRIVL_VERSION " (") + brivl::runtime_description() + ")"; });
-  app.footer("Without --model the embedded default model is used. Run 'brivl <command> --help' for details.");
+  app.footer("Without --model the embedded default model is used. Run 'brivl <command> --help' for details.\n");
   brivl::cli::add_info_command(app, executable);
   brivl::cli::add_tokenize_command(app, executable);
   brivl::cli::add_embed_command(app, executable);

@@ -53,7 +53,7 @@ void add_embed_command(CLI::App& app, const std::string& executable) {
   cmd->footer(
       "Output: --jsonl prints one line per input in command-line order: "
       "{\"kind\":\"image\"|\"text\",\"input\":...,\"embedding\":[...]}. "
-      "--out FILE.npy writes a float32 [N, D] array: all images first, then all texts, each in the order given.");
+      "--out FILE.npy writes a float32 [N, D] array: all images first, then all texts, each in the order given.\n");
   add_model_file_options(*cmd, args->model, true);
   add_runtime_options(*cmd, args->model);
   args->inputs.add_options(*cmd);

@@ -27,7 +27,7 @@ void add_tokenize_command(CLI::App& app, const std::string& executable) {
   add_model_file_options(*cmd, args->model, true);
   cmd->add_option("--text", args->texts, "text (repeatable)")->allow_extra_args(false);
   cmd->add_option("--texts-file", args->text_files, "UTF-8 file with one text per line")->allow_extra_args(false);
-  cmd->footer("Prints {\"text\":...,\"input_ids\":[...],\"attention_mask\":[...]} per text; --text values first, then files.");
+  cmd->footer("Prints {\"text\":...,\"input_ids\":[...],\"attention_mask\":[...]} per text; --text values first, then files.\n");
   cmd->callback([args] {
     std::vector<std::string> all = args->texts;
     for (const auto& f : args->text_files) {

@@ -9,9 +9,6 @@ namespace brivl {
 namespace {
 
 bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
-bool ends_with(const std::string& s, const std::string& p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
-}
 
 std::string shape_string(c10::IntArrayRef shape) {
   std::ostringstream out;
