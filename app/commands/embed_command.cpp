@@ -6,6 +6,7 @@
 #include "input_list.h"
 #include "model_options.h"
 #include "output_format.h"
+#include "progress_line.h"
 #include "util/error.h"
 #include "util/npy.h"
 
@@ -33,8 +34,15 @@ void run_embed(const CLI::App& command, const EmbedArgs& args) {
   const auto items = args.inputs.collect(command);
   BRIVL_CHECK(!items.empty(), "embed: no inputs (give --image, --text, --images-file or --texts-file)");
   auto embedder = Embedder::load(resolve_model_files(args.model), embedder_options(args.model));
-  const auto images = embedder.embed_images(image_paths(items));
-  const auto text_rows = embedder.embed_texts(texts(items));
+  Matrix images, text_rows;
+  {
+    ProgressLine progress("images");
+    images = embedder.embed_images(image_paths(items), progress.hooks());
+  }
+  {
+    ProgressLine progress("texts");
+    text_rows = embedder.embed_texts(texts(items), progress.hooks());
+  }
   if (args.jsonl) return print_jsonl(items, images, text_rows);
   std::vector<float> all = images.data;
   all.insert(all.end(), text_rows.data.begin(), text_rows.data.end());

@@ -7,6 +7,7 @@
 #include "input_list.h"
 #include "model_options.h"
 #include "output_format.h"
+#include "progress_line.h"
 #include "util/error.h"
 #include "util/npy.h"
 
@@ -48,7 +49,16 @@ void run_similarity(const CLI::App& command, const SimilarityArgs& args) {
   const auto text_list = texts(items);
   BRIVL_CHECK(!images.empty() && !text_list.empty(), "similarity: give at least one image and one text");
   auto embedder = Embedder::load(resolve_model_files(args.model), embedder_options(args.model));
-  const auto sim = cosine_matrix(embedder.embed_images(images), embedder.embed_texts(text_list));
+  Matrix image_rows, text_rows;
+  {
+    ProgressLine progress("images");
+    image_rows = embedder.embed_images(images, progress.hooks());
+  }
+  {
+    ProgressLine progress("texts");
+    text_rows = embedder.embed_texts(text_list, progress.hooks());
+  }
+  const auto sim = cosine_matrix(image_rows, text_rows);
   if (!args.out.empty()) {
     write_npy_float32(args.out, sim.data, {sim.rows, sim.cols});
     std::cerr << "wrote " << args.out << ": float32 [" << sim.rows << ", " << sim.cols << "] (images x texts)\n";

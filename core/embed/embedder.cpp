@@ -86,7 +86,7 @@ std::vector<EncodedText> Embedder::tokenize(const std::vector<std::string>& text
   return out;
 }
 
-Matrix Embedder::embed_images(const std::vector<std::string>& paths, const ProgressFn& progress) {
+Matrix Embedder::embed_images(const std::vector<std::string>& paths, const EmbedHooks& hooks) {
   auto& m = state_->loaded;
   const int64_t size = m.config.img_size, total = static_cast<int64_t>(paths.size());
   std::vector<torch::Tensor> outputs;
@@ -94,17 +94,18 @@ Matrix Embedder::embed_images(const std::vector<std::string>& paths, const Progr
   const int64_t step = state_->options.image_batch_size;
   for (int64_t begin = 0; begin < total; begin += step) {
     const int64_t end = std::min<int64_t>(total, begin + step);
+    if (hooks.should_cancel && hooks.should_cancel()) throw Cancelled("embedding cancelled");
     std::vector<torch::Tensor> batch;
     for (int64_t i = begin; i < end; ++i) batch.push_back(load_image_for_model(paths[i], size));
     auto images = torch::cat(batch).to(m.device, m.dtype);
     outputs.push_back(m.model->encode_images(images).to(torch::kCPU, torch::kFloat32));
-    if (progress) progress(end, total);
+    if (hooks.on_progress) hooks.on_progress(end, total);
   }
   if (outputs.empty()) return Matrix{0, m.config.img_feature_dim, {}};
   return to_matrix(torch::cat(outputs));
 }
 
-Matrix Embedder::embed_texts(const std::vector<std::string>& texts, const ProgressFn& progress) {
+Matrix Embedder::embed_texts(const std::vector<std::string>& texts, const EmbedHooks& hooks) {
   auto& m = state_->loaded;
   const int64_t total = static_cast<int64_t>(texts.size()), L = state_->text_len;
   std::vector<torch::Tensor> outputs;
@@ -112,6 +113,7 @@ Matrix Embedder::embed_texts(const std::vector<std::string>& texts, const Progre
   const int64_t step = state_->options.text_batch_size;
   for (int64_t begin = 0; begin < total; begin += step) {
     const int64_t end = std::min<int64_t>(total, begin + step);
+    if (hooks.should_cancel && hooks.should_cancel()) throw Cancelled("embedding cancelled");
     auto ids = torch::empty({end - begin, L}, torch::kInt64), mask = torch::empty({end - begin, L}, torch::kInt64);
     for (int64_t i = begin; i < end; ++i) {
       const auto enc = state_->tokenizer->encode(texts[i], static_cast<int>(L));
@@ -119,7 +121,7 @@ Matrix Embedder::embed_texts(const std::vector<std::string>& texts, const Progre
       std::copy(enc.attention_mask.begin(), enc.attention_mask.end(), mask[i - begin].data_ptr<int64_t>());
     }
     outputs.push_back(m.model->encode_texts(ids.to(m.device), mask.to(m.device)).to(torch::kCPU, torch::kFloat32));
-    if (progress) progress(end, total);
+    if (hooks.on_progress) hooks.on_progress(end, total);
   }
   if (outputs.empty()) return Matrix{0, m.config.img_feature_dim, {}};
   return to_matrix(torch::cat(outputs));

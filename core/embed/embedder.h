@@ -9,6 +9,7 @@
 
 #include "model/model_files.h"
 #include "text/bert_tokenizer.h"
+#include "util/error.h"
 
 namespace brivl {
 
@@ -41,8 +42,17 @@ struct ModelSummary {
   double load_seconds = 0;
 };
 
-// Called after each batch: (done, total).
-using ProgressFn = std::function<void(int64_t done, int64_t total)>;
+// Hooks of a long embedding job, called on the calling thread between batches.
+struct EmbedHooks {
+  std::function<void(int64_t done, int64_t total)> on_progress;  // after each batch
+  std::function<bool()> should_cancel;                           // true: stop before the next batch
+};
+
+// Thrown when EmbedHooks::should_cancel asked to stop.
+class Cancelled : public Error {
+ public:
+  using Error::Error;
+};
 
 class Embedder {
  public:
@@ -56,8 +66,9 @@ class Embedder {
   const BertTokenizer& tokenizer() const;
   std::vector<EncodedText> tokenize(const std::vector<std::string>& texts) const;
   // L2-normalized embeddings, one row per input, in the order given.
-  Matrix embed_images(const std::vector<std::string>& paths, const ProgressFn& progress = {});
-  Matrix embed_texts(const std::vector<std::string>& texts, const ProgressFn& progress = {});
+  // Throws brivl::Cancelled when hooks.should_cancel() returns true.
+  Matrix embed_images(const std::vector<std::string>& paths, const EmbedHooks& hooks = {});
+  Matrix embed_texts(const std::vector<std::string>& texts, const EmbedHooks& hooks = {});
 
  private:
   struct State;

@@ -1,0 +1,70 @@
+// The torch-free Embedder facade: batching does not change results, progress is reported per
+// batch, a cancel request stops before the next batch, and bad options fail before any work.
+#include "embed/embedder.h"
+
+#include "model/model_test_support.h"
+
+namespace brivl {
+namespace {
+
+EmbedderOptions cpu_options(int image_batch, int text_batch) {
+  EmbedderOptions o;
+  o.device = "cpu";
+  o.image_batch_size = image_batch;
+  o.text_batch_size = text_batch;
+  return o;
+}
+
+std::vector<float> row(const Matrix& m, int64_t i) { return std::vector<float>(m.row(i), m.row(i) + m.cols); }
+
+TEST(Embedder, BatchSizeDoesNotChangeEmbeddings) {
+  auto one = Embedder::load(test::fixture_model_files(), cpu_options(1, 1));
+  auto many = Embedder::load(test::fixture_model_files(), cpu_options(3, 5));
+  const auto paths = test::fixture_image_paths();
+  const auto a = one.embed_images(paths), b = many.embed_images(paths);
+  ASSERT_EQ(a.rows, 8);
+  for (int64_t i = 0; i < a.rows; ++i) {
+    for (int64_t k = 0; k < a.cols; ++k) EXPECT_NEAR(a.row(i)[k], b.row(i)[k], 1e-5);
+  }
+  const std::vector<std::string> texts = {"一只猫", "", "雪地里的红色狐狸", "Hello"};
+  const auto ta = one.embed_texts(texts), tb = many.embed_texts(texts);
+  for (int64_t i = 0; i < ta.rows; ++i) {
+    for (int64_t k = 0; k < ta.cols; ++k) EXPECT_NEAR(ta.row(i)[k], tb.row(i)[k], 1e-5);
+  }
+  EXPECT_NE(row(ta, 0), row(ta, 1));
+}
+
+TEST(Embedder, ReportsProgressPerBatchAndStopsWhenCancelled) {
+  auto embedder = Embedder::load(test::fixture_model_files(), cpu_options(3, 2));
+  std::vector<std::pair<int64_t, int64_t>> seen;
+  EmbedHooks hooks;
+  hooks.on_progress = [&](int64_t done, int64_t total) { seen.emplace_back(done, total); };
+  embedder.embed_images(test::fixture_image_paths(), hooks);
+  EXPECT_EQ(seen, (std::vector<std::pair<int64_t, int64_t>>{{3, 8}, {6, 8}, {8, 8}}));
+
+  seen.clear();
+  hooks.should_cancel = [&] { return seen.size() == 1; };  // cancel after the first batch
+  EXPECT_THROW(embedder.embed_texts({"a", "b", "c", "d", "e"}, hooks), Cancelled);
+  EXPECT_EQ(seen.size(), 1u);
+}
+
+TEST(Embedder, EffectiveTextLengthIsCappedByTheConfig) {
+  auto options = cpu_options(4, 32);
+  options.max_text_len = 500;  // the fixture's MAX_TEXT_LEN is 32
+  auto embedder = Embedder::load(test::fixture_model_files(), options);
+  EXPECT_EQ(embedder.effective_text_len(), 32);
+  EXPECT_EQ(embedder.tokenize({"一只猫"})[0].input_ids.size(), 32u);
+}
+
+TEST(Embedder, RejectsBadOptionsWithTheirNames) {
+  auto options = cpu_options(0, 32);
+  EXPECT_BRIVL_ERROR(Embedder::load(test::fixture_model_files(), options), "--batch-size");
+  options = cpu_options(4, 32);
+  options.dtype = "fp64";
+  EXPECT_BRIVL_ERROR(Embedder::load(test::fixture_model_files(), options), "--dtype 'fp64'");
+  options.dtype = "fp16";  // half precision needs CUDA
+  EXPECT_BRIVL_ERROR(Embedder::load(test::fixture_model_files(), options), "needs a CUDA device");
+}
+
+}  // namespace
+}  // namespace brivl
