@@ -72,13 +72,15 @@ SafetensorsReader::SafetensorsReader(const std::string& path)
       int64_t numel = 1;
       for (auto s : e.shape) {
         BRIVL_CHECK(s >= 0, "negative dimension");
-        numel *= s;
+        BRIVL_CHECK(!__builtin_mul_overflow(numel, s, &numel), "shape overflows");
       }
-      const auto expected = static_cast<uint64_t>(numel) * c10::elementSize(e.dtype);
+      uint64_t expected = 0;
+      BRIVL_CHECK(!__builtin_mul_overflow(static_cast<uint64_t>(numel), c10::elementSize(e.dtype), &expected),
+                  "shape overflows");
       BRIVL_CHECK(e.byte_end - e.byte_begin == expected, "data_offsets cover ", e.byte_end - e.byte_begin,
                   " bytes, shape and dtype need ", expected);
-      BRIVL_CHECK(data_start_ + e.byte_end <= file_size, "data ends at byte ", data_start_ + e.byte_end,
-                  " but the file has ", file_size, " (truncated?)");
+      BRIVL_CHECK(e.byte_end <= file_size - data_start_, "data ends at byte ", e.byte_end, " after the header but the file has ",
+                  file_size - data_start_, " data bytes (truncated?)");
       found.push_back(std::move(e));
     } catch (const nlohmann::json::exception& err) {
       BRIVL_FAIL(path, ": tensor '", key, "': malformed header entry (", err.what(), ")");

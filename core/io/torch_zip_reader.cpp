@@ -76,7 +76,12 @@ TorchZipReader::~TorchZipReader() = default;
 
 torch::Tensor TorchZipReader::storage(const CheckpointEntry& e) {
   auto it = storages_.find(e.storage_key);
-  if (it != storages_.end()) return it->second;
+  if (it != storages_.end()) {
+    // Entries sharing a record must agree on what it holds.
+    BRIVL_CHECK(it->second.scalar_type() == e.dtype && it->second.numel() == e.storage_numel, path_, ": entry '",
+                e.key, "' describes record '", e.storage_key, "' differently from an earlier entry");
+    return it->second;
+  }
   const std::string record = "data/" + e.storage_key;
   BRIVL_CHECK(zip_->hasRecord(record), path_, ": entry '", e.key, "' refers to missing record '", record, "'");
   at::DataPtr data;
@@ -87,9 +92,11 @@ torch::Tensor TorchZipReader::storage(const CheckpointEntry& e) {
     BRIVL_FAIL(path_, ": cannot read record '", record, "' of entry '", e.key, "' (",
                first_line(err.what_without_backtrace()), "); the file may be truncated or corrupt");
   }
-  const int64_t expected = e.storage_numel * element_size(e.dtype);
-  BRIVL_CHECK(static_cast<int64_t>(size) == expected, path_, ": record '", record, "' has ", size,
-              " bytes, expected ", expected, " (", e.storage_numel, " x ", c10::toString(e.dtype), ")");
+  const int64_t item = element_size(e.dtype);
+  BRIVL_CHECK(e.storage_numel >= 0 && static_cast<uint64_t>(e.storage_numel) <= size / item &&
+                  static_cast<uint64_t>(e.storage_numel * item) == size,
+              path_, ": record '", record, "' has ", size, " bytes, but entry '", e.key, "' declares ", e.storage_numel,
+              " x ", c10::toString(e.dtype));
   // The tensor takes ownership of the record's buffer: no second copy of the weights.
   auto owner = std::make_shared<at::DataPtr>(std::move(data));
   auto flat = torch::from_blob(owner->get(), {e.storage_numel}, [owner](void*) {}, torch::TensorOptions().dtype(e.dtype));
@@ -99,12 +106,15 @@ torch::Tensor TorchZipReader::storage(const CheckpointEntry& e) {
 
 torch::Tensor TorchZipReader::read(const CheckpointEntry& e) {
   int64_t last = e.storage_offset;
-  bool empty = false;
+  bool empty = false, overflow = false;
   for (size_t d = 0; d < e.shape.size(); ++d) {
     BRIVL_CHECK(e.shape[d] >= 0 && e.stride[d] >= 0, path_, ": entry '", e.key, "' has a negative size or stride");
     empty |= e.shape[d] == 0;
-    last += (e.shape[d] - 1) * e.stride[d];
+    int64_t reach = 0;
+    overflow |= __builtin_mul_overflow(std::max<int64_t>(e.shape[d] - 1, 0), e.stride[d], &reach) ||
+                __builtin_add_overflow(last, reach, &last);
   }
+  BRIVL_CHECK(!overflow, path_, ": entry '", e.key, "' has sizes/strides that overflow");
   auto flat = storage(e);
   BRIVL_CHECK(empty || (e.storage_offset >= 0 && last < e.storage_numel), path_, ": entry '", e.key,
               "' reaches past its storage (", e.storage_numel, " elements)");

@@ -124,10 +124,19 @@ void save_official_checkpoint(const std::string& path,
   const auto pickle = p.take();
 
   AtomicFileWriter out(path);
+  // The zip writer's destructor writes too: the callback must never throw. A failure is kept and
+  // reported after the writer is gone (the temporary file is then removed, nothing replaced).
+  std::string write_error;
   try {
-    caffe2::serialize::PyTorchStreamWriter zip([&out](const void* data, size_t size) {
-      out.write(data, size);
-      return size;
+    caffe2::serialize::PyTorchStreamWriter zip([&out, &write_error](const void* data, size_t size) -> size_t {
+      if (!write_error.empty()) return 0;
+      try {
+        out.write(data, size);
+        return size;
+      } catch (const Error& e) {
+        write_error = e.what();
+        return 0;
+      }
     });
     zip.writeRecord("data.pkl", pickle.data(), pickle.size());
     for (const auto& s : storages) {
@@ -135,8 +144,9 @@ void save_official_checkpoint(const std::string& path,
     }
     zip.writeEndOfFile();
   } catch (const c10::Error& e) {
-    BRIVL_FAIL(path, ": cannot write checkpoint (", e.what_without_backtrace(), ")");
+    if (write_error.empty()) write_error = e.what_without_backtrace();
   }
+  BRIVL_CHECK(write_error.empty(), path, ": cannot write checkpoint (", write_error, ")");
   out.commit();
 }
 

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "util/error.h"
+
 namespace brivl {
 namespace {
 
@@ -31,7 +33,7 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const BertOptions& o)
 
 torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids) {
   const int64_t L = input_ids.size(1);
-  TORCH_CHECK(L <= position_embeddings->weight.size(0), "text of ", L, " tokens exceeds BERT's ",
+  BRIVL_CHECK(L <= position_embeddings->weight.size(0), "text of ", L, " tokens exceeds BERT's ",
               position_embeddings->weight.size(0), " positions");
   // (word + token_type 0) + position, in HF's order of additions.
   auto h = word_embeddings(input_ids) + token_type_embeddings->weight[0];

@@ -73,9 +73,10 @@ LoadedModel load_model(const ModelFiles& files, const LoadOptions& options) {
   }
   out.report = load_state_strict(*out.model, *reader, is_unused_for_inference,
                                  "the model of " + files.config + " (" + out.config.cnn + " + " + out.config.encoder + ")");
-  out.model->to(out.device, out.dtype);
   out.model->eval();
+  // Fold in float32 on the CPU, then convert: folding in half precision would round twice.
   if (options.optimize()) out.model->optimize_for_inference();
+  out.model->to(out.device, out.dtype);
   for (auto& p : out.model->parameters()) p.set_requires_grad(false);
   out.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

@@ -20,8 +20,8 @@ class BriVLImpl : public torch::nn::Module {
   torch::Tensor encode_images(const torch::Tensor& images);
   // input_ids, mask: [B, L] -> [B, D] L2-normalized
   torch::Tensor encode_texts(const torch::Tensor& input_ids, const torch::Tensor& mask);
-  // Inference-only speed-ups (BatchNorm folding, channels-last backbone); call after moving to
-  // the final device/dtype.
+  // Inference-only speed-ups (BatchNorm folding, channels-last backbone); call in float32,
+  // before converting to a lower precision.
   void optimize_for_inference();
 
   const ModelConfig& config() const { return config_; }

@@ -88,10 +88,14 @@ BertSpec bert_spec_for_encoder(const std::string& encoder, bool* known) {
   return spec;
 }
 
+// A 2-D shape of sane, positive sizes (the model is built from it before any data is read).
 std::vector<int64_t> shape_of(const ShapeIndex& shapes, const std::string& key, const std::string& source) {
   auto it = shapes.find(key);
   BRIVL_CHECK(it != shapes.end(), source, ": cannot derive BERT sizes: checkpoint has no '", key, "'");
-  return it->second;
+  const auto& s = it->second;
+  BRIVL_CHECK(s.size() == 2 && s[0] > 0 && s[1] > 0 && s[0] <= (int64_t{1} << 24) && s[1] <= 65536, source,
+              ": cannot derive BERT sizes: checkpoint entry '", key, "' is not a plausible 2-D weight");
+  return s;
 }
 
 // Derives BERT sizes from the checkpoint's shapes. Heads cannot be seen in shapes: BERT uses a
@@ -108,7 +112,9 @@ BertSpec bert_spec_from_shapes(const ShapeIndex& shapes, const std::string& sour
   spec.max_position = pos.at(0);
   spec.type_vocab_size = type.at(0);
   spec.intermediate_size = inter.at(0);
-  spec.num_heads = std::max<int64_t>(1, spec.hidden_size / 64);
+  BRIVL_CHECK(spec.hidden_size % 64 == 0, source, ": BERT hidden size ", spec.hidden_size,
+              " is not a multiple of 64: the number of heads cannot be derived; give MODEL.BERT_HEADS");
+  spec.num_heads = spec.hidden_size / 64;
   int64_t layers = 0;
   while (shapes.count(p + "encoder.layer." + std::to_string(layers) + ".output.dense.weight")) ++layers;
   spec.num_layers = layers;
@@ -174,7 +180,11 @@ void validate(const ModelConfig& c) {
   BRIVL_CHECK(c.max_text_len >= 2 && c.max_text_len <= c.bert.max_position, s, ": MODEL.MAX_TEXT_LEN = ",
               c.max_text_len, " must be in [2, ", c.bert.max_position, "] (BERT position embeddings)");
   // The head divides by (feature size - 1): the feature map must be at least 2x2 (stride 32).
-  BRIVL_CHECK(c.img_size > 32, s, ": MODEL.IMG_SIZE = ", c.img_size, " must be > 32 (feature map of at least 2x2)");
+  BRIVL_CHECK(c.img_size > 32 && c.img_size <= 2048, s, ": MODEL.IMG_SIZE = ", c.img_size,
+              " must be in [33, 2048] (feature map of at least 2x2)");
+  BRIVL_CHECK(c.box_grid <= 64, s, ": MODEL.BOX_GRID = ", c.box_grid, " must be at most 64");
+  BRIVL_CHECK(c.grid_size <= 64, s, ": MODEL.GRID_SIZE = ", c.grid_size, " must be at most 64");
+  BRIVL_CHECK(c.max_img_len <= 65536, s, ": MODEL.MAX_IMG_LEN = ", c.max_img_len, " must be at most 65536");
   BRIVL_CHECK(c.max_img_len >= c.num_boxes(), s, ": MODEL.MAX_IMG_LEN = ", c.max_img_len,
               " must be at least BOX_GRID^2 + 1 = ", c.num_boxes());
   BRIVL_CHECK(c.momentum >= 0 && c.momentum <= 1, s, ": MODEL.MOMENTUM = ", c.momentum, " must be in [0, 1]");

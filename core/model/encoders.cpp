@@ -70,6 +70,8 @@ torch::Tensor ImageEncoderImpl::pooling_matrix(int64_t h, int64_t w, const torch
   std::lock_guard<std::mutex> lock(cache_mutex_);
   auto it = pooling_cache_.find(key);
   if (it == pooling_cache_.end()) {
+    // A normal (non-inference) tensor, so a cached matrix can later serve autograd too.
+    c10::InferenceMode not_inference(false);
     it = pooling_cache_.emplace(key, roi_pooling_matrix(config_, h, w).to(options)).first;
   }
   return it->second;
@@ -77,8 +79,9 @@ torch::Tensor ImageEncoderImpl::pooling_matrix(int64_t h, int64_t w, const torch
 
 torch::Tensor ImageEncoderImpl::region_features(const torch::Tensor& fmap) {
   const int64_t B = fmap.size(0), C = fmap.size(1), h = fmap.size(2), w = fmap.size(3);
-  const auto M = pooling_matrix(h, w, fmap.options());              // [h*w, N]
-  const auto sampled = torch::matmul(fmap.reshape({B, C, h * w}), M);  // [B, C, N]
+  // Bilinear weights stay float32 in any model precision (as grid_sample computes them).
+  const auto M = pooling_matrix(h, w, fmap.options().dtype(torch::kFloat32));                   // [h*w, N]
+  const auto sampled = torch::matmul(fmap.reshape({B, C, h * w}).to(torch::kFloat32), M).to(fmap.dtype());  // [B, C, N]
   auto& conv = learnable->pool_conv;
   // 1x1 conv after the average == before it (both linear): [B, N, C] x W^T + b.
   return torch::linear(sampled.transpose(1, 2), conv->weight.view({C, C}), conv->bias);

@@ -66,7 +66,7 @@ void PaddedConv2dImpl::fold_batchnorm(const torch::nn::BatchNorm2d& bn) {
   if (bias.defined()) {
     bias.mul_(scale).add_(shift);
   } else {
-    bias = shift.clone();  // not registered: folded models are not saved
+    bias = register_parameter("bias", shift.clone());  // registered so that .to() moves it
   }
 }
 

@@ -14,12 +14,16 @@ ModelFiles ModelFiles::resolve(const std::string& dir, const std::string& config
   ModelFiles files;
   files.dir = dir;
   if (!dir.empty()) {
-    BRIVL_CHECK(fs::is_directory(dir), dir, ": model folder does not exist (expected config.yml, a .pth or "
-                                            ".safetensors checkpoint and vocab.txt)");
+    std::error_code ec;
+    BRIVL_CHECK(fs::is_directory(dir, ec), dir, ": model folder does not exist (expected config.yml, a .pth or "
+                                                ".safetensors checkpoint and vocab.txt)");
     std::vector<std::string> checkpoints;
-    for (const auto& e : fs::directory_iterator(dir)) {
-      const auto ext = e.path().extension().string();
-      if (e.is_regular_file() && (ext == ".pth" || ext == ".safetensors")) checkpoints.push_back(e.path().string());
+    fs::directory_iterator it(dir, ec), end;
+    BRIVL_CHECK(!ec, dir, ": cannot list the model folder (", ec.message(), ")");
+    for (; it != end; it.increment(ec)) {
+      BRIVL_CHECK(!ec, dir, ": cannot list the model folder (", ec.message(), ")");
+      const auto ext = it->path().extension().string();
+      if (it->is_regular_file(ec) && (ext == ".pth" || ext == ".safetensors")) checkpoints.push_back(it->path().string());
     }
     if (checkpoint_override.empty()) {
       BRIVL_CHECK(!checkpoints.empty(), dir, ": no checkpoint (*.pth or *.safetensors) in the model folder");
@@ -39,7 +43,8 @@ ModelFiles ModelFiles::resolve(const std::string& dir, const std::string& config
   BRIVL_CHECK(!files.checkpoint.empty(), "no checkpoint: give --model DIR or --checkpoint FILE");
   BRIVL_CHECK(!files.vocab.empty(), "no vocabulary: give --model DIR or --vocab FILE");
   for (const auto* f : {&files.config, &files.checkpoint, &files.vocab}) {
-    BRIVL_CHECK(fs::is_regular_file(*f), *f, ": file does not exist");
+    std::error_code ec;
+    BRIVL_CHECK(fs::is_regular_file(*f, ec), *f, ": file does not exist");
   }
   return files;
 }

@@ -1,6 +1,7 @@
 #include "model/state_loading.h"
 
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "util/error.h"
@@ -53,6 +54,7 @@ StateLoadReport load_state_strict(torch::nn::Module& module, CheckpointReader& r
   std::map<std::string, torch::Tensor> targets;
   for (auto& [key, tensor] : module_state(module)) targets.emplace(key, tensor);
   std::vector<std::string> unexpected, mismatched, missing;
+  std::set<const void*> adopted;  // storages already handed to a parameter
   StateLoadReport report;
   torch::NoGradGuard no_grad;
   for (const auto& entry : reader.entries()) {
@@ -70,8 +72,10 @@ StateLoadReport load_state_strict(torch::nn::Module& module, CheckpointReader& r
     } else if (mismatched.empty() && unexpected.empty()) {  // after the first problem only validate
       auto value = reader.read(entry);
       report.bytes_read += value.numel() * value.element_size();
-      if (value.scalar_type() == target.scalar_type() && value.is_contiguous() && target.device().is_cpu()) {
-        target.set_data(value);  // take the record's memory: no copy
+      const void* storage = value.storage().unsafeGetStorageImpl();
+      if (value.scalar_type() == target.scalar_type() && value.is_contiguous() && target.device().is_cpu() &&
+          adopted.insert(storage).second) {
+        target.set_data(value);  // take the record's memory: no copy (once per record, so no aliasing)
       } else {
         target.copy_(value);
       }

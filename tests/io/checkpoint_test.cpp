@@ -214,6 +214,17 @@ TEST_F(Checkpoint, NonTensorEntriesAreRejected) {
   EXPECT_BRIVL_ERROR(CheckpointReader::open(dir.file("odd.pth")), "odd.pth", "entry 'x' is a int, expected a tensor");
 }
 
+TEST_F(Checkpoint, SafetensorsOffsetsThatWrapAroundAreRejected) {
+  TempDir dir;
+  // data_offsets near 2^64: begin + header size must not wrap into the header bytes.
+  const std::string header =
+      R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551600,18446744073709551608]}})";
+  std::string bytes;
+  for (int i = 0; i < 8; ++i) bytes += static_cast<char>((header.size() >> (8 * i)) & 0xff);
+  write_bytes(dir.file("wrap.safetensors"), bytes + header + std::string(8, '\0'));
+  EXPECT_BRIVL_ERROR(CheckpointReader::open(dir.file("wrap.safetensors")), "wrap.safetensors", "tensor 'w'");
+}
+
 TEST_F(Checkpoint, TruncatedSafetensorsIsRejected) {
   TempDir dir;
   save_safetensors(dir.file("t.safetensors"), {{"w", torch::randn({64, 64})}});

@@ -198,6 +198,13 @@ TEST(ModelConfig, RejectsUnknownModelKey) {
   EXPECT_BRIVL_ERROR(parse(std::string(kOfficialEval) + "    DROPOUT: 0.1\n"), "test.yml", "MODEL.DROPOUT");
 }
 
+TEST(ModelConfig, RejectsSizesThatWouldOverflowTheBoxLayout) {
+  // BOX_GRID^2 + 1 would wrap around for 2^32: it must be refused before any arithmetic.
+  EXPECT_BRIVL_ERROR(parse(with_value(kOfficialEval, "BOX_GRID", "4294967296")), "MODEL.BOX_GRID", "at most 64");
+  EXPECT_BRIVL_ERROR(parse(with_value(kOfficialEval, "GRID_SIZE", "1000")), "MODEL.GRID_SIZE", "at most 64");
+  EXPECT_BRIVL_ERROR(parse(with_value(kOfficialEval, "IMG_SIZE", "100000")), "MODEL.IMG_SIZE", "[33, 2048]");
+}
+
 TEST(ModelConfig, RejectsUnknownTopLevelKey) {
   EXPECT_BRIVL_ERROR(parse(std::string(kOfficialEval) + "DATASET:\n    NAME: x\n"), "test.yml", "DATASET");
 }
