@@ -154,7 +154,7 @@ void run(const std::string& label, const brivl::ModelFiles& files, brivl::Embedd
   auto embedder = brivl::Embedder::load(files, options);
   const double load = seconds_since(t);
   const double rss_after_load = peak_rss_gib();
-  embedder.embed_images(cycle(images, std::min(4, a.images)));  // warm-up
+  embedder.embed_images(cycle(images, std::min(2, a.images)));  // warm-up
   t = Clock::now();
   embedder.embed_images(cycle(images, a.images));
   const double image_rate = a.images / seconds_since(t);
@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
               << env_or("OMP_WAIT_POLICY", "-") << "\n"
               << "model: " << files.checkpoint << " (" << std::filesystem::file_size(files.checkpoint) / 1048576.0
               << " MiB); " << a.images << " images, " << a.texts << " texts, batch "
-              << (a.batch > 0 ? std::to_string(a.batch) : std::string("4 images / 32 texts")) << "\n";
+              << (a.batch > 0 ? std::to_string(a.batch) : std::string("default (1 image / 32 texts on CPU)")) << "\n";
     // Raw read of the whole checkpoint file, for scale (page cache warm after the first read).
     for (int i = 0; i < 2; ++i) {
       const auto t = Clock::now();

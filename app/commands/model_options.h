@@ -14,7 +14,7 @@ struct ModelArgs {
   std::string device = "auto";
   std::string dtype = "fp32";
   int threads = 0;
-  int batch_size = 0;  // 0: the embedder's defaults (images 4, texts 32)
+  int batch_size = 0;  // 0: the embedder's defaults (images 1 on CPU / 16 on GPU, texts 32)
   int max_text_len = 32;
   std::string executable;  // this program's path, to find the installed default model
 };

@@ -58,7 +58,7 @@ Embedder& Embedder::operator=(Embedder&&) noexcept = default;
 Embedder::~Embedder() = default;
 
 Embedder Embedder::load(const ModelFiles& files, const EmbedderOptions& options) {
-  BRIVL_CHECK(options.image_batch_size > 0 && options.text_batch_size > 0, "--batch-size must be positive (got ",
+  BRIVL_CHECK(options.image_batch_size >= 0 && options.text_batch_size >= 0, "--batch-size must be positive (got ",
               options.image_batch_size, " / ", options.text_batch_size, ")");
   BRIVL_CHECK(options.max_text_len >= 2, "--max-text-len must be at least 2 ([CLS] and [SEP]), got ",
               options.max_text_len);
@@ -71,6 +71,9 @@ Embedder Embedder::load(const ModelFiles& files, const EmbedderOptions& options)
   BRIVL_CHECK(static_cast<int64_t>(state->tokenizer->vocab_size()) <= config.bert.vocab_size, files.vocab, ": ",
               state->tokenizer->vocab_size(), " tokens but the model's BERT has ", config.bert.vocab_size,
               " word embeddings");
+  auto& o = state->options;
+  if (o.image_batch_size == 0) o.image_batch_size = state->loaded.device.is_cuda() ? 16 : 1;
+  if (o.text_batch_size == 0) o.text_batch_size = 32;
   // example.py: the tokenizer pads to min(--max_text_len, MAX_TEXT_LEN).
   state->text_len = static_cast<int>(std::min<int64_t>(options.max_text_len, config.max_text_len));
   return Embedder(std::move(state));

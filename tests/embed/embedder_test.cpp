@@ -57,7 +57,7 @@ TEST(Embedder, EffectiveTextLengthIsCappedByTheConfig) {
 }
 
 TEST(Embedder, RejectsBadOptionsWithTheirNames) {
-  auto options = cpu_options(0, 32);
+  auto options = cpu_options(-1, 32);
   EXPECT_BRIVL_ERROR(Embedder::load(test::fixture_model_files(), options), "--batch-size");
   options = cpu_options(4, 32);
   options.dtype = "fp64";
