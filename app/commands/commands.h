@@ -11,5 +11,6 @@ void add_info_command(CLI::App& app, const std::string& executable);
 void add_tokenize_command(CLI::App& app, const std::string& executable);
 void add_embed_command(CLI::App& app, const std::string& executable);
 void add_similarity_command(CLI::App& app, const std::string& executable);
+void add_imagine_command(CLI::App& app, const std::string& executable);
 
 }  // namespace brivl::cli

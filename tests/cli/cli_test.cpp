@@ -10,6 +10,7 @@
 #include "test_support.h"
 #include "util/atomic_file.h"
 #include "util/npy.h"
+#include "vision/image_decode.h"
 
 namespace brivl {
 namespace {
@@ -185,6 +186,39 @@ TEST(Cli, BadOptionValuesAreUsageErrors) {
   EXPECT_THAT(r.err, HasSubstr("--max-text-len"));
   r = run_cli({"frobnicate"});
   EXPECT_NE(r.exit_code, 0);
+}
+
+TEST(Cli, ImagineWritesAPngThatReplaysToTheSameBytes) {
+  test::TempDir dir;
+  const auto a = dir.file("a.png"), b = dir.file("b.png");
+  auto r = run_cli({"imagine", "红色的圆 | 蓝色:-0.5", "-o", a, "--steps", "3", "--size", "48x40", "--cutouts", "2",
+                    "--jsonl"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n) EXPECT_EQ(nlohmann::json::parse(line)["step"], n + 1);
+  EXPECT_EQ(n, 3);
+  const auto decoded = decode_image_file(a);
+  EXPECT_EQ(decoded.width, 48);
+  EXPECT_EQ(decoded.height, 40);
+  r = run_cli({"imagine", "--replay", a, "-o", b});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(a), read_file(b));
+}
+
+TEST(Cli, ImagineRejectsBadValuesBeforeLoading) {
+  test::TempDir dir;
+  auto r = run_cli({"imagine", "猫", "-o", dir.file("x.png"), "--size", "12x"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--size '12x'"));
+  r = run_cli({"imagine", "猫", "-o", dir.file("x.png"), "--preset", "ultra"});
+  EXPECT_THAT(r.err, HasSubstr("--preset 'ultra'"));
+  r = run_cli({"imagine", "室内:-1", "-o", dir.file("x.png")});
+  EXPECT_THAT(r.err, HasSubstr("at least one positive term"));
+  r = run_cli({"imagine", "--replay", fixture_file("images/01_landscape_120x80.png"), "-o", dir.file("x.png")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no BriVL settings"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x.png")));
 }
 
 TEST(Cli, MissingModelFolderIsExplained) {

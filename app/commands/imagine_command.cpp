@@ -1,0 +1,143 @@
+// brivl imagine: optimise an image until the model sees the prompt in it; PNG with the settings
+// embedded, replayable with --replay.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <unistd.h>
+
+#include "commands.h"
+#include "export/png_export.h"
+#include "imagine/imaginer.h"
+#include "model_options.h"
+#include "util/error.h"
+
+namespace brivl::cli {
+namespace {
+
+constexpr const char* kSettingsKey = "brivl:settings";
+
+struct ImagineArgs {
+  ModelArgs model;
+  ImagineSettings settings;
+  std::string out, preset, size, replay, frames;
+  int save_every = 0;
+  bool jsonl = false;
+  CLI::App* command = nullptr;
+};
+
+bool given(const CLI::App& cmd, const char* name) { return cmd.get_option(name)->count() > 0; }
+
+void parse_size(const std::string& text, ImagineSettings& s) {
+  int w = 0, h = 0;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%dx%d%c", &w, &h, &extra) == 2) {
+    s.width = w;
+    s.height = h;
+  } else if (std::sscanf(text.c_str(), "%d%c", &w, &extra) == 1) {
+    s.width = s.height = w;
+  } else {
+    BRIVL_FAIL("--size '", text, "' is not N or WxH (e.g. 256 or 320x240)");
+  }
+}
+
+// Settings from the command line: defaults, then the preset, then explicit options.
+ImagineSettings settings_from_args(const ImagineArgs& a, bool gpu) {
+  ImagineSettings s = a.settings;  // holds explicit values (and defaults for the rest)
+  if (!a.preset.empty()) {
+    ImagineSettings preset = s;
+    apply_preset(preset, a.preset, gpu);
+    const auto& cmd = *a.command;
+    if (!given(cmd, "--steps")) s.steps = preset.steps;
+    if (!given(cmd, "--cutouts")) s.augment.cutouts = preset.augment.cutouts;
+    if (!given(cmd, "--size")) {
+      s.width = preset.width;
+      s.height = preset.height;
+    }
+  }
+  if (!a.size.empty()) parse_size(a.size, s);
+  s.max_text_len = a.model.max_text_len;
+  return s;
+}
+
+void print_progress(const ImagineProgress& p, bool jsonl, bool tty) {
+  if (jsonl) {
+    std::printf("{\"step\":%d,\"steps\":%d,\"loss\":%.6f,\"similarity\":%.6f,\"lr\":%.6g,\"it_per_s\":%.3f}\n", p.step,
+                p.steps, p.loss, p.similarity, p.lr, p.steps_per_second);
+    std::fflush(stdout);
+  } else if (tty) {
+    std::fprintf(stderr, "\rstep %d/%d  similarity %.4f  loss %.4f  %.2f it/s  ETA %.0f s   ", p.step, p.steps,
+                 p.similarity, p.loss, p.steps_per_second, p.eta_seconds);
+    if (p.step == p.steps) std::fputc('\n', stderr);
+  }
+}
+
+void run_imagine(ImagineArgs& a) {
+  BRIVL_CHECK(!a.out.empty(), "imagine: give an output file with -o OUT.png");
+  BRIVL_CHECK(a.save_every >= 0, "--save-every must be >= 0");
+  BRIVL_CHECK(a.save_every == 0 || !a.frames.empty(), "--save-every needs --frames DIR");
+  ImagineSettings settings;
+  if (!a.replay.empty()) {
+    for (const auto& [key, text] : read_png_text_file(a.replay)) {
+      if (key == kSettingsKey) settings = ImagineSettings::from_json(text, a.replay);
+    }
+    BRIVL_CHECK(!settings.prompt.empty(), a.replay, ": no BriVL settings in this PNG (not made by brivl imagine?)");
+  } else {
+    settings = settings_from_args(a, false);
+  }
+  settings.validate();  // bad values fail before the model is loaded
+  auto imaginer = Imaginer::load(resolve_model_files(a.model), embedder_options(a.model));
+  if (a.replay.empty() && imaginer.on_gpu()) settings = settings_from_args(a, true);
+  if (!a.replay.empty() && settings.model_fingerprint != imaginer.model_fingerprint()) {
+    std::cerr << "brivl: warning: " << a.replay << " was made with another checkpoint (" << settings.model_fingerprint
+              << "); the result will differ\n";
+  }
+  if (!a.frames.empty()) std::filesystem::create_directories(a.frames);
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  ImagineHooks hooks;
+  hooks.on_progress = [&](const ImagineProgress& p) { print_progress(p, a.jsonl, tty); };
+  hooks.preview_every = a.save_every;
+  if (a.save_every > 0) {
+    hooks.on_preview = [&](int step, const RgbImage& image) {
+      char name[32];
+      std::snprintf(name, sizeof(name), "frame_%06d.png", step);
+      write_png((std::filesystem::path(a.frames) / name).string(), image);
+    };
+  }
+  const auto image = imaginer.run(settings, hooks);
+  write_png(a.out, image, {{kSettingsKey, settings.to_json()}, {"Software", "BriVL Studio"}});
+  std::cerr << "wrote " << a.out << " (" << image.width << "x" << image.height << ", " << settings.steps
+            << " steps, seed " << settings.seed << ")\n";
+}
+
+}  // namespace
+
+void add_imagine_command(CLI::App& app, const std::string& executable) {
+  auto a = std::make_shared<ImagineArgs>();
+  a->model.executable = executable;
+  auto* cmd = app.add_subcommand("imagine", "optimise an image until the model sees the prompt in it");
+  a->command = cmd;
+  auto& s = a->settings;
+  cmd->add_option("prompt", s.prompt, "prompt: '猫:1 | 雪地:0.5 | 室内:-0.5 | @ref.jpg:0.3'");
+  cmd->add_option("-o,--out", a->out, "output PNG (settings embedded for --replay)");
+  cmd->add_option("--preset", a->preset, "draft | normal | best (steps, size, cutouts for the device)");
+  cmd->add_option("--steps", s.steps, "optimisation steps")->capture_default_str();
+  cmd->add_option("--size", a->size, "output size N or WxH (default 256)");
+  cmd->add_option("--seed", s.seed, "random seed (same seed, same image on the CPU)")->capture_default_str();
+  cmd->add_option("--lr", s.lr, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--cutouts", s.augment.cutouts, "augmented views per step")->capture_default_str();
+  cmd->add_option("--param", s.param, "fourier | pixel")->capture_default_str();
+  cmd->add_option("--init", s.init_image, "start from this image (image-to-image)");
+  cmd->add_option("--init-strength", s.init_strength, "how much of --init to keep, 0..1")->capture_default_str();
+  cmd->add_option("--tv", s.tv_weight, "total-variation weight (smoothness)")->capture_default_str();
+  cmd->add_option("--save-every", a->save_every, "write a frame every K steps (needs --frames)");
+  cmd->add_option("--frames", a->frames, "folder for the frames");
+  cmd->add_option("--replay", a->replay, "re-run the settings embedded in a PNG made by brivl imagine");
+  cmd->add_flag("--jsonl", a->jsonl, "print one JSON progress line per step to stdout");
+  add_model_file_options(*cmd, a->model, true);
+  add_runtime_options(*cmd, a->model);
+  cmd->callback([a] { run_imagine(*a); });
+}
+
+}  // namespace brivl::cli

@@ -1,0 +1,125 @@
+#include "imagine/imagine_settings.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+#include "util/error.h"
+
+namespace brivl {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json augment_json(const AugmentSettings& a) {
+  return Json{{"cutouts", a.cutouts},         {"min_scale", a.min_scale}, {"max_scale", a.max_scale},
+              {"jitter", a.jitter},           {"rotate_degrees", a.rotate_degrees},
+              {"color_jitter", a.color_jitter}, {"noise", a.noise}};
+}
+
+template <typename T>
+void take(const Json& j, const char* key, T& out, const std::string& source) {
+  if (!j.contains(key)) return;  // older files may lack newer keys: keep the default
+  try {
+    out = j.at(key).get<T>();
+  } catch (const nlohmann::json::exception&) {
+    BRIVL_FAIL(source, ": imagine setting '", key, "' has the wrong type (", j.at(key).dump(), ")");
+  }
+}
+
+void check_known(const Json& j, std::initializer_list<const char*> keys, const std::string& where) {
+  for (const auto& [k, v] : j.items()) {
+    bool known = false;
+    for (const char* key : keys) known |= k == key;
+    BRIVL_CHECK(known, where, ": unknown imagine setting '", k, "'");
+  }
+}
+
+}  // namespace
+
+std::string ImagineSettings::to_json() const {
+  Json j{{"engine_version", engine_version}, {"prompt", prompt},       {"steps", steps},
+         {"width", width},                   {"height", height},       {"seed", seed},
+         {"lr", lr},                         {"param", param},         {"init_image", init_image},
+         {"init_strength", init_strength},   {"tv_weight", tv_weight}, {"augment", augment_json(augment)},
+         {"max_text_len", max_text_len},     {"model_fingerprint", model_fingerprint}};
+  return j.dump();
+}
+
+ImagineSettings ImagineSettings::from_json(const std::string& text, const std::string& source) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    BRIVL_FAIL(source, ": imagine settings are not valid JSON (", e.what(), ")");
+  }
+  BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
+  check_known(j, {"engine_version", "prompt", "steps", "width", "height", "seed", "lr", "param", "init_image",
+                  "init_strength", "tv_weight", "augment", "max_text_len", "model_fingerprint"},
+              source);
+  ImagineSettings s;
+  take(j, "engine_version", s.engine_version, source);
+  take(j, "prompt", s.prompt, source);
+  take(j, "steps", s.steps, source);
+  take(j, "width", s.width, source);
+  take(j, "height", s.height, source);
+  take(j, "seed", s.seed, source);
+  take(j, "lr", s.lr, source);
+  take(j, "param", s.param, source);
+  take(j, "init_image", s.init_image, source);
+  take(j, "init_strength", s.init_strength, source);
+  take(j, "tv_weight", s.tv_weight, source);
+  take(j, "max_text_len", s.max_text_len, source);
+  take(j, "model_fingerprint", s.model_fingerprint, source);
+  if (j.contains("augment")) {
+    const auto& a = j.at("augment");
+    BRIVL_CHECK(a.is_object(), source, ": imagine setting 'augment' is not an object");
+    check_known(a, {"cutouts", "min_scale", "max_scale", "jitter", "rotate_degrees", "color_jitter", "noise"}, source);
+    take(a, "cutouts", s.augment.cutouts, source);
+    take(a, "min_scale", s.augment.min_scale, source);
+    take(a, "max_scale", s.augment.max_scale, source);
+    take(a, "jitter", s.augment.jitter, source);
+    take(a, "rotate_degrees", s.augment.rotate_degrees, source);
+    take(a, "color_jitter", s.augment.color_jitter, source);
+    take(a, "noise", s.augment.noise, source);
+  }
+  return s;
+}
+
+void ImagineSettings::validate() const {
+  BRIVL_CHECK(!prompt.empty(), "imagine: the prompt is empty");
+  BRIVL_CHECK(steps >= 1 && steps <= 100000, "--steps ", steps, " must be in [1, 100000]");
+  BRIVL_CHECK(width >= 16 && width <= 4096 && height >= 16 && height <= 4096, "--size ", width, "x", height,
+              " must be within 16..4096 on each side");
+  BRIVL_CHECK(std::isfinite(lr) && lr > 0 && lr <= 10, "--lr ", lr, " must be in (0, 10]");
+  BRIVL_CHECK(param == "fourier" || param == "pixel", "--param '", param, "' is not one of fourier, pixel");
+  BRIVL_CHECK(init_strength >= 0 && init_strength <= 1, "--init-strength ", init_strength, " must be in [0, 1]");
+  BRIVL_CHECK(tv_weight >= 0 && std::isfinite(tv_weight), "--tv ", tv_weight, " must be >= 0");
+  const auto& a = augment;
+  BRIVL_CHECK(a.cutouts >= 1 && a.cutouts <= 256, "--cutouts ", a.cutouts, " must be in [1, 256]");
+  BRIVL_CHECK(a.min_scale > 0 && a.min_scale <= a.max_scale && a.max_scale <= 1, "cutout scales [", a.min_scale,
+              ", ", a.max_scale, "] must satisfy 0 < min <= max <= 1");
+  BRIVL_CHECK(a.jitter >= 0 && a.rotate_degrees >= 0 && a.color_jitter >= 0 && a.noise >= 0,
+              "augmentation strengths must be >= 0");
+  BRIVL_CHECK(max_text_len >= 2, "--max-text-len must be at least 2");
+}
+
+void apply_preset(ImagineSettings& s, const std::string& preset, bool gpu) {
+  if (preset == "draft") {
+    s.steps = 100;
+    s.width = s.height = 192;
+    s.augment.cutouts = gpu ? 16 : 2;
+  } else if (preset == "normal") {
+    s.steps = 300;
+    s.width = s.height = 256;
+    s.augment.cutouts = gpu ? 32 : 4;
+  } else if (preset == "best") {
+    s.steps = 1000;
+    s.width = s.height = 384;
+    s.augment.cutouts = gpu ? 64 : 8;
+  } else {
+    BRIVL_FAIL("--preset '", preset, "' is not one of draft, normal, best");
+  }
+}
+
+}  // namespace brivl

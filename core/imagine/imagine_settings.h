@@ -1,0 +1,58 @@
+#pragma once
+// Everything that determines an imagination run. Serialised as JSON into the exported PNG, so a
+// run can be replayed from its image; torch-free so the CLI and the studio can hold it.
+#include <cstdint>
+#include <string>
+
+namespace brivl {
+
+struct AugmentSettings {
+  int cutouts = 4;             // views per step, batched in one forward
+  double min_scale = 0.3;      // cutout side as a fraction of the image side
+  double max_scale = 1.0;
+  double jitter = 0.05;        // translation, fraction of the cutout side
+  double rotate_degrees = 5;   // uniform in [-r, r]
+  double color_jitter = 0.05;  // per-view brightness/contrast offsets
+  double noise = 0.01;         // Gaussian pixel noise
+};
+
+struct ImagineSettings {
+  std::string prompt;            // "猫:1 | 雪地:0.5 | 室内:-0.5 | @ref.jpg:0.3"
+  int steps = 300;
+  int width = 256, height = 256;  // output size, independent of the model's IMG_SIZE
+  uint64_t seed = 42;
+  double lr = 0.02;               // Adam; linear warm-up over the first 10 %, cosine decay to 10 %
+  std::string param = "fourier";  // fourier | pixel
+  std::string init_image;         // optional start image (image-to-image)
+  double init_strength = 0.5;     // 1 = start exactly at the init image, 0 = ignore it
+  double tv_weight = 0.0;         // total-variation regulariser
+  AugmentSettings augment;
+  int max_text_len = 32;
+  // Filled in by the engine: what produced the image.
+  std::string engine_version;
+  std::string model_fingerprint;
+
+  // JSON with every field above (stable key order).
+  std::string to_json() const;
+  // Parses to_json() output; unknown keys and wrong types are errors naming the key.
+  static ImagineSettings from_json(const std::string& json, const std::string& source);
+  // Range checks with messages naming the option (--steps, --size, ...).
+  void validate() const;
+};
+
+// What a step reports (hooks of the imagination engine).
+struct ImagineProgress {
+  int step = 0, steps = 0;
+  double loss = 0;              // -mean cosine over the augmented views (+ regularisers)
+  double similarity = 0;        // cosine of the clean, un-augmented image with the target
+  double lr = 0;
+  double steps_per_second = 0;
+  double eta_seconds = 0;
+};
+
+// Preset names: draft | normal | best. Sets steps, size and cutouts for the device kind.
+void apply_preset(ImagineSettings& settings, const std::string& preset, bool gpu);
+
+inline constexpr const char* kImagineEngineVersion = "brivl-imagine 1";
+
+}  // namespace brivl

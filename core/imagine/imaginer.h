@@ -1,0 +1,45 @@
+#pragma once
+// Torch-free facade of the imagination engine for the CLI and the studio: load a model once, then
+// imagine prompts with progress, preview and cancel hooks.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "embed/embedder.h"
+#include "imagine/imagine_settings.h"
+#include "vision/image_decode.h"
+
+namespace brivl {
+
+struct ImagineHooks {
+  std::function<void(const ImagineProgress&)> on_progress;    // after every step
+  std::function<void(int step, const RgbImage&)> on_preview;  // every `preview_every` steps and at the end
+  int preview_every = 0;                                      // 0: only the final image
+  std::function<bool()> should_cancel;                        // checked before every step
+};
+
+class Imaginer {
+ public:
+  static Imaginer load(const ModelFiles& files, const EmbedderOptions& options);
+  Imaginer(Imaginer&&) noexcept;
+  Imaginer& operator=(Imaginer&&) noexcept;
+  ~Imaginer();
+
+  bool on_gpu() const;
+  // "size:<bytes> crc32:<sampled crc>" of the checkpoint: identifies the weights in exports.
+  const std::string& model_fingerprint() const;
+  // Runs settings.steps steps and returns the final image. Fills settings.engine_version and
+  // settings.model_fingerprint. Throws brivl::Cancelled when hooks.should_cancel() says so.
+  RgbImage run(ImagineSettings& settings, const ImagineHooks& hooks = {});
+
+ private:
+  struct State;
+  explicit Imaginer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Fingerprint of a file: its size and a CRC-32 over 16 evenly spaced 64 KiB blocks (fast on
+// multi-GB checkpoints, changes with any re-save).
+std::string file_fingerprint(const std::string& path);
+
+}  // namespace brivl

@@ -1,0 +1,43 @@
+#pragma once
+// How the optimised image is represented. Raw pixels let the optimiser fool the encoder with
+// high-frequency noise; a Fourier spectrum scaled by 1/frequency with decorrelated colour makes
+// smooth, natural-looking images the cheap direction of descent.
+// Ref: lucid/lucent optvis/param/spatial.py (fft_image, pixel_image), param/color.py (to_valid_rgb).
+#include <torch/torch.h>
+
+#include <memory>
+#include <optional>
+
+namespace brivl {
+
+struct ParameterizationOptions {
+  TORCH_ARG(int64_t, width) = 256;
+  TORCH_ARG(int64_t, height) = 256;
+  TORCH_ARG(bool, fourier) = true;
+  TORCH_ARG(double, init_std) = 0.01;   // scale of the random start
+  TORCH_ARG(double, decay_power) = 1.0; // spectrum scale 1 / f^decay_power
+};
+
+class ImageParameterization {
+ public:
+  // `init`: optional [3, H', W'] image in [0, 1] to start from (resized to the output size),
+  // mixed with the random start by `strength` (1 = exactly the init image).
+  ImageParameterization(const ParameterizationOptions& options, torch::Generator& generator,
+                        const std::optional<torch::Tensor>& init = std::nullopt, double strength = 0.5);
+  // The image, [1, 3, H, W] in (0, 1), differentiable w.r.t. parameters().
+  torch::Tensor image() const;
+  std::vector<torch::Tensor> parameters() const { return {param_}; }
+
+ private:
+  torch::Tensor to_rgb(const torch::Tensor& decorrelated) const;     // [1,3,H,W] logits -> (0,1)
+  torch::Tensor from_rgb(const torch::Tensor& rgb) const;            // inverse of to_rgb
+  torch::Tensor spectrum_to_logits(const torch::Tensor& spectrum) const;
+  torch::Tensor logits_to_spectrum(const torch::Tensor& logits) const;
+
+  ParameterizationOptions options_;
+  torch::Tensor param_;        // pixel logits [1,3,H,W] or spectrum [1,3,H,W/2+1,2]
+  torch::Tensor scale_;        // spectrum scale [1,1,H,W/2+1,1]
+  torch::Tensor color_;        // [3,3] colour decorrelation (normalised sqrt of ImageNet colour covariance)
+};
+
+}  // namespace brivl

@@ -1,0 +1,44 @@
+#pragma once
+// ImaginationSession: optimise an image through the frozen image encoder until its embedding
+// matches a target embedding. Step by step, so a caller can show previews, pause (stop calling
+// step()) and cancel between steps; deterministic for a given seed on the CPU.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <memory>
+
+#include "imagine/augment.h"
+#include "imagine/imagine_settings.h"
+#include "imagine/parameterization.h"
+#include "model/brivl_model.h"
+
+namespace brivl {
+
+class ImaginationSession {
+ public:
+  // `target`: [D] L2-normalised embedding. `init`: optional [3, H, W] start image in [0, 1].
+  ImaginationSession(BriVL model, torch::Device device, torch::Tensor target, const ImagineSettings& settings,
+                     const std::optional<torch::Tensor>& init = std::nullopt);
+  ImagineProgress step();
+  bool finished() const { return step_ >= settings_.steps; }
+  // Current image, [3, H, W] float in [0, 1] on the CPU.
+  torch::Tensor image() const;
+  // Cosine similarity of a view batch [N, 3, S, S] in [0, 1] with the target (no gradient).
+  double similarity(const torch::Tensor& views);
+
+ private:
+  torch::Tensor embed(const torch::Tensor& views);  // [N,3,S,S] in [0,1] -> [N, D] normalised
+  double learning_rate(int step) const;
+
+  BriVL model_;
+  torch::Device device_;
+  torch::Tensor target_;
+  ImagineSettings settings_;
+  torch::Generator generator_;
+  std::unique_ptr<ImageParameterization> param_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  int step_ = 0;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace brivl
