@@ -48,6 +48,8 @@ struct ImagineProgress {
   double lr = 0;
   double steps_per_second = 0;
   double eta_seconds = 0;
+  // Where this step's time went (wall clock, ms): image + views, forward, backward + Adam.
+  double transform_ms = 0, forward_ms = 0, backward_ms = 0;
 };
 
 // Preset names: draft | normal | best. Sets steps, size and cutouts for the device kind.

@@ -47,16 +47,24 @@ ImagineProgress ImaginationSession::step() {
   TORCH_CHECK(!finished(), "imagination already finished");
   const double lr = learning_rate(step_);
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); };
+  ImagineProgress p;
+  auto t = Clock::now();
   optimizer_->zero_grad();
   const auto image = param_->image().to(device_);
   const auto views = make_views(image, model_->config().img_size, settings_.augment, generator_);
+  p.transform_ms = ms_since(t);
+  t = Clock::now();
   auto loss = -(embed(views) * target_).sum(1).mean();
   if (settings_.tv_weight > 0) loss = loss + settings_.tv_weight * total_variation(image);
+  p.forward_ms = ms_since(t);
+  t = Clock::now();
   loss.backward();
   optimizer_->step();
+  p.backward_ms = ms_since(t);
   ++step_;
 
-  ImagineProgress p;
   p.step = step_;
   p.steps = settings_.steps;
   p.loss = loss.item<double>();
