@@ -10,6 +10,8 @@ find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+find_package(SQLite3 REQUIRED)
 
 # LibTorch's CMake config exports plain variables; wrap them in one interface target.
 if(NOT TARGET brivl::torch)

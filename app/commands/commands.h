@@ -12,5 +12,6 @@ void add_tokenize_command(CLI::App& app, const std::string& executable);
 void add_embed_command(CLI::App& app, const std::string& executable);
 void add_similarity_command(CLI::App& app, const std::string& executable);
 void add_imagine_command(CLI::App& app, const std::string& executable);
+void add_retrieval_commands(CLI::App& app, const std::string& executable);  // index, search
 
 }  // namespace brivl::cli

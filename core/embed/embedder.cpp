@@ -4,10 +4,12 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "io/checkpoint.h"
 #include "model/brivl_model.h"
+#include "text/prompt.h"
 #include "util/error.h"
 #include "vision/preprocess.h"
 
@@ -128,6 +130,37 @@ Matrix Embedder::embed_texts(const std::vector<std::string>& texts, const EmbedH
   }
   if (outputs.empty()) return Matrix{0, m.config.img_feature_dim, {}};
   return to_matrix(torch::cat(outputs));
+}
+
+Matrix Embedder::embed_decoded(const std::vector<RgbImage>& images) {
+  auto& m = state_->loaded;
+  std::vector<torch::Tensor> outputs;
+  torch::InferenceMode guard;
+  const int64_t total = static_cast<int64_t>(images.size()), step = state_->options.image_batch_size;
+  for (int64_t begin = 0; begin < total; begin += step) {
+    const int64_t end = std::min<int64_t>(total, begin + step);
+    std::vector<torch::Tensor> batch;
+    for (int64_t i = begin; i < end; ++i) batch.push_back(resize_and_normalize(rgb_to_tensor(images[i]), m.config.img_size));
+    outputs.push_back(m.model->encode_images(torch::cat(batch).to(m.device, m.dtype)).to(torch::kCPU, torch::kFloat32));
+  }
+  if (outputs.empty()) return Matrix{0, m.config.img_feature_dim, {}};
+  return to_matrix(torch::cat(outputs));
+}
+
+std::vector<float> Embedder::embed_prompt(const std::string& prompt) {
+  const auto terms = parse_prompt(prompt);
+  std::vector<double> sum(static_cast<size_t>(state_->loaded.config.img_feature_dim), 0.0);
+  for (const auto& term : terms) {
+    const auto e = term.is_image ? embed_images({term.text}) : embed_texts({term.text});
+    for (size_t k = 0; k < sum.size(); ++k) sum[k] += term.weight * e.data[k];
+  }
+  double norm = 0;
+  for (double v : sum) norm += v * v;
+  norm = std::sqrt(norm);
+  BRIVL_CHECK(norm > 1e-6, "the prompt's weighted terms cancel out: '", prompt, "'");
+  std::vector<float> out(sum.size());
+  for (size_t k = 0; k < sum.size(); ++k) out[k] = static_cast<float>(sum[k] / norm);
+  return out;
 }
 
 ModelSummary Embedder::summary() const {

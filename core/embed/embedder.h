@@ -9,6 +9,7 @@
 
 #include "model/model_files.h"
 #include "text/bert_tokenizer.h"
+#include "vision/image_decode.h"
 #include "util/error.h"
 
 namespace brivl {
@@ -69,6 +70,11 @@ class Embedder {
   // Throws brivl::Cancelled when hooks.should_cancel() returns true.
   Matrix embed_images(const std::vector<std::string>& paths, const EmbedHooks& hooks = {});
   Matrix embed_texts(const std::vector<std::string>& texts, const EmbedHooks& hooks = {});
+  // Already decoded images (the indexer decodes first to sort out broken files).
+  Matrix embed_decoded(const std::vector<RgbImage>& images);
+  // The L2-normalised weighted sum of a prompt's terms ("猫:1 | 室内:-0.5 | @ref.jpg:0.3"),
+  // the query vector of retrieval and the target of imagination.
+  std::vector<float> embed_prompt(const std::string& prompt);
 
  private:
   struct State;

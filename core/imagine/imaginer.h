@@ -38,8 +38,4 @@ class Imaginer {
   std::unique_ptr<State> state_;
 };
 
-// Fingerprint of a file: its size and a CRC-32 over 16 evenly spaced 64 KiB blocks (fast on
-// multi-GB checkpoints, changes with any re-save).
-std::string file_fingerprint(const std::string& path);
-
 }  // namespace brivl

@@ -48,6 +48,8 @@ RgbImage from_mat(const cv::Mat& m, bool clip16) {
 
 RgbImage decode_with_opencv(const cv::Mat& m, const std::string& name) {
   BRIVL_CHECK(m.rows > 0 && m.cols > 0, name, ": image has no pixels");
+  BRIVL_CHECK(static_cast<int64_t>(m.rows) * m.cols <= kMaxImagePixels, name, ": image of ", m.cols, "x", m.rows,
+              " pixels is larger than the limit of ", kMaxImagePixels, " pixels");
   switch (m.depth()) {
     case CV_8U: return from_mat<uint8_t>(m, false);
     // PIL opens 16-bit grayscale as mode "I" (convert('RGB') clips), 16-bit colour as "RGB"
@@ -61,6 +63,11 @@ RgbImage decode_with_opencv(const cv::Mat& m, const std::string& name) {
 
 RgbImage decode_with_stb(const std::string& bytes, const std::string& name) {
   int w = 0, h = 0, n = 0;
+  // Look at the header first: a small file can declare a huge image (decompression bomb).
+  if (stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &w, &h, &n)) {
+    BRIVL_CHECK(static_cast<int64_t>(w) * h <= kMaxImagePixels, name, ": image of ", w, "x", h,
+                " pixels is larger than the limit of ", kMaxImagePixels, " pixels");
+  }
   stbi_uc* data = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()),
                                         &w, &h, &n, 3);
   BRIVL_CHECK(data != nullptr, name, ": cannot decode image (", stbi_failure_reason() ? stbi_failure_reason() : "unknown",
@@ -77,6 +84,7 @@ RgbImage decode_with_stb(const std::string& bytes, const std::string& name) {
 
 RgbImage decode_image_bytes(const std::string& bytes, const std::string& name) {
   BRIVL_CHECK(!bytes.empty(), name, ": image file is empty");
+  BRIVL_CHECK(bytes.size() < (size_t{1} << 31), name, ": image file of ", bytes.size(), " bytes is too large");
 #ifdef BRIVL_HAVE_OPENCV
   cv::Mat m;
   try {

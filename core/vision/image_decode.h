@@ -9,6 +9,9 @@
 
 namespace brivl {
 
+// Largest accepted image (2^28 pixels, 768 MiB as RGB): protects against decompression bombs.
+inline constexpr int64_t kMaxImagePixels = int64_t{1} << 28;
+
 struct RgbImage {
   int width = 0;
   int height = 0;

@@ -2,6 +2,7 @@
 // exit codes and error messages.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -219,6 +220,38 @@ TEST(Cli, ImagineRejectsBadValuesBeforeLoading) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("no BriVL settings"));
   EXPECT_FALSE(std::filesystem::exists(dir.file("x.png")));
+}
+
+TEST(Cli, IndexThenSearchRanksImagesWithScores) {
+  test::TempDir dir;
+  const auto db = dir.file("photos.db");
+  auto r = run_cli({"index", "--db", db, fixture_file("images"), "--jsonl"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["found"], 8);
+  EXPECT_EQ(summary["embedded"], 8);
+  r = run_cli({"index", "--db", db, fixture_file("images"), "--jsonl"});  // second run: nothing to do
+  summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["unchanged"], 8);
+  EXPECT_EQ(summary["embedded"], 0);
+  const auto query_image = fixture_file("images/03_gray_96x96.png");
+  r = run_cli({"search", "--db", db, "--image", query_image, "--top", "3", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto hits = nlohmann::json::parse(r.out);
+  ASSERT_EQ(hits.size(), 3u);
+  EXPECT_EQ(hits[0]["path"], query_image);
+  EXPECT_NEAR(hits[0]["score"].get<double>(), 1.0, 1e-5);
+  EXPECT_GE(hits[1]["score"].get<double>(), hits[2]["score"].get<double>());
+  r = run_cli({"search", "--db", db, "一只可爱的小猫 | 室内:-0.5", "--top", "8"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 8);
+}
+
+TEST(Cli, SearchExplainsMissingIndex) {
+  test::TempDir dir;
+  const auto r = run_cli({"search", "--db", dir.file("none.db"), "猫"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no such index"));
 }
 
 TEST(Cli, MissingModelFolderIsExplained) {

@@ -1,0 +1,156 @@
+// Incremental indexing of a folder and exact search, on the fixture model: unchanged files are
+// skipped, renamed ones reuse vectors, modified ones are re-embedded, deleted ones pruned, broken
+// ones recorded with a reason; a cancelled run keeps its work and the next run finishes it.
+#include "retrieval/indexer.h"
+
+#include <filesystem>
+
+#include "model/model_test_support.h"
+#include "retrieval/file_scan.h"
+#include "util/atomic_file.h"
+#include "util/fingerprint.h"
+
+namespace brivl {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class Indexer : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    EmbedderOptions o;
+    o.device = "cpu";
+    embedder_ = new Embedder(Embedder::load(test::fixture_model_files(), o));
+  }
+  static void TearDownTestSuite() {
+    delete embedder_;
+    embedder_ = nullptr;
+  }
+  void SetUp() override {
+    photos_ = dir_.path() / "照片 2024";
+    fs::create_directories(photos_ / "sub");
+    const auto images = test::fixture_image_paths();
+    fs::copy_file(images[0], photos_ / "风景.png");
+    fs::copy_file(images[4], photos_ / "sub" / "photo one.jpg");
+    fs::copy_file(images[6], photos_ / "palette.png");
+    write_file_atomically((photos_ / "empty.jpg").string(), "");
+    write_file_atomically((photos_ / "notes.png").string(), "not an image");
+    const auto png = read_file(images[7]);
+    write_file_atomically((photos_ / "cut.png").string(), png.substr(0, png.size() / 2));
+    write_file_atomically((photos_ / "readme.txt").string(), "ignored: not an image extension");
+  }
+  Catalog open_catalog() {
+    auto c = Catalog::open(dir_.file("index.db"), true);
+    bind_model(c, test::fixture_model_files(), file_fingerprint(test::fixture_model_files().checkpoint), 128);
+    return c;
+  }
+  IndexReport index(Catalog& c, const IndexHooks& hooks = {}) {
+    IndexOptions o;
+    o.roots = {photos_.string()};
+    o.commit_every = 2;
+    return update_index(c, *embedder_, o, hooks);
+  }
+  static Embedder* embedder_;
+  test::TempDir dir_;
+  fs::path photos_;
+};
+Embedder* Indexer::embedder_ = nullptr;
+
+TEST_F(Indexer, IndexesGoodImagesAndRecordsBrokenOnesWithReasons) {
+  auto c = open_catalog();
+  const auto r = index(c);
+  EXPECT_EQ(r.found, 6);  // readme.txt is not an image file name
+  EXPECT_EQ(r.embedded, 3);
+  EXPECT_EQ(r.skipped, 3);
+  EXPECT_EQ(c.file_count(), 3);
+  const auto skipped = c.skipped_files();
+  ASSERT_EQ(skipped.size(), 3u);
+  for (const auto& s : skipped) EXPECT_THAT(s.reason, HasSubstr(s.path));  // the reason names the file
+}
+
+TEST_F(Indexer, SecondRunSkipsEverythingUnchanged) {
+  auto c = open_catalog();
+  index(c);
+  const auto r = index(c);
+  EXPECT_EQ(r.unchanged, 3);
+  EXPECT_EQ(r.skipped, 3);  // known broken files are not retried while unchanged
+  EXPECT_EQ(r.embedded, 0);
+  EXPECT_TRUE(r.new_skips.empty());
+}
+
+TEST_F(Indexer, RenamedFileReusesItsVectorAndTheOldPathIsPruned) {
+  auto c = open_catalog();
+  index(c);
+  fs::rename(photos_ / "palette.png", photos_ / "sub" / "调色板.png");
+  const auto r = index(c);
+  EXPECT_EQ(r.reused, 1);
+  EXPECT_EQ(r.embedded, 0);
+  EXPECT_EQ(r.pruned, 1);
+  EXPECT_EQ(c.file_count(), 3);
+  EXPECT_EQ(c.embedding_count(), 3);
+  EXPECT_TRUE(c.file((photos_ / "sub" / "调色板.png").string()).has_value());
+  EXPECT_FALSE(c.file((photos_ / "palette.png").string()).has_value());
+}
+
+TEST_F(Indexer, ModifiedFileIsReembeddedAndDeletedFileForgotten) {
+  auto c = open_catalog();
+  index(c);
+  fs::copy_file(test::fixture_image_paths()[1], photos_ / "风景.png", fs::copy_options::overwrite_existing);
+  fs::remove(photos_ / "sub" / "photo one.jpg");
+  const auto r = index(c);
+  EXPECT_EQ(r.embedded, 1);
+  EXPECT_EQ(r.pruned, 1);
+  EXPECT_EQ(c.file_count(), 2);
+  EXPECT_EQ(c.embedding_count(), 2);  // the old vectors of both files are gone
+}
+
+TEST_F(Indexer, CancelledRunKeepsItsWorkAndTheNextRunFinishes) {
+  auto c = open_catalog();
+  int64_t seen = 0;
+  IndexHooks hooks;
+  hooks.on_progress = [&](int64_t done, int64_t) { seen = done; };
+  hooks.should_cancel = [&] { return seen == 3; };
+  EXPECT_THROW(index(c, hooks), Cancelled);
+  EXPECT_GT(c.file_count() + static_cast<int64_t>(c.skipped_files().size()), 0);
+  const auto r = index(c);
+  EXPECT_EQ(c.file_count(), 3);
+  EXPECT_EQ(r.embedded + r.unchanged, 3);
+}
+
+TEST_F(Indexer, ImageQueryFindsItselfFirstAndTextQueryRanksAll) {
+  auto c = open_catalog();
+  index(c);
+  const auto entries = c.entries();
+  const auto query = embedder_->embed_prompt("@" + (photos_ / "风景.png").string());
+  const auto hits = search_exact(entries, query, 10, -1.0f);
+  ASSERT_EQ(hits.size(), 3u);
+  EXPECT_EQ(hits[0].path, (photos_ / "风景.png").string());
+  EXPECT_NEAR(hits[0].score, 1.0, 1e-5);
+  EXPECT_GE(hits[0].score, hits[1].score);
+  const auto text_hits = search_exact(entries, embedder_->embed_prompt("一只猫 | 室内:-0.5"), 2, -1.0f);
+  EXPECT_EQ(text_hits.size(), 2u);
+  EXPECT_TRUE(search_exact(entries, query, 10, 1.5f).empty());  // nothing scores above 1
+}
+
+TEST_F(Indexer, RefusesAnIndexBuiltWithAnotherModel) {
+  auto c = open_catalog();
+  EXPECT_BRIVL_ERROR(bind_model(c, test::fixture_model_files(), "size:1 crc32:0", 128), "another model");
+}
+
+TEST(FileScan, FindsImagesRecursivelyAndHashesContent) {
+  test::TempDir dir;
+  fs::create_directories(dir.path() / "a" / "b");
+  write_file_atomically(dir.file("a/x.JPG"), "same");
+  write_file_atomically(dir.file("a/b/y.png"), "same");
+  write_file_atomically(dir.file("a/z.txt"), "other");
+  const auto scan = scan_images({dir.path().string()});
+  ASSERT_EQ(scan.files.size(), 2u);
+  EXPECT_EQ(content_hash(scan.files[0].path), content_hash(scan.files[1].path));
+  EXPECT_NE(content_hash_of("same"), content_hash_of("other"));
+  EXPECT_EQ(content_hash_of("same").size(), 32u);
+  EXPECT_BRIVL_ERROR(scan_images({dir.file("missing")}), "missing", "no such file or folder");
+}
+
+}  // namespace
+}  // namespace brivl
