@@ -1,5 +1,6 @@
 // brivl imagine: optimise an image until the model sees the prompt in it; PNG with the settings
 // embedded, replayable with --replay.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -63,12 +64,16 @@ ImagineSettings settings_from_args(const ImagineArgs& a, bool gpu) {
 
 void print_progress(const ImagineProgress& p, bool jsonl, bool tty) {
   if (jsonl) {
-    std::printf("{\"step\":%d,\"steps\":%d,\"loss\":%.6f,\"similarity\":%.6f,\"lr\":%.6g,\"it_per_s\":%.3f}\n", p.step,
-                p.steps, p.loss, p.similarity, p.lr, p.steps_per_second);
+    char robust[32] = "null";
+    if (std::isfinite(p.robust_similarity)) std::snprintf(robust, sizeof(robust), "%.6f", p.robust_similarity);
+    std::printf("{\"step\":%d,\"steps\":%d,\"loss\":%.6f,\"similarity\":%.6f,\"robust_similarity\":%s,\"lr\":%.6g,"
+                "\"it_per_s\":%.3f}\n",
+                p.step, p.steps, p.loss, p.similarity, robust, p.lr, p.steps_per_second);
     std::fflush(stdout);
   } else if (tty) {
     std::fprintf(stderr, "\rstep %d/%d  similarity %.4f  loss %.4f  %.2f it/s  ETA %.0f s   ", p.step, p.steps,
                  p.similarity, p.loss, p.steps_per_second, p.eta_seconds);
+    if (std::isfinite(p.robust_similarity)) std::fprintf(stderr, "held-out %.4f   ", p.robust_similarity);
     if (p.step == p.steps) std::fputc('\n', stderr);
   }
 }

@@ -2,6 +2,7 @@
 // Everything that determines an imagination run. Serialised as JSON into the exported PNG, so a
 // run can be replayed from its image; torch-free so the CLI and the studio can hold it.
 #include <cstdint>
+#include <limits>
 #include <string>
 
 namespace brivl {
@@ -45,6 +46,10 @@ struct ImagineProgress {
   int step = 0, steps = 0;
   double loss = 0;              // -mean cosine over the augmented views (+ regularisers)
   double similarity = 0;        // cosine of the clean, un-augmented image with the target
+  // Mean cosine over held-out views (fixed random transforms never used for optimisation),
+  // every 10 steps and at the end; NaN on other steps. A high clean similarity with a low
+  // robust one means the image fools the encoder instead of showing the prompt.
+  double robust_similarity = std::numeric_limits<double>::quiet_NaN();
   double lr = 0;
   double steps_per_second = 0;
   double eta_seconds = 0;

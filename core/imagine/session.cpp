@@ -70,10 +70,23 @@ ImagineProgress ImaginationSession::step() {
   p.loss = loss.item<double>();
   p.lr = lr;
   p.similarity = similarity(clean_view(param_->image().detach(), model_->config().img_size));
+  if (step_ % 10 == 0 || finished()) p.robust_similarity = robust_similarity();
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   p.steps_per_second = elapsed > 0 ? step_ / elapsed : 0;
   p.eta_seconds = p.steps_per_second > 0 ? (settings_.steps - step_) / p.steps_per_second : 0;
   return p;
+}
+
+double ImaginationSession::robust_similarity() {
+  // Held-out views: their own generator, re-seeded each time so every evaluation sees the same
+  // transforms; stronger than the training ones (smaller crops, more rotation).
+  auto held_out = at::detail::createCPUGenerator(settings_.seed ^ 0x9E3779B97F4A7C15ULL);
+  AugmentSettings a = settings_.augment;
+  a.cutouts = 4;
+  a.min_scale = std::max(0.2, a.min_scale * 0.75);
+  a.rotate_degrees = std::max(10.0, a.rotate_degrees * 2);
+  torch::NoGradGuard no_grad;
+  return similarity(make_views(param_->image().detach().to(device_), model_->config().img_size, a, held_out));
 }
 
 torch::Tensor ImaginationSession::image() const {

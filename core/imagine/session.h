@@ -29,6 +29,7 @@ class ImaginationSession {
  private:
   torch::Tensor embed(const torch::Tensor& views);  // [N,3,S,S] in [0,1] -> [N, D] normalised
   double learning_rate(int step) const;
+  double robust_similarity();
 
   BriVL model_;
   torch::Device device_;

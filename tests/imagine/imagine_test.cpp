@@ -46,6 +46,8 @@ TEST(Imagine, ReportsEveryStepAndPreviewsEveryK) {
   ImagineHooks hooks;
   hooks.on_progress = [&](const ImagineProgress& p) {
     steps.push_back(p.step);
+    // Held-out similarity only at the last step here (every 10 steps otherwise).
+    EXPECT_EQ(std::isfinite(p.robust_similarity), p.step == 6) << p.step;
     EXPECT_TRUE(std::isfinite(p.loss));
     EXPECT_GE(p.similarity, -1.0);
     EXPECT_LE(p.similarity, 1.0);
