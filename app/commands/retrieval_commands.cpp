@@ -1,4 +1,5 @@
 // brivl index / brivl search: an incremental SQLite index of image folders and queries over it.
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -8,6 +9,7 @@
 #include "output_format.h"
 #include "progress_line.h"
 #include "retrieval/indexer.h"
+#include "text/text_lines.h"
 #include "util/error.h"
 #include "util/fingerprint.h"
 
@@ -25,9 +27,30 @@ struct SearchArgs {
   ModelArgs model;
   std::string db, query, image;
   int top = 20;
-  double min_score = -1.0;
+  double min_score = -2.0;  // below any cosine: "not given", the automatic cutoff applies
   bool json = false;
 };
+
+struct CaptionArgs {
+  ModelArgs model;
+  std::string db, image;
+  std::vector<std::string> text_files, texts;
+  int top = 5;
+  bool json = false;
+};
+
+void print_ranked(const std::vector<std::pair<std::string, float>>& ranked, bool json) {
+  if (json) {
+    std::cout << "[";
+    for (size_t i = 0; i < ranked.size(); ++i) {
+      std::cout << (i ? "," : "") << "{\"path\":" << json_string(ranked[i].first)
+                << ",\"score\":" << format_float(ranked[i].second) << "}";
+    }
+    std::cout << "]\n";
+    return;
+  }
+  for (const auto& [what, score] : ranked) std::cout << std::fixed << std::setprecision(4) << score << "\t" << what << "\n";
+}
 
 void report_index(const IndexReport& r, bool jsonl) {
   if (jsonl) {
@@ -74,18 +97,38 @@ void run_search(SearchArgs& a) {
   auto embedder = Embedder::load(files, embedder_options(a.model));
   // An image query is the prompt "@path" (it may still carry weights and other terms).
   const auto query = embedder.embed_prompt(a.image.empty() ? a.query : "@" + a.image);
-  const auto hits = search_exact(entries, query, a.top, static_cast<float>(a.min_score));
-  if (a.json) {
-    std::cout << "[";
-    for (size_t i = 0; i < hits.size(); ++i) {
-      std::cout << (i ? "," : "") << "{\"path\":" << json_string(hits[i].path)
-                << ",\"score\":" << format_float(hits[i].score) << "}";
-    }
-    std::cout << "]\n";
-    return;
+  // The cutoff is shown, and --min-score replaces it.
+  auto cutoff = relevance_cutoff(entries, query);
+  if (a.min_score > -2.0) cutoff = {static_cast<float>(a.min_score), "--min-score"};
+  const auto hits = search_exact(entries, query, a.top, cutoff.score);
+  std::vector<std::pair<std::string, float>> ranked;
+  for (const auto& h : hits) ranked.emplace_back(h.path, h.score);
+  print_ranked(ranked, a.json);
+  std::cerr << hits.size() << " of " << entries.size() << " images at or above " << std::setprecision(4) << cutoff.score
+            << " (" << cutoff.rule << "; --min-score X to change)\n";
+}
+
+void run_caption(CaptionArgs& a) {
+  std::vector<std::string> captions = a.texts;
+  for (const auto& f : a.text_files) {
+    for (auto& t : read_text_lines(f)) captions.push_back(std::move(t));
   }
-  for (const auto& h : hits) std::cout << std::fixed << std::setprecision(4) << h.score << "\t" << h.path << "\n";
-  if (hits.empty()) std::cerr << "no image scores at least " << a.min_score << "\n";
+  BRIVL_CHECK(!captions.empty(), "caption: give candidate texts with --texts-file or --text");
+  ModelFiles files;
+  if (!a.db.empty() && a.model.model.empty() && a.model.config.empty()) {
+    files = catalog_model_files(Catalog::open(a.db, false));
+  } else {
+    files = resolve_model_files(a.model);
+  }
+  auto embedder = Embedder::load(files, embedder_options(a.model));
+  const auto image = embedder.embed_images({a.image});
+  const auto texts = embedder.embed_texts(captions);
+  const auto sim = cosine_matrix(image, texts);
+  std::vector<std::pair<std::string, float>> ranked;
+  for (size_t j = 0; j < captions.size(); ++j) ranked.emplace_back(captions[j], sim.data[j]);
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+  ranked.resize(std::min(ranked.size(), static_cast<size_t>(a.top)));
+  print_ranked(ranked, a.json);
 }
 
 }  // namespace
@@ -110,11 +153,25 @@ void add_retrieval_commands(CLI::App& app, const std::string& executable) {
   search->add_option("query", sa->query, "prompt: '猫:1 | 雪地:0.5 | 室内:-0.5 | @ref.jpg:0.3'");
   search->add_option("--image", sa->image, "search by an image (image -> image)");
   search->add_option("--top", sa->top, "number of results")->check(CLI::Range(1, 100000))->capture_default_str();
-  search->add_option("--min-score", sa->min_score, "hide results below this cosine score")->capture_default_str();
+  search->add_option("--min-score", sa->min_score,
+                     "hide results below this cosine score (default: automatic, mean + 1.5 sd of all scores)");
   search->add_flag("--json", sa->json, "print [{\"path\":...,\"score\":...}] best first");
   add_model_file_options(*search, sa->model, true);
   add_runtime_options(*search, sa->model);
   search->callback([sa] { run_search(*sa); });
+
+  auto ca = std::make_shared<CaptionArgs>();
+  ca->model.executable = executable;
+  auto* caption = app.add_subcommand("caption", "rank candidate texts for an image (image -> text, zero-shot labels)");
+  caption->add_option("--image", ca->image, "the image")->required();
+  caption->add_option("--texts-file", ca->text_files, "candidate texts, one per line");
+  caption->add_option("--text", ca->texts, "a candidate text (repeatable)")->allow_extra_args(false);
+  caption->add_option("--db", ca->db, "use the model this index was built with");
+  caption->add_option("--top", ca->top, "number of texts")->check(CLI::Range(1, 100000))->capture_default_str();
+  caption->add_flag("--json", ca->json, "print [{\"path\":text,\"score\":...}] best first");
+  add_model_file_options(*caption, ca->model, true);
+  add_runtime_options(*caption, ca->model);
+  caption->callback([ca] { run_caption(*ca); });
 }
 
 }  // namespace brivl::cli

@@ -1,6 +1,8 @@
 #include "retrieval/indexer.h"
 
 #include <algorithm>
+#include <cmath>
+#include <sstream>
 #include <chrono>
 #include <filesystem>
 
@@ -126,6 +128,22 @@ IndexReport update_index(Catalog& catalog, Embedder& embedder, const IndexOption
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
+}
+
+Cutoff relevance_cutoff(const std::vector<CatalogEntry>& entries, const std::vector<float>& query) {
+  const auto all = search_exact(entries, query, static_cast<int>(entries.size()), -2.0f);
+  if (all.size() < 20) return {-1.0f, "no automatic cutoff below 20 images"};
+  double sum = 0, sum_sq = 0;
+  for (const auto& h : all) {
+    sum += h.score;
+    sum_sq += static_cast<double>(h.score) * h.score;
+  }
+  const double n = static_cast<double>(all.size()), mean = sum / n;
+  const double sd = std::sqrt(std::max(0.0, sum_sq / n - mean * mean));
+  std::ostringstream rule;
+  rule << "mean " << mean << " + 1.5 sd " << sd << " of " << all.size() << " scores, never above the best";
+  // Never hide the best match: a query that nothing stands out for still shows its top result.
+  return {std::min(static_cast<float>(mean + 1.5 * sd), all.front().score), rule.str()};
 }
 
 std::vector<SearchHit> search_exact(const std::vector<CatalogEntry>& entries, const std::vector<float>& query,

@@ -247,6 +247,18 @@ TEST(Cli, IndexThenSearchRanksImagesWithScores) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 8);
 }
 
+TEST(Cli, CaptionRanksTextsLikeTheOfficialSimilarity) {
+  const auto r = run_cli({"caption", "--image", fixture_file("images/05_photo_160x120.jpg"), "--texts-file",
+                          fixture_file("texts.txt"), "--top", "16", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto ranked = nlohmann::json::parse(r.out);
+  ASSERT_EQ(ranked.size(), 16u);
+  const auto sim = read_npy(fixture_file("expected_similarity.npy")).as_float();  // [8, 16], image 4 = the JPEG
+  std::vector<float> expected(sim.begin() + 4 * 16, sim.begin() + 5 * 16);
+  std::sort(expected.begin(), expected.end(), std::greater<float>());
+  for (size_t i = 0; i < 16; ++i) EXPECT_NEAR(ranked[i]["score"].get<double>(), expected[i], 1e-4);
+}
+
 TEST(Cli, SearchExplainsMissingIndex) {
   test::TempDir dir;
   const auto r = run_cli({"search", "--db", dir.file("none.db"), "猫"});

@@ -138,6 +138,33 @@ TEST_F(Indexer, RefusesAnIndexBuiltWithAnotherModel) {
   EXPECT_BRIVL_ERROR(bind_model(c, test::fixture_model_files(), "size:1 crc32:0", 128), "another model");
 }
 
+TEST(Search, CutoffStandsOutFromTheScoreDistribution) {
+  // 40 unit vectors in 2-D at known angles to the query (1, 0), scores cos(angle): 5 close
+  // matches (angles 0..0.08) stand out from 35 unrelated ones (angles 1.2..1.54).
+  std::vector<CatalogEntry> entries;
+  std::vector<double> scores;
+  for (int i = 0; i < 40; ++i) {
+    const double angle = i < 5 ? 0.02 * i : 1.2 + 0.01 * (i - 5);
+    entries.push_back({"img" + std::to_string(i), {static_cast<float>(std::cos(angle)), static_cast<float>(std::sin(angle))}});
+    scores.push_back(std::cos(angle));
+  }
+  double mean = 0, sq = 0;
+  for (double s : scores) mean += s / 40;
+  for (double s : scores) sq += (s - mean) * (s - mean) / 40;
+  const auto cutoff = relevance_cutoff(entries, {1.0f, 0.0f});
+  EXPECT_NEAR(cutoff.score, mean + 1.5 * std::sqrt(sq), 1e-4);
+  EXPECT_THAT(cutoff.rule, HasSubstr("of 40 scores"));
+  const auto hits = search_exact(entries, {1.0f, 0.0f}, 100, cutoff.score);
+  ASSERT_EQ(hits.size(), 5u);
+  EXPECT_EQ(hits.front().path, "img0");
+  // Evenly spread scores: nothing stands out, the best result is still shown.
+  for (int i = 0; i < 40; ++i) entries[i].vector = {static_cast<float>(std::cos(0.04 * i)), static_cast<float>(std::sin(0.04 * i))};
+  const auto even = relevance_cutoff(entries, {1.0f, 0.0f});
+  EXPECT_EQ(search_exact(entries, {1.0f, 0.0f}, 100, even.score).size(), 1u);
+  entries.resize(10);
+  EXPECT_EQ(relevance_cutoff(entries, {1.0f, 0.0f}).score, -1.0f);  // too few to judge
+}
+
 TEST(FileScan, FindsImagesRecursivelyAndHashesContent) {
   test::TempDir dir;
   fs::create_directories(dir.path() / "a" / "b");
