@@ -8,6 +8,7 @@
 #include "model_options.h"
 #include "output_format.h"
 #include "progress_line.h"
+#include "retrieval/exact_index.h"
 #include "retrieval/indexer.h"
 #include "text/text_lines.h"
 #include "util/error.h"
@@ -100,7 +101,7 @@ void run_search(SearchArgs& a) {
   // The cutoff is shown, and --min-score replaces it.
   auto cutoff = relevance_cutoff(entries, query);
   if (a.min_score > -2.0) cutoff = {static_cast<float>(a.min_score), "--min-score"};
-  const auto hits = search_exact(entries, query, a.top, cutoff.score);
+  const auto hits = ExactIndex(entries).search(query, a.top, cutoff.score);
   std::vector<std::pair<std::string, float>> ranked;
   for (const auto& h : hits) ranked.emplace_back(h.path, h.score);
   print_ranked(ranked, a.json);

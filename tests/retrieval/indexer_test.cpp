@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "model/model_test_support.h"
+#include "retrieval/exact_index.h"
 #include "retrieval/file_scan.h"
 #include "util/atomic_file.h"
 #include "util/fingerprint.h"
@@ -163,6 +164,23 @@ TEST(Search, CutoffStandsOutFromTheScoreDistribution) {
   EXPECT_EQ(search_exact(entries, {1.0f, 0.0f}, 100, even.score).size(), 1u);
   entries.resize(10);
   EXPECT_EQ(relevance_cutoff(entries, {1.0f, 0.0f}).score, -1.0f);  // too few to judge
+}
+
+TEST(Search, MatrixIndexAgreesWithThePlainLoop) {
+  torch::manual_seed(1);
+  const auto m = torch::nn::functional::normalize(torch::randn({300, 16}), torch::nn::functional::NormalizeFuncOptions().dim(1));
+  std::vector<CatalogEntry> entries;
+  for (int64_t i = 0; i < 300; ++i) {
+    entries.push_back({"p" + std::to_string(1000 + i), std::vector<float>(m[i].data_ptr<float>(), m[i].data_ptr<float>() + 16)});
+  }
+  const std::vector<float> query(entries[17].vector);
+  const auto fast = ExactIndex(entries).search(query, 10, -1.0f), slow = search_exact(entries, query, 10, -1.0f);
+  ASSERT_EQ(fast.size(), 10u);
+  EXPECT_EQ(fast[0].path, "p1017");
+  for (size_t i = 0; i < fast.size(); ++i) {
+    EXPECT_EQ(fast[i].path, slow[i].path);
+    EXPECT_NEAR(fast[i].score, slow[i].score, 1e-5);
+  }
 }
 
 TEST(FileScan, FindsImagesRecursivelyAndHashesContent) {
