@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "export/contact_sheet.h"
 #include "export/png_export.h"
 #include "imagine/imaginer.h"
 #include "model_options.h"
@@ -22,7 +23,7 @@ constexpr const char* kSettingsKey = "brivl:settings";
 struct ImagineArgs {
   ModelArgs model;
   ImagineSettings settings;
-  std::string out, preset, size, replay, frames;
+  std::string out, preset, size, replay, frames, contact_sheet;
   int save_every = 0;
   bool jsonl = false;
   CLI::App* command = nullptr;
@@ -84,6 +85,11 @@ void run_imagine(ImagineArgs& a) {
   BRIVL_CHECK(a.save_every == 0 || !a.frames.empty(), "--save-every needs --frames DIR");
   ImagineSettings settings;
   if (!a.replay.empty()) {
+    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param",
+                               "--init", "--init-strength", "--tv"}) {
+      BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
+                  " cannot be changed (start a new run instead)");
+    }
     for (const auto& [key, text] : read_png_text_file(a.replay)) {
       if (key == kSettingsKey) settings = ImagineSettings::from_json(text, a.replay);
     }
@@ -102,15 +108,24 @@ void run_imagine(ImagineArgs& a) {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   ImagineHooks hooks;
   hooks.on_progress = [&](const ImagineProgress& p) { print_progress(p, a.jsonl, tty); };
-  hooks.preview_every = a.save_every;
-  if (a.save_every > 0) {
+  // Previews feed the frames folder and the contact sheet (12 frames when --save-every is not set).
+  hooks.preview_every = a.save_every > 0 ? a.save_every : std::max(1, settings.steps / 12);
+  std::vector<RgbImage> sheet_frames;
+  if (a.save_every > 0 || !a.contact_sheet.empty()) {
     hooks.on_preview = [&](int step, const RgbImage& image) {
-      char name[32];
-      std::snprintf(name, sizeof(name), "frame_%06d.png", step);
-      write_png((std::filesystem::path(a.frames) / name).string(), image);
+      if (!a.frames.empty() && a.save_every > 0) {
+        char name[32];
+        std::snprintf(name, sizeof(name), "frame_%06d.png", step);
+        write_png((std::filesystem::path(a.frames) / name).string(), image);
+      }
+      if (!a.contact_sheet.empty()) sheet_frames.push_back(image);
     };
   }
   const auto image = imaginer.run(settings, hooks);
+  if (!a.contact_sheet.empty()) {
+    write_png(a.contact_sheet, make_contact_sheet(sheet_frames));
+    std::cerr << "wrote " << a.contact_sheet << " (" << sheet_frames.size() << " frames)\n";
+  }
   write_png(a.out, image, {{kSettingsKey, settings.to_json()}, {"Software", "BriVL Studio"}});
   std::cerr << "wrote " << a.out << " (" << image.width << "x" << image.height << ", " << settings.steps
             << " steps, seed " << settings.seed << ")\n";
@@ -138,6 +153,7 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--tv", s.tv_weight, "total-variation weight (smoothness)")->capture_default_str();
   cmd->add_option("--save-every", a->save_every, "write a frame every K steps (needs --frames)");
   cmd->add_option("--frames", a->frames, "folder for the frames");
+  cmd->add_option("--contact-sheet", a->contact_sheet, "also write the progression as one grid PNG");
   cmd->add_option("--replay", a->replay, "re-run the settings embedded in a PNG made by brivl imagine");
   cmd->add_flag("--jsonl", a->jsonl, "print one JSON progress line per step to stdout");
   add_model_file_options(*cmd, a->model, true);

@@ -216,6 +216,8 @@ TEST(Cli, ImagineRejectsBadValuesBeforeLoading) {
   EXPECT_THAT(r.err, HasSubstr("--preset 'ultra'"));
   r = run_cli({"imagine", "室内:-1", "-o", dir.file("x.png")});
   EXPECT_THAT(r.err, HasSubstr("at least one positive term"));
+  r = run_cli({"imagine", "--replay", dir.file("x.png"), "--steps", "9", "-o", dir.file("y.png")});
+  EXPECT_THAT(r.err, HasSubstr("--steps cannot be changed"));
   r = run_cli({"imagine", "--replay", fixture_file("images/01_landscape_120x80.png"), "-o", dir.file("x.png")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("no BriVL settings"));
