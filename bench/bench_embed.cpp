@@ -19,6 +19,7 @@
 #include "io/checkpoint.h"
 #include "model/brivl_model.h"
 #include "util/atomic_file.h"
+#include "bench_models.h"
 
 namespace {
 
@@ -33,12 +34,6 @@ size_t raw_read(const std::string& path) {
   const size_t got = std::fread(buffer.data(), 1, buffer.size(), f);
   std::fclose(f);
   return got;
-}
-
-double peak_rss_gib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1048576.0;  // ru_maxrss is in KiB on Linux
 }
 
 std::string cpu_model() {
@@ -88,48 +83,16 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
-// Official-style config text for a random bundle.
-std::string layout_yaml(const std::string& layout) {
-  const std::string common =
-      "  TEXT_TRANSFORMER_HEAD: 4\n  TEXT_TRANSFORMER_LAYER: 4\n  MAX_TEXT_LEN: 80\n  IMG_TRANSFORMER_HEAD: 4\n"
-      "  IMG_TRANSFORMER_LAYER: 4\n  MAX_IMG_LEN: 37\n  BOX_GRID: 6\n  TOPK: 1\n  QUEUE_SIZE: 9600\n"
-      "  MOMENTUM: 0.99\n  TEMPERATURE: 0.07\n  GRID_SIZE: 4\n";
-  if (layout == "b5") {  // the released model: tf_efficientnet_b5_ns @456 + RoBERTa-wwm-ext base
-    return "MODEL:\n  NAME: VL\n  ENCODER: 'hfl/chinese-roberta-wwm-ext'\n  TEXT_FEATURE_DIM: 768\n"
-           "  CNN: 'tf_efficientnet_b5_ns'\n  IMG_SIZE: 456\n  IMG_FEATURE_DIM: 2048\n" + common;
-  }
-  if (layout == "b0") {  // a small model: full B0 @160 + a 4-layer, 256-wide BERT
-    return "MODEL:\n  NAME: VL\n  ENCODER: 'hfl/chinese-roberta-wwm-ext'\n  TEXT_FEATURE_DIM: 256\n"
-           "  CNN: 'tf_efficientnet_b0'\n  IMG_SIZE: 160\n  IMG_FEATURE_DIM: 1280\n" + common +
-           "  BERT_HIDDEN: 256\n  BERT_LAYERS: 4\n  BERT_HEADS: 4\n  BERT_INTERMEDIATE: 1024\n";
-  }
-  throw std::runtime_error("unknown --layout " + layout + " (tiny, b0, b5)");
-}
-
-// timm's EfficientNet init (He normal over fan-out) keeps activations at a trained network's
-// scale. LibTorch's default init shrinks them layer by layer into denormal floats, which x86
-// processes 10-100x slower: a benchmark on such weights measures denormals, not the model.
-void realistic_init(torch::nn::Module& model) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : model.named_parameters()) {
-    auto& w = p.value();
-    if (w.dim() != 4) continue;
-    const bool depthwise = w.size(1) == 1;
-    const double fan_out = static_cast<double>(w.size(2) * w.size(3) * (depthwise ? 1 : w.size(0)));
-    w.normal_(0, std::sqrt(2.0 / fan_out));
-  }
-}
-
 // A random-weight bundle saved like the official file: online and (separately stored) momentum
 // encoders, so load time and file size are those of a real checkpoint of this layout.
 std::string make_random_bundle(const std::filesystem::path& dir, const std::string& layout) {
   std::filesystem::create_directories(dir);
-  const std::string yaml = layout_yaml(layout);
+  const std::string yaml = brivl::bench::layout_yaml(layout);
   brivl::write_file_atomically((dir / "config.yml").string(), yaml);
   std::filesystem::copy_file(BRIVL_SOURCE_DIR "/models/brivl-official-tiny/vocab.txt", dir / "vocab.txt",
                              std::filesystem::copy_options::overwrite_existing);
   brivl::BriVL model(brivl::parse_model_config(yaml, layout));
-  realistic_init(*model);
+  brivl::bench::realistic_init(*model);
   std::vector<std::pair<std::string, torch::Tensor>> state;
   for (const auto& suffix : {"", "_mom"}) {
     for (auto& [k, v] : brivl::module_state(*model)) {
@@ -153,7 +116,7 @@ void run(const std::string& label, const brivl::ModelFiles& files, brivl::Embedd
   auto t = Clock::now();
   auto embedder = brivl::Embedder::load(files, options);
   const double load = seconds_since(t);
-  const double rss_after_load = peak_rss_gib();
+  const double rss_after_load = brivl::bench::peak_rss_gib();
   embedder.embed_images(cycle(images, std::min(2, a.images)));  // warm-up
   t = Clock::now();
   embedder.embed_images(cycle(images, a.images));
@@ -163,7 +126,7 @@ void run(const std::string& label, const brivl::ModelFiles& files, brivl::Embedd
   embedder.embed_texts(cycle(texts, a.texts));
   const double text_rate = a.texts / seconds_since(t);
   std::cout << std::fixed << std::setprecision(2) << "| " << label << " | " << load << " s | " << image_rate
-            << " | " << text_rate << " | " << rss_after_load << " GiB | " << peak_rss_gib() << " GiB |\n";
+            << " | " << text_rate << " | " << rss_after_load << " GiB | " << brivl::bench::peak_rss_gib() << " GiB |\n";
 }
 
 }  // namespace

@@ -9,32 +9,10 @@
 #include <thread>
 
 #include "embed/embedder.h"
+#include "bench_models.h"
 #include "imagine/session.h"
 
 namespace {
-
-double peak_rss_gib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1048576.0;
-}
-
-std::string layout_yaml(const std::string& layout) {
-  const std::string common =
-      "  TEXT_TRANSFORMER_HEAD: 4\n  TEXT_TRANSFORMER_LAYER: 4\n  MAX_TEXT_LEN: 80\n  IMG_TRANSFORMER_HEAD: 4\n"
-      "  IMG_TRANSFORMER_LAYER: 4\n  MAX_IMG_LEN: 37\n  BOX_GRID: 6\n  TOPK: 1\n  QUEUE_SIZE: 9600\n"
-      "  MOMENTUM: 0.99\n  TEMPERATURE: 0.07\n  GRID_SIZE: 4\n";
-  if (layout == "b5") {
-    return "MODEL:\n  NAME: VL\n  ENCODER: 'hfl/chinese-roberta-wwm-ext'\n  TEXT_FEATURE_DIM: 768\n"
-           "  CNN: 'tf_efficientnet_b5_ns'\n  IMG_SIZE: 456\n  IMG_FEATURE_DIM: 2048\n" + common;
-  }
-  if (layout == "b0") {
-    return "MODEL:\n  NAME: VL\n  ENCODER: 'hfl/chinese-roberta-wwm-ext'\n  TEXT_FEATURE_DIM: 256\n"
-           "  CNN: 'tf_efficientnet_b0'\n  IMG_SIZE: 160\n  IMG_FEATURE_DIM: 1280\n" + common +
-           "  BERT_HIDDEN: 256\n  BERT_LAYERS: 4\n  BERT_HEADS: 4\n  BERT_INTERMEDIATE: 1024\n";
-  }
-  throw std::runtime_error("unknown --layout " + layout);
-}
 
 brivl::BriVL make_model(const std::string& layout) {
   if (layout == "tiny") {
@@ -42,12 +20,8 @@ brivl::BriVL make_model(const std::string& layout) {
                              brivl::LoadOptions().device("cpu"))
         .model;
   }
-  brivl::BriVL model(brivl::parse_model_config(layout_yaml(layout), layout));
-  torch::NoGradGuard no_grad;
-  for (auto& p : model->named_parameters()) {  // timm's He-normal scale: no denormal slowdowns
-    auto& w = p.value();
-    if (w.dim() == 4) w.normal_(0, std::sqrt(2.0 / (w.size(2) * w.size(3) * (w.size(1) == 1 ? 1 : w.size(0)))));
-  }
+  brivl::BriVL model(brivl::parse_model_config(brivl::bench::layout_yaml(layout), layout));
+  brivl::bench::realistic_init(*model);
   model->eval();
   model->optimize_for_inference();
   for (auto& p : model->parameters()) p.set_requires_grad(false);
@@ -88,7 +62,7 @@ int main(int argc, char** argv) {
   const double total = (transform + forward + backward) / steps;
   std::cout << std::fixed << std::setprecision(1) << "| " << layout << " @" << model->config().img_size << " | "
             << cutouts << " | " << total << " | " << transform / steps << " | " << forward / steps << " | "
-            << backward / steps << " | " << std::setprecision(2) << peak_rss_gib() << " GiB |  (" << brivl::runtime_description()
+            << backward / steps << " | " << std::setprecision(2) << brivl::bench::peak_rss_gib() << " GiB |  (" << brivl::runtime_description()
             << ", image " << size << "px, " << steps << " steps)\n";
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench_models.h"
 #include "embed/embedder.h"
 #include "export/png_export.h"
 #include "retrieval/exact_index.h"
@@ -24,12 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double rss_gib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1048576.0;
-}
 
 // N distinct 64x64 noise PNGs (distinct content, so no vector is reused).
 void make_images(const std::filesystem::path& dir, int n) {
@@ -93,7 +88,7 @@ void bench_search(int64_t n, int queries) {
   std::sort(ms.begin(), ms.end());
   std::cout << std::fixed << std::setprecision(2) << "exact search, " << n << " x " << dim << ": p50 "
             << ms[ms.size() / 2] << " ms, p99 " << ms[std::min(ms.size() - 1, ms.size() * 99 / 100)] << " ms, peak RSS "
-            << rss_gib() << " GiB\n";
+            << brivl::bench::peak_rss_gib() << " GiB\n";
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "commands.h"
 #include "model_options.h"
@@ -66,12 +67,17 @@ void report_index(const IndexReport& r, bool jsonl) {
             << " unchanged, " << r.skipped << " skipped, " << r.pruned << " removed\n";
 }
 
+// A catalog remembers its model, so later commands need only --db: explicit --model/--config
+// win, then the catalog's model, then the embedded default.
+ModelFiles model_for(const ModelArgs& args, const Catalog* catalog) {
+  const bool explicit_model = !args.model.empty() || !args.config.empty();
+  if (!explicit_model && catalog && catalog->meta("model.checkpoint")) return catalog_model_files(*catalog);
+  return resolve_model_files(args);
+}
+
 void run_index(IndexArgs& a) {
   auto catalog = Catalog::open(a.db, /*create=*/true);
-  // A catalog remembers its model: later runs need only --db.
-  const auto files = a.model.model.empty() && a.model.config.empty() && catalog.meta("model.checkpoint")
-                         ? catalog_model_files(catalog)
-                         : resolve_model_files(a.model);
+  const auto files = model_for(a.model, &catalog);
   auto embedder = Embedder::load(files, embedder_options(a.model));
   bind_model(catalog, files, file_fingerprint(files.checkpoint), embedder.summary().embedding_dim);
   IndexOptions options;
@@ -88,8 +94,7 @@ void run_index(IndexArgs& a) {
 void run_search(SearchArgs& a) {
   BRIVL_CHECK(a.query.empty() != a.image.empty(), "search: give a QUERY or --image IMG (one of them)");
   auto catalog = Catalog::open(a.db, /*create=*/false);
-  const auto files = a.model.model.empty() && a.model.config.empty() ? catalog_model_files(catalog)
-                                                                     : resolve_model_files(a.model);
+  const auto files = model_for(a.model, &catalog);
   const auto fingerprint = file_fingerprint(files.checkpoint);
   BRIVL_CHECK(catalog.meta("model.fingerprint").value_or(fingerprint) == fingerprint, a.db,
               ": this index was built with another model (", catalog.meta("model.checkpoint").value_or("?"), ")");
@@ -99,9 +104,11 @@ void run_search(SearchArgs& a) {
   // An image query is the prompt "@path" (it may still carry weights and other terms).
   const auto query = embedder.embed_prompt(a.image.empty() ? a.query : "@" + a.image);
   // The cutoff is shown, and --min-score replaces it.
-  auto cutoff = relevance_cutoff(entries, query);
+  const ExactIndex index(entries);
+  const auto scores = index.scores(query);  // once: for the cutoff and the ranking
+  auto cutoff = relevance_cutoff(scores);
   if (a.min_score > -2.0) cutoff = {static_cast<float>(a.min_score), "--min-score"};
-  const auto hits = ExactIndex(entries).search(query, a.top, cutoff.score);
+  const auto hits = index.top(scores, a.top, cutoff.score);
   std::vector<std::pair<std::string, float>> ranked;
   for (const auto& h : hits) ranked.emplace_back(h.path, h.score);
   print_ranked(ranked, a.json);
@@ -115,12 +122,9 @@ void run_caption(CaptionArgs& a) {
     for (auto& t : read_text_lines(f)) captions.push_back(std::move(t));
   }
   BRIVL_CHECK(!captions.empty(), "caption: give candidate texts with --texts-file or --text");
-  ModelFiles files;
-  if (!a.db.empty() && a.model.model.empty() && a.model.config.empty()) {
-    files = catalog_model_files(Catalog::open(a.db, false));
-  } else {
-    files = resolve_model_files(a.model);
-  }
+  std::optional<Catalog> catalog;
+  if (!a.db.empty()) catalog = Catalog::open(a.db, false);
+  const auto files = model_for(a.model, catalog ? &*catalog : nullptr);
   auto embedder = Embedder::load(files, embedder_options(a.model));
   const auto image = embedder.embed_images({a.image});
   const auto texts = embedder.embed_texts(captions);

@@ -91,67 +91,74 @@ std::vector<EncodedText> Embedder::tokenize(const std::vector<std::string>& text
   return out;
 }
 
-Matrix Embedder::embed_images(const std::vector<std::string>& paths, const EmbedHooks& hooks) {
-  auto& m = state_->loaded;
-  const int64_t size = m.config.img_size, total = static_cast<int64_t>(paths.size());
+namespace {
+
+// Runs `encode(begin, end)` -> [n, D] over [0, total) in batches of `step`, with the hooks, and
+// gathers the rows on the CPU as float32.
+template <typename EncodeBatch>
+Matrix embed_in_batches(int64_t total, int64_t step, int64_t dim, const EmbedHooks& hooks, EncodeBatch encode) {
   std::vector<torch::Tensor> outputs;
   torch::InferenceMode guard;
-  const int64_t step = state_->options.image_batch_size;
   for (int64_t begin = 0; begin < total; begin += step) {
     const int64_t end = std::min<int64_t>(total, begin + step);
     if (hooks.should_cancel && hooks.should_cancel()) throw Cancelled("embedding cancelled");
-    std::vector<torch::Tensor> batch;
-    for (int64_t i = begin; i < end; ++i) batch.push_back(load_image_for_model(paths[i], size));
-    auto images = torch::cat(batch).to(m.device, m.dtype);
-    outputs.push_back(m.model->encode_images(images).to(torch::kCPU, torch::kFloat32));
+    outputs.push_back(encode(begin, end).to(torch::kCPU, torch::kFloat32));
     if (hooks.on_progress) hooks.on_progress(end, total);
   }
-  if (outputs.empty()) return Matrix{0, m.config.img_feature_dim, {}};
+  if (outputs.empty()) return Matrix{0, dim, {}};
   return to_matrix(torch::cat(outputs));
 }
 
-Matrix Embedder::embed_texts(const std::vector<std::string>& texts, const EmbedHooks& hooks) {
+}  // namespace
+
+Matrix Embedder::embed_images(const std::vector<std::string>& paths, const EmbedHooks& hooks) {
   auto& m = state_->loaded;
-  const int64_t total = static_cast<int64_t>(texts.size()), L = state_->text_len;
-  std::vector<torch::Tensor> outputs;
-  torch::InferenceMode guard;
-  const int64_t step = state_->options.text_batch_size;
-  for (int64_t begin = 0; begin < total; begin += step) {
-    const int64_t end = std::min<int64_t>(total, begin + step);
-    if (hooks.should_cancel && hooks.should_cancel()) throw Cancelled("embedding cancelled");
-    auto ids = torch::empty({end - begin, L}, torch::kInt64), mask = torch::empty({end - begin, L}, torch::kInt64);
-    for (int64_t i = begin; i < end; ++i) {
-      const auto enc = state_->tokenizer->encode(texts[i], static_cast<int>(L));
-      std::copy(enc.input_ids.begin(), enc.input_ids.end(), ids[i - begin].data_ptr<int64_t>());
-      std::copy(enc.attention_mask.begin(), enc.attention_mask.end(), mask[i - begin].data_ptr<int64_t>());
-    }
-    outputs.push_back(m.model->encode_texts(ids.to(m.device), mask.to(m.device)).to(torch::kCPU, torch::kFloat32));
-    if (hooks.on_progress) hooks.on_progress(end, total);
-  }
-  if (outputs.empty()) return Matrix{0, m.config.img_feature_dim, {}};
-  return to_matrix(torch::cat(outputs));
+  return embed_in_batches(static_cast<int64_t>(paths.size()), state_->options.image_batch_size,
+                          m.config.img_feature_dim, hooks, [&](int64_t begin, int64_t end) {
+                            std::vector<torch::Tensor> batch;
+                            for (int64_t i = begin; i < end; ++i) batch.push_back(load_image_for_model(paths[i], m.config.img_size));
+                            return m.model->encode_images(torch::cat(batch).to(m.device, m.dtype));
+                          });
 }
 
 Matrix Embedder::embed_decoded(const std::vector<RgbImage>& images) {
   auto& m = state_->loaded;
-  std::vector<torch::Tensor> outputs;
-  torch::InferenceMode guard;
-  const int64_t total = static_cast<int64_t>(images.size()), step = state_->options.image_batch_size;
-  for (int64_t begin = 0; begin < total; begin += step) {
-    const int64_t end = std::min<int64_t>(total, begin + step);
-    std::vector<torch::Tensor> batch;
-    for (int64_t i = begin; i < end; ++i) batch.push_back(resize_and_normalize(rgb_to_tensor(images[i]), m.config.img_size));
-    outputs.push_back(m.model->encode_images(torch::cat(batch).to(m.device, m.dtype)).to(torch::kCPU, torch::kFloat32));
-  }
-  if (outputs.empty()) return Matrix{0, m.config.img_feature_dim, {}};
-  return to_matrix(torch::cat(outputs));
+  return embed_in_batches(static_cast<int64_t>(images.size()), state_->options.image_batch_size,
+                          m.config.img_feature_dim, {}, [&](int64_t begin, int64_t end) {
+                            std::vector<torch::Tensor> batch;
+                            for (int64_t i = begin; i < end; ++i) {
+                              batch.push_back(resize_and_normalize(rgb_to_tensor(images[i]), m.config.img_size));
+                            }
+                            return m.model->encode_images(torch::cat(batch).to(m.device, m.dtype));
+                          });
 }
 
-std::vector<float> Embedder::embed_prompt(const std::string& prompt) {
-  const auto terms = parse_prompt(prompt);
+Matrix Embedder::embed_texts(const std::vector<std::string>& texts, const EmbedHooks& hooks) {
+  return embed_texts_at(texts, state_->text_len, hooks);
+}
+
+Matrix Embedder::embed_texts_at(const std::vector<std::string>& texts, int64_t L, const EmbedHooks& hooks) {
+  auto& m = state_->loaded;
+  return embed_in_batches(static_cast<int64_t>(texts.size()), state_->options.text_batch_size,
+                          m.config.img_feature_dim, hooks, [&](int64_t begin, int64_t end) {
+                            auto ids = torch::empty({end - begin, L}, torch::kInt64);
+                            auto mask = torch::empty({end - begin, L}, torch::kInt64);
+                            for (int64_t i = begin; i < end; ++i) {
+                              const auto enc = state_->tokenizer->encode(texts[i], static_cast<int>(L));
+                              std::copy(enc.input_ids.begin(), enc.input_ids.end(), ids[i - begin].data_ptr<int64_t>());
+                              std::copy(enc.attention_mask.begin(), enc.attention_mask.end(),
+                                        mask[i - begin].data_ptr<int64_t>());
+                            }
+                            return m.model->encode_texts(ids.to(m.device), mask.to(m.device));
+                          });
+}
+
+std::vector<float> Embedder::embed_prompt(const std::string& prompt, int max_text_len) {
+  const int64_t text_len =
+      max_text_len > 0 ? std::min<int64_t>(max_text_len, state_->loaded.config.max_text_len) : state_->text_len;
   std::vector<double> sum(static_cast<size_t>(state_->loaded.config.img_feature_dim), 0.0);
-  for (const auto& term : terms) {
-    const auto e = term.is_image ? embed_images({term.text}) : embed_texts({term.text});
+  for (const auto& term : parse_prompt(prompt)) {
+    const auto e = term.is_image ? embed_images({term.text}) : embed_texts_at({term.text}, text_len, {});
     for (size_t k = 0; k < sum.size(); ++k) sum[k] += term.weight * e.data[k];
   }
   double norm = 0;
@@ -162,6 +169,8 @@ std::vector<float> Embedder::embed_prompt(const std::string& prompt) {
   for (size_t k = 0; k < sum.size(); ++k) out[k] = static_cast<float>(sum[k] / norm);
   return out;
 }
+
+LoadedModel& embedder_model(Embedder& embedder) { return embedder.state_->loaded; }
 
 ModelSummary Embedder::summary() const {
   const auto& m = state_->loaded;

@@ -14,6 +14,8 @@
 
 namespace brivl {
 
+struct LoadedModel;  // model/brivl_model.h (torch)
+
 struct EmbedderOptions {
   std::string device = "auto";  // auto | cpu | cuda[:N]
   std::string dtype = "fp32";   // fp32 | fp16 | bf16
@@ -73,14 +75,21 @@ class Embedder {
   // Already decoded images (the indexer decodes first to sort out broken files).
   Matrix embed_decoded(const std::vector<RgbImage>& images);
   // The L2-normalised weighted sum of a prompt's terms ("猫:1 | 室内:-0.5 | @ref.jpg:0.3"),
-  // the query vector of retrieval and the target of imagination.
-  std::vector<float> embed_prompt(const std::string& prompt);
+  // the query vector of retrieval and the target of imagination. `max_text_len` > 0 overrides the
+  // text length (capped at MAX_TEXT_LEN), e.g. the one a replayed imagination was made with.
+  std::vector<float> embed_prompt(const std::string& prompt, int max_text_len = 0);
 
  private:
   struct State;
   explicit Embedder(std::unique_ptr<State> state);
+  Matrix embed_texts_at(const std::vector<std::string>& texts, int64_t text_len, const EmbedHooks& hooks);
+  // Core-internal access to the loaded model (torch side, e.g. the imagination engine).
+  friend LoadedModel& embedder_model(Embedder& embedder);
   std::unique_ptr<State> state_;
 };
+
+// Defined in embedder.cpp; declared for core code that includes model/brivl_model.h.
+LoadedModel& embedder_model(Embedder& embedder);
 
 // Tokenizer and effective text length (min(max_text_len, MAX_TEXT_LEN)) without loading weights.
 struct TextSetup {

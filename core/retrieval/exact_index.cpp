@@ -3,6 +3,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <sstream>
 
 #include "util/error.h"
 
@@ -15,6 +17,23 @@ struct ExactIndex::State {
 
 namespace {
 constexpr int64_t kChunkRows = 65536;  // bounds the temporary score buffer per product
+}
+
+Cutoff relevance_cutoff(const std::vector<float>& scores) {
+  if (scores.size() < 20) return {-1.0f, "no automatic cutoff below 20 images"};
+  double sum = 0, sum_sq = 0;
+  float best = scores.front();
+  for (float s : scores) {
+    sum += s;
+    sum_sq += static_cast<double>(s) * s;
+    best = std::max(best, s);
+  }
+  const double n = static_cast<double>(scores.size()), mean = sum / n;
+  const double sd = std::sqrt(std::max(0.0, sum_sq / n - mean * mean));
+  std::ostringstream rule;
+  rule << "mean " << mean << " + 1.5 sd " << sd << " of " << scores.size() << " scores, never above the best";
+  // Never hide the best match: a query that nothing stands out for still shows its top result.
+  return {std::min(static_cast<float>(mean + 1.5 * sd), best), rule.str()};
 }
 
 ExactIndex::ExactIndex(const std::vector<CatalogEntry>& entries) : state_(std::make_unique<State>()) {
@@ -58,8 +77,8 @@ std::vector<float> ExactIndex::scores(const std::vector<float>& query) const {
   return out;
 }
 
-std::vector<SearchHit> ExactIndex::search(const std::vector<float>& query, int top_k, float min_score) const {
-  const auto all = scores(query);
+std::vector<SearchHit> ExactIndex::top(const std::vector<float>& all, int top_k, float min_score) const {
+  BRIVL_CHECK(static_cast<int64_t>(all.size()) == size(), "search: ", all.size(), " scores for ", size(), " entries");
   std::vector<int64_t> order;
   for (int64_t i = 0; i < static_cast<int64_t>(all.size()); ++i) {
     if (all[i] >= min_score) order.push_back(i);

@@ -6,9 +6,22 @@
 #include <vector>
 
 #include "retrieval/catalog.h"
-#include "retrieval/indexer.h"
 
 namespace brivl {
+
+struct SearchHit {
+  std::string path;
+  float score = 0;
+};
+
+// A per-query relevance cutoff from the score distribution: mean + 1.5 standard deviations of all
+// scores (what stands out from the collection) but never above the best score, or -1 (no cutoff)
+// below 20 scores, where the distribution says nothing.
+struct Cutoff {
+  float score = -1.0f;
+  std::string rule;  // how it was chosen, shown to the user
+};
+Cutoff relevance_cutoff(const std::vector<float>& scores);
 
 class ExactIndex {
  public:
@@ -21,10 +34,13 @@ class ExactIndex {
 
   int64_t size() const;
   int64_t dim() const;
-  // Best `top_k` with score >= min_score, best first (ties by path).
-  std::vector<SearchHit> search(const std::vector<float>& query, int top_k, float min_score) const;
-  // All scores, in index order (for the relevance cutoff).
+  // Cosine scores of every entry (vectors are L2-normalised), in index order.
   std::vector<float> scores(const std::vector<float>& query) const;
+  // Best `top_k` of `scores` with score >= min_score, best first (ties by path).
+  std::vector<SearchHit> top(const std::vector<float>& scores, int top_k, float min_score) const;
+  std::vector<SearchHit> search(const std::vector<float>& query, int top_k, float min_score) const {
+    return top(scores(query), top_k, min_score);
+  }
 
  private:
   struct State;

@@ -1,8 +1,6 @@
 #include "retrieval/indexer.h"
 
 #include <algorithm>
-#include <cmath>
-#include <sstream>
 #include <chrono>
 #include <filesystem>
 
@@ -128,39 +126,6 @@ IndexReport update_index(Catalog& catalog, Embedder& embedder, const IndexOption
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
-}
-
-Cutoff relevance_cutoff(const std::vector<CatalogEntry>& entries, const std::vector<float>& query) {
-  const auto all = search_exact(entries, query, static_cast<int>(entries.size()), -2.0f);
-  if (all.size() < 20) return {-1.0f, "no automatic cutoff below 20 images"};
-  double sum = 0, sum_sq = 0;
-  for (const auto& h : all) {
-    sum += h.score;
-    sum_sq += static_cast<double>(h.score) * h.score;
-  }
-  const double n = static_cast<double>(all.size()), mean = sum / n;
-  const double sd = std::sqrt(std::max(0.0, sum_sq / n - mean * mean));
-  std::ostringstream rule;
-  rule << "mean " << mean << " + 1.5 sd " << sd << " of " << all.size() << " scores, never above the best";
-  // Never hide the best match: a query that nothing stands out for still shows its top result.
-  return {std::min(static_cast<float>(mean + 1.5 * sd), all.front().score), rule.str()};
-}
-
-std::vector<SearchHit> search_exact(const std::vector<CatalogEntry>& entries, const std::vector<float>& query,
-                                    int top_k, float min_score) {
-  std::vector<SearchHit> hits;
-  for (const auto& e : entries) {
-    BRIVL_CHECK(e.vector.size() == query.size(), "search: index vectors have dimension ", e.vector.size(),
-                ", the query has ", query.size());
-    double dot = 0;
-    for (size_t k = 0; k < query.size(); ++k) dot += static_cast<double>(e.vector[k]) * query[k];
-    if (dot >= min_score) hits.push_back({e.path, static_cast<float>(dot)});
-  }
-  const size_t k = std::min(hits.size(), static_cast<size_t>(std::max(top_k, 0)));
-  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(k), hits.end(),
-                    [](const SearchHit& a, const SearchHit& b) { return a.score > b.score || (a.score == b.score && a.path < b.path); });
-  hits.resize(k);
-  return hits;
 }
 
 }  // namespace brivl

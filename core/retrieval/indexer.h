@@ -39,22 +39,4 @@ ModelFiles catalog_model_files(const Catalog& catalog);
 
 IndexReport update_index(Catalog& catalog, Embedder& embedder, const IndexOptions& options, const IndexHooks& hooks = {});
 
-struct SearchHit {
-  std::string path;
-  float score = 0;
-};
-
-// Exact cosine search (vectors are L2-normalised): best `top_k` with score >= min_score.
-std::vector<SearchHit> search_exact(const std::vector<CatalogEntry>& entries, const std::vector<float>& query,
-                                    int top_k, float min_score);
-
-// A per-query relevance cutoff from the score distribution: mean + 1.5 standard deviations of all
-// scores (what stands out from the collection) but never above the best score, or -1 (no cutoff)
-// below 20 scores, where the distribution says nothing.
-struct Cutoff {
-  float score = -1.0f;
-  std::string rule;  // how it was chosen, shown to the user
-};
-Cutoff relevance_cutoff(const std::vector<CatalogEntry>& entries, const std::vector<float>& query);
-
 }  // namespace brivl

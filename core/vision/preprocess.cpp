@@ -8,6 +8,16 @@ torch::Tensor rgb_to_tensor(const RgbImage& image) {
   return bytes.permute({2, 0, 1}).to(torch::kFloat32).div_(255.0f).contiguous();
 }
 
+RgbImage tensor_to_rgb(const torch::Tensor& image) {
+  const auto bytes = image.detach().to(torch::kCPU, torch::kFloat32).clamp(0, 1).mul(255).round().to(torch::kUInt8)
+                         .permute({1, 2, 0}).contiguous();
+  RgbImage out;
+  out.height = static_cast<int>(bytes.size(0));
+  out.width = static_cast<int>(bytes.size(1));
+  out.pixels.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
+  return out;
+}
+
 torch::Tensor imagenet_mean(const torch::TensorOptions& options) {
   return torch::tensor({0.485f, 0.456f, 0.406f}, options.dtype(torch::kFloat32)).view({1, 3, 1, 1});
 }

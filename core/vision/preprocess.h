@@ -11,6 +11,8 @@ namespace brivl {
 
 // [3, H, W] float32 in [0, 1] (ToTensor).
 torch::Tensor rgb_to_tensor(const RgbImage& image);
+// The inverse: [3, H, W] in [0, 1] (clamped) -> 8-bit RGB, rounding to nearest.
+RgbImage tensor_to_rgb(const torch::Tensor& image);
 
 // [3, H, W] or [B, 3, H, W] in [0, 1] -> [B, 3, S, S] resized and normalized.
 torch::Tensor resize_and_normalize(const torch::Tensor& image, int64_t size);

@@ -124,14 +124,15 @@ TEST_F(Indexer, ImageQueryFindsItselfFirstAndTextQueryRanksAll) {
   index(c);
   const auto entries = c.entries();
   const auto query = embedder_->embed_prompt("@" + (photos_ / "风景.png").string());
-  const auto hits = search_exact(entries, query, 10, -1.0f);
+  const ExactIndex exact(entries);
+  const auto hits = exact.search(query, 10, -1.0f);
   ASSERT_EQ(hits.size(), 3u);
   EXPECT_EQ(hits[0].path, (photos_ / "风景.png").string());
   EXPECT_NEAR(hits[0].score, 1.0, 1e-5);
   EXPECT_GE(hits[0].score, hits[1].score);
-  const auto text_hits = search_exact(entries, embedder_->embed_prompt("一只猫 | 室内:-0.5"), 2, -1.0f);
+  const auto text_hits = exact.search(embedder_->embed_prompt("一只猫 | 室内:-0.5"), 2, -1.0f);
   EXPECT_EQ(text_hits.size(), 2u);
-  EXPECT_TRUE(search_exact(entries, query, 10, 1.5f).empty());  // nothing scores above 1
+  EXPECT_TRUE(exact.search(query, 10, 1.5f).empty());  // nothing scores above 1
 }
 
 TEST_F(Indexer, RefusesAnIndexBuiltWithAnotherModel) {
@@ -152,21 +153,22 @@ TEST(Search, CutoffStandsOutFromTheScoreDistribution) {
   double mean = 0, sq = 0;
   for (double s : scores) mean += s / 40;
   for (double s : scores) sq += (s - mean) * (s - mean) / 40;
-  const auto cutoff = relevance_cutoff(entries, {1.0f, 0.0f});
+  const auto cutoff = relevance_cutoff(ExactIndex(entries).scores({1.0f, 0.0f}));
   EXPECT_NEAR(cutoff.score, mean + 1.5 * std::sqrt(sq), 1e-4);
   EXPECT_THAT(cutoff.rule, HasSubstr("of 40 scores"));
-  const auto hits = search_exact(entries, {1.0f, 0.0f}, 100, cutoff.score);
+  const auto hits = ExactIndex(entries).search({1.0f, 0.0f}, 100, cutoff.score);
   ASSERT_EQ(hits.size(), 5u);
   EXPECT_EQ(hits.front().path, "img0");
   // Evenly spread scores: nothing stands out, the best result is still shown.
   for (int i = 0; i < 40; ++i) entries[i].vector = {static_cast<float>(std::cos(0.04 * i)), static_cast<float>(std::sin(0.04 * i))};
-  const auto even = relevance_cutoff(entries, {1.0f, 0.0f});
-  EXPECT_EQ(search_exact(entries, {1.0f, 0.0f}, 100, even.score).size(), 1u);
+  const ExactIndex even_index(entries);
+  const auto even = relevance_cutoff(even_index.scores({1.0f, 0.0f}));
+  EXPECT_EQ(even_index.search({1.0f, 0.0f}, 100, even.score).size(), 1u);
   entries.resize(10);
-  EXPECT_EQ(relevance_cutoff(entries, {1.0f, 0.0f}).score, -1.0f);  // too few to judge
+  EXPECT_EQ(relevance_cutoff(ExactIndex(entries).scores({1.0f, 0.0f})).score, -1.0f);  // too few to judge
 }
 
-TEST(Search, MatrixIndexAgreesWithThePlainLoop) {
+TEST(Search, MatrixIndexAgreesWithADoubleReference) {
   torch::manual_seed(1);
   const auto m = torch::nn::functional::normalize(torch::randn({300, 16}), torch::nn::functional::NormalizeFuncOptions().dim(1));
   std::vector<CatalogEntry> entries;
@@ -174,12 +176,20 @@ TEST(Search, MatrixIndexAgreesWithThePlainLoop) {
     entries.push_back({"p" + std::to_string(1000 + i), std::vector<float>(m[i].data_ptr<float>(), m[i].data_ptr<float>() + 16)});
   }
   const std::vector<float> query(entries[17].vector);
-  const auto fast = ExactIndex(entries).search(query, 10, -1.0f), slow = search_exact(entries, query, 10, -1.0f);
+  // Reference: every dot product in double, sorted.
+  std::vector<std::pair<double, std::string>> slow;
+  for (const auto& e : entries) {
+    double dot = 0;
+    for (size_t k = 0; k < query.size(); ++k) dot += static_cast<double>(e.vector[k]) * query[k];
+    slow.emplace_back(-dot, e.path);
+  }
+  std::sort(slow.begin(), slow.end());
+  const auto fast = ExactIndex(entries).search(query, 10, -1.0f);
   ASSERT_EQ(fast.size(), 10u);
   EXPECT_EQ(fast[0].path, "p1017");
   for (size_t i = 0; i < fast.size(); ++i) {
-    EXPECT_EQ(fast[i].path, slow[i].path);
-    EXPECT_NEAR(fast[i].score, slow[i].score, 1e-5);
+    EXPECT_EQ(fast[i].path, slow[i].second);
+    EXPECT_NEAR(fast[i].score, -slow[i].first, 1e-5);
   }
 }
 
