@@ -36,30 +36,6 @@ size_t raw_read(const std::string& path) {
   return got;
 }
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
-// Which BLAS the dynamic linker gave LibTorch (Debian's alternatives decide).
-std::string blas_in_use() {
-  std::ifstream maps("/proc/self/maps");
-  for (std::string line; std::getline(maps, line);) {
-    for (const char* flavour : {"openblas-openmp", "openblas-pthread", "openblas-serial", "/blas/libblas"}) {
-      if (line.find(flavour) != std::string::npos) return flavour;
-    }
-  }
-  return "unknown";
-}
-
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v ? v : fallback;
-}
-
 struct Args {
   std::string layout = "tiny";
   int images = 64, texts = 256, batch = 0, threads = 0;  // batch 0: the embedder's defaults
@@ -168,15 +144,7 @@ int main(int argc, char** argv) {
       std::cout << "created a random " << a.layout << " bundle in " << seconds_since(t) << " s\n";
     }
     const auto files = brivl::ModelFiles::resolve(bundle);
-    utsname u{};
-    uname(&u);
-    std::cout << "machine: " << cpu_model() << ", " << std::thread::hardware_concurrency() << " cpus, " << u.sysname
-              << " " << u.release << "\n"
-              << "runtime: " << brivl::runtime_description() << "; BLAS: "
-              << blas_in_use()
-              << "; OPENBLAS_CORETYPE=" << env_or("OPENBLAS_CORETYPE", "-")
-              << " OMP_NUM_THREADS=" << env_or("OMP_NUM_THREADS", "-") << " OMP_WAIT_POLICY="
-              << env_or("OMP_WAIT_POLICY", "-") << "\n"
+    std::cout << brivl::bench::machine_description()
               << "model: " << files.checkpoint << " (" << std::filesystem::file_size(files.checkpoint) / 1048576.0
               << " MiB); " << a.images << " images, " << a.texts << " texts, batch "
               << (a.batch > 0 ? std::to_string(a.batch) : std::string("default (1 image / 32 texts on CPU)")) << "\n";

@@ -1,11 +1,18 @@
 #pragma once
 // Model layouts and weight initialisation shared by the benchmarks.
 #include <sys/resource.h>
+#include <sys/utsname.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
+#include "embed/embedder.h"
 #include "model/brivl_model.h"
 
 namespace brivl::bench {
@@ -35,18 +42,46 @@ inline std::string layout_yaml(const std::string& layout) {
   throw std::runtime_error("unknown --layout " + layout + " (tiny, b0, b5)");
 }
 
-// timm's EfficientNet init (He normal over fan-out) keeps activations at a trained network's
-// scale. LibTorch's default init shrinks them layer by layer into denormal floats, which x86
-// processes 10-100x slower: a benchmark on such weights measures denormals, not the model.
-inline void realistic_init(torch::nn::Module& model) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : model.named_parameters()) {
-    auto& w = p.value();
-    if (w.dim() != 4) continue;
-    const bool depthwise = w.size(1) == 1;
-    const double fan_out = static_cast<double>(w.size(2) * w.size(3) * (depthwise ? 1 : w.size(0)));
-    w.normal_(0, std::sqrt(2.0 / fan_out));
+// timm's EfficientNet init keeps activations at a trained network's scale (see
+// EfficientNetImpl::init_weights_like_timm): benchmarks on LibTorch's default init would measure
+// denormal floats, not the model.
+inline void realistic_init(brivl::BriVLImpl& model) { model.imgencoder->backbone->init_weights_like_timm(); }
+
+inline std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
   }
+  return "unknown";
+}
+
+// Which BLAS the dynamic linker gave LibTorch (Debian's alternatives decide).
+inline std::string blas_in_use() {
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    for (const char* flavour : {"openblas-openmp", "openblas-pthread", "openblas-serial", "/blas/libblas"}) {
+      if (line.find(flavour) != std::string::npos) return flavour;
+    }
+  }
+  return "unknown";
+}
+
+inline std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v ? v : fallback;
+}
+
+// "machine: ...\nruntime: ...\n": recorded with every number in docs/PERFORMANCE.md.
+inline std::string machine_description() {
+  utsname u{};
+  uname(&u);
+  std::ostringstream s;
+  s << "machine: " << cpu_model() << ", " << std::thread::hardware_concurrency() << " cpus, " << u.sysname << " "
+    << u.release << "\n"
+    << "runtime: " << brivl::runtime_description() << "; BLAS: " << blas_in_use()
+    << "; OPENBLAS_CORETYPE=" << env_or("OPENBLAS_CORETYPE", "-") << " OMP_NUM_THREADS=" << env_or("OMP_NUM_THREADS", "-")
+    << " OMP_WAIT_POLICY=" << env_or("OMP_WAIT_POLICY", "-") << "\n";
+  return s.str();
 }
 
 }  // namespace brivl::bench

@@ -13,5 +13,6 @@ void add_embed_command(CLI::App& app, const std::string& executable);
 void add_similarity_command(CLI::App& app, const std::string& executable);
 void add_imagine_command(CLI::App& app, const std::string& executable);
 void add_retrieval_commands(CLI::App& app, const std::string& executable);  // index, search
+void add_train_commands(CLI::App& app, const std::string& executable);      // train, eval, dataset
 
 }  // namespace brivl::cli

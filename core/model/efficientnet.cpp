@@ -135,4 +135,20 @@ void EfficientNetImpl::fold_batchnorm() {
   folded_ = true;
 }
 
+void EfficientNetImpl::init_weights_like_timm() {
+  torch::NoGradGuard no_grad;
+  for (auto& p : named_parameters()) {
+    auto& w = p.value();
+    if (w.dim() == 4) {
+      const bool depthwise = w.size(1) == 1 && w.size(0) > 1;
+      const double fan_out = static_cast<double>(w.size(2) * w.size(3) * (depthwise ? 1 : w.size(0)));
+      w.normal_(0, std::sqrt(2.0 / fan_out));
+    } else if (p.key().find("bn") != std::string::npos) {
+      p.key().size() >= 6 && p.key().compare(p.key().size() - 6, 6, "weight") == 0 ? w.fill_(1.0) : w.zero_();
+    } else if (w.dim() == 1) {
+      w.zero_();  // convolution biases (squeeze-excite)
+    }
+  }
+}
+
 }  // namespace brivl

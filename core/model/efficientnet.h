@@ -75,6 +75,11 @@ class EfficientNetImpl : public torch::nn::Module {
   // Stores convolution weights channels-last and runs the backbone in that layout: oneDNN's
   // (and cuDNN's) depthwise kernels are about 2x faster in NHWC. Same numbers up to rounding.
   void use_channels_last();
+  // timm's initialisation (_init_weight_goog): convolutions He-normal over fan-out (depthwise:
+  // fan-out of one group), BatchNorm weight 1 / bias 0. Needed to train from scratch: LibTorch's
+  // default init shrinks activations layer by layer into denormal floats, which learn poorly and
+  // run 10-100x slower on x86.
+  void init_weights_like_timm();
   const EfficientNetLayout& layout() const { return layout_; }
 
  private:

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "train/run_directory.h"
 #include "util/error.h"
 
 namespace brivl {
@@ -24,6 +25,10 @@ ModelFiles ModelFiles::resolve(const std::string& dir, const std::string& config
       BRIVL_CHECK(!ec, dir, ": cannot list the model folder (", ec.message(), ")");
       const auto ext = it->path().extension().string();
       if (it->is_regular_file(ec) && (ext == ".pth" || ext == ".safetensors")) checkpoints.push_back(it->path().string());
+    }
+    // A training run folder is a bundle too: its best (else newest) checkpoint.
+    if (checkpoints.empty()) {
+      if (auto from_run = run_directory_model_checkpoint(dir); !from_run.empty()) checkpoints.push_back(from_run);
     }
     if (checkpoint_override.empty()) {
       BRIVL_CHECK(!checkpoints.empty(), dir, ": no checkpoint (*.pth or *.safetensors) in the model folder");

@@ -32,7 +32,8 @@ std::string quote(const std::string& s) {
 
 RunResult run_cli(const std::vector<std::string>& args) {
   test::TempDir dir;
-  std::string cmd = quote(BRIVL_CLI);
+  // These tests compare with the official fixture: its model stands in for the embedded default.
+  std::string cmd = "BRIVL_DEFAULT_MODEL=" + quote(test::fixture_model_dir()) + " " + quote(BRIVL_CLI);
   for (const auto& a : args) cmd += " " + quote(a);
   cmd += " >" + dir.file("out") + " 2>" + dir.file("err");
   const int status = std::system(cmd.c_str());

@@ -1,0 +1,292 @@
+// brivl train / eval / dataset: local training of BriVL, its evaluation, and building datasets.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "commands.h"
+#include "model_options.h"
+#include "output_format.h"
+#include "progress_line.h"
+#include "text/text_lines.h"
+#include "train/caption_table.h"
+#include "train/retrieval_metrics.h"
+#include "train/shapes_dataset.h"
+#include "train/trainer.h"
+#include "util/error.h"
+
+namespace brivl::cli {
+namespace {
+namespace fs = std::filesystem;
+
+// SIGINT/SIGTERM ask the trainer to checkpoint and stop; a second signal ends the process at
+// once (the last complete checkpoint is still there to resume from).
+std::atomic<int> stop_signals{0};
+extern "C" void on_stop_signal(int sig) {
+  if (stop_signals.fetch_add(1) >= 1) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+struct TrainArgs {
+  TrainOptions options;
+  std::string resume;
+  std::string augment = "none";
+  bool jsonl = false;
+  bool no_mask = false;
+  std::string executable;
+};
+
+std::string clock_text(double seconds) {
+  if (seconds < 0) return "--:--";
+  const auto s = static_cast<long long>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof(buf), "%lld:%02lld:%02lld", s / 3600, (s / 60) % 60, s % 60);
+  else std::snprintf(buf, sizeof(buf), "%lld:%02lld", s / 60, s % 60);
+  return buf;
+}
+
+TrainHooks train_hooks(bool jsonl) {
+  TrainHooks hooks;
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  hooks.should_stop = [] { return stop_signals.load() > 0; };
+  hooks.on_message = [tty](const std::string& text) {
+    std::fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", text.c_str());
+  };
+  hooks.on_progress = [tty, jsonl](const TrainProgress& p) {
+    if (jsonl && p.phase == "train") {
+      nlohmann::json j = {{"phase", p.phase}, {"step", p.step},   {"total_steps", p.total_steps}, {"epoch", p.epoch},
+                          {"epochs", p.epochs}, {"loss", p.loss}, {"lr", p.lr}, {"samples_per_s", p.samples_per_s},
+                          {"eta_s", p.eta_s}};
+      std::cout << j.dump() << std::endl;
+    }
+    if (!tty) return;
+    if (p.phase != "train") {
+      std::fprintf(stderr, "\r\033[K%s at step %lld ...", p.phase == "eval" ? "evaluating" : "saving checkpoint",
+                   static_cast<long long>(p.step));
+      std::fflush(stderr);
+      return;
+    }
+    const int width = 24;
+    const double frac = p.total_steps > 0 ? std::min(1.0, static_cast<double>(p.step) / static_cast<double>(p.total_steps)) : 0;
+    std::string bar(static_cast<size_t>(frac * width), '#');
+    bar.resize(width, '.');
+    std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] step %lld/%lld  loss %.3f  %.0f samples/s  ETA %s",
+                 static_cast<long long>(p.epoch), static_cast<long long>(p.epochs), bar.c_str(),
+                 static_cast<long long>(p.step), static_cast<long long>(p.total_steps), p.loss, p.samples_per_s,
+                 clock_text(p.eta_s).c_str());
+    if (p.last_eval) std::fprintf(stderr, "  R@1 t2i %.2f i2t %.2f", p.last_eval->t2i.r1, p.last_eval->i2t.r1);
+    std::fflush(stderr);
+  };
+  return hooks;
+}
+
+void print_result(const TrainResult& r, bool jsonl) {
+  if (jsonl) {
+    nlohmann::json j = {{"phase", "done"}, {"state", r.state}, {"step", r.step}, {"run_dir", r.run_dir},
+                        {"best_checkpoint", r.best_checkpoint}, {"last_checkpoint", r.last_checkpoint}, {"seconds", r.seconds}};
+    if (r.best_eval) j["best_eval"] = nlohmann::json::parse(r.best_eval->to_json());
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  std::cerr << "run " << r.run_dir << ": " << r.state << " at step " << r.step << " after " << clock_text(r.seconds) << "\n";
+  if (r.best_eval)
+    std::cerr << "best: text->image R@1 " << std::fixed << std::setprecision(3) << r.best_eval->t2i.r1 << ", image->text R@1 "
+              << r.best_eval->i2t.r1 << " (" << r.best_checkpoint << ")\n";
+  std::cerr << "load it with --model " << r.run_dir << "\n";
+}
+
+void run_train(const CLI::App& command, TrainArgs& a) {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  auto& o = a.options;
+  TrainResult result;
+  if (!a.resume.empty()) {
+    for (const char* fixed : {"--data", "--out", "--config", "--init", "--batch", "--lr", "--val-split", "--seed"})
+      BRIVL_CHECK(command.count(fixed) == 0, fixed, " cannot be changed when resuming; the run keeps its own settings (",
+                  a.resume, "/train_options.json)");
+    ResumeOptions r;
+    if (command.count("--max-minutes")) r.max_minutes = o.max_minutes;
+    if (command.count("--epochs")) r.epochs = o.epochs;
+    if (command.count("--device")) r.device = o.device;
+    if (command.count("--threads")) r.threads = o.threads;
+    if (command.count("--workers")) r.workers = o.workers;
+    result = resume_training(a.resume, r, train_hooks(a.jsonl));
+  } else {
+    BRIVL_CHECK(!o.data.empty(), "train: --data FILE is required (or --resume RUN_DIR)");
+    BRIVL_CHECK(!o.out.empty(), "train: --out RUN_DIR is required");
+    if (o.config.empty()) {
+      const auto dir = default_model_dir(a.executable);
+      o.config = (fs::path(dir) / "config.yml").string();
+      if (o.vocab.empty()) o.vocab = (fs::path(dir) / "vocab.txt").string();
+    }
+    if (a.augment == "official") o.augment = AugmentOptions::official();
+    else BRIVL_CHECK(a.augment == "none", "--augment '", a.augment, "': expected none or official");
+    o.mask_same_text = !a.no_mask;
+    result = train(o, train_hooks(a.jsonl));
+  }
+  if (::isatty(STDERR_FILENO)) std::fputc('\n', stderr);
+  print_result(result, a.jsonl);
+  if (result.state == "stopped") std::exit(130);
+}
+
+struct EvalArgs {
+  ModelArgs model;
+  std::string data, labels;
+  bool json = false;
+};
+
+void run_eval(const EvalArgs& a) {
+  const auto table = read_caption_table(a.data);
+  if (!table.skipped.empty()) std::cerr << a.data << ": " << table.skipped.summary() << "\n";
+  auto embedder = Embedder::load(resolve_model_files(a.model), embedder_options(a.model));
+  Matrix image_rows;
+  {
+    ProgressLine progress("images");
+    image_rows = embedder.embed_images(table.images, progress.hooks());
+  }
+  nlohmann::json out;
+  if (a.labels.empty()) {
+    std::vector<std::string> texts;
+    std::vector<int64_t> text_image;
+    std::vector<uint64_t> keys;
+    for (size_t i = 0; i < table.texts.size(); ++i)
+      for (const auto& t : table.texts[i]) texts.push_back(t), text_image.push_back(static_cast<int64_t>(i)), keys.push_back(caption_key(t));
+    Matrix text_rows;
+    {
+      ProgressLine progress("texts");
+      text_rows = embedder.embed_texts(texts, progress.hooks());
+    }
+    const auto sim = cosine_matrix(text_rows, image_rows);
+    const auto m = retrieval_metrics(sim.data, sim.rows, sim.cols, text_image, keys);
+    if (a.json) {
+      std::cout << m.to_json() << "\n";
+      return;
+    }
+    std::cout << std::fixed << std::setprecision(3) << a.data << ": " << m.images << " images, " << m.texts << " texts\n"
+              << "text->image  R@1 " << m.t2i.r1 << "  R@5 " << m.t2i.r5 << "  R@10 " << m.t2i.r10 << "  mean rank "
+              << std::setprecision(1) << m.t2i.mean_rank << "\n"
+              << std::setprecision(3) << "image->text  R@1 " << m.i2t.r1 << "  R@5 " << m.i2t.r5 << "  R@10 " << m.i2t.r10
+              << "  mean rank " << std::setprecision(1) << m.i2t.mean_rank << "\n";
+    return;
+  }
+  // Zero-shot classification: each image's label is the first of its captions found in the label list.
+  const auto labels = read_text_lines(a.labels);
+  BRIVL_CHECK(!labels.empty(), a.labels, ": no labels (one label per line)");
+  std::map<std::string, int64_t> index;
+  for (size_t l = 0; l < labels.size(); ++l) index.emplace(labels[l], static_cast<int64_t>(l));
+  std::vector<int64_t> truth, rows;
+  int64_t unlabeled = 0;
+  for (size_t i = 0; i < table.texts.size(); ++i) {
+    int64_t label = -1;
+    for (const auto& t : table.texts[i])
+      if (auto it = index.find(t); it != index.end()) { label = it->second; break; }
+    if (label < 0) { ++unlabeled; continue; }
+    truth.push_back(label);
+    rows.push_back(static_cast<int64_t>(i));
+  }
+  BRIVL_CHECK(!truth.empty(), a.data, ": no image has a caption equal to one of the labels in ", a.labels);
+  if (unlabeled > 0) std::cerr << a.data << ": " << unlabeled << " images have no caption among the labels; left out\n";
+  Matrix chosen;
+  chosen.rows = static_cast<int64_t>(rows.size()), chosen.cols = image_rows.cols;
+  for (auto r : rows) chosen.data.insert(chosen.data.end(), image_rows.row(r), image_rows.row(r) + image_rows.cols);
+  Matrix label_rows;
+  {
+    ProgressLine progress("labels");
+    label_rows = embedder.embed_texts(labels, progress.hooks());
+  }
+  const auto sim = cosine_matrix(chosen, label_rows);
+  const auto z = zero_shot_metrics(sim.data, sim.rows, sim.cols, truth);
+  if (a.json) {
+    std::cout << nlohmann::json{{"n", z.images}, {"labels", z.labels}, {"top1", z.top1}, {"top5", z.top5}}.dump() << "\n";
+    return;
+  }
+  std::cout << std::fixed << std::setprecision(3) << "zero-shot over " << z.labels << " labels, " << z.images
+            << " images: top-1 " << z.top1 << "  top-5 " << z.top5 << "\n";
+}
+
+struct ShapesArgs {
+  std::string out;
+  ShapesOptions options;
+  bool overwrite = false;
+};
+
+}  // namespace
+
+void add_train_commands(CLI::App& app, const std::string& executable) {
+  auto t = std::make_shared<TrainArgs>();
+  t->executable = executable;
+  auto& o = t->options;
+  auto* train = app.add_subcommand("train", "train BriVL (cross-modal MoCo) on image-text pairs; see docs/TRAINING.md");
+  train->add_option("--data", o.data, "CSV / TSV / JSONL of image-text pairs (columns image,text)");
+  train->add_option("--out", o.out, "new run folder (config, metrics.jsonl, status.json, checkpoints/, train.log)");
+  train->add_option("--resume", t->resume, "continue the run in this folder from its last checkpoint");
+  train->add_option("--config", o.config, "model config.yml (default: the embedded default model's)");
+  train->add_option("--vocab", o.vocab, "vocab.txt (default: next to the config)");
+  train->add_option("--init", o.init_checkpoint, "start from these weights (.pth or .safetensors)");
+  train->add_option("--epochs", o.epochs, "passes over the training images")->capture_default_str();
+  train->add_option("--batch", o.batch_size, "images per batch")->capture_default_str();
+  train->add_option("--accumulate", o.accumulate, "batches per optimizer step")->capture_default_str();
+  train->add_option("--lr", o.lr, "peak learning rate (AdamW, warm-up then cosine)")->capture_default_str();
+  train->add_option("--weight-decay", o.weight_decay)->capture_default_str();
+  train->add_option("--warmup", o.warmup_steps, "warm-up steps")->capture_default_str();
+  train->add_option("--clip", o.clip_norm, "gradient norm clipping (0: off)")->capture_default_str();
+  train->add_option("--max-minutes", o.max_minutes, "stop with a checkpoint after this long (the schedule is fitted to it)");
+  train->add_option("--val-split", o.val_split, "fraction of images held out for validation")->capture_default_str();
+  train->add_option("--seed", o.seed, "seed of the split, order, augmentation and initialisation")->capture_default_str();
+  train->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  train->add_option("--threads", o.threads, "intra-op threads (0: LibTorch's default)");
+  train->add_option("--workers", o.workers, "data-loading threads")->capture_default_str();
+  train->add_option("--freeze", o.freeze, "none | official (brivl-nmi init_param: only the top backbone blocks learn)")->capture_default_str();
+  train->add_option("--augment", t->augment, "none | official (colour jitter p 0.8, grayscale p 0.2)")->capture_default_str();
+  train->add_option("--queue", o.queue_size, "negative queue length (0: MODEL.QUEUE_SIZE)");
+  train->add_option("--momentum", o.momentum, "momentum of the key encoders (default MODEL.MOMENTUM)");
+  train->add_option("--temperature", o.temperature, "softmax temperature (default MODEL.TEMPERATURE)");
+  train->add_option("--moco-weight", o.moco_weight, "weight of the queue (MoCo) loss")->capture_default_str();
+  train->add_option("--in-batch-weight", o.in_batch_weight, "weight of the in-batch online-online loss")->capture_default_str();
+  train->add_flag("--no-mask-same-text", t->no_mask, "treat negatives with the positive's exact caption as negatives");
+  train->add_option("--eval-every", o.eval_every, "steps between evaluations and checkpoints (0: every epoch)");
+  train->add_option("--log-every", o.log_every, "steps between metrics lines")->capture_default_str();
+  train->add_option("--keep", o.keep_last, "checkpoints kept besides the best")->capture_default_str();
+  train->add_flag("--jsonl", t->jsonl, "progress as JSON lines on stdout (for monitors)");
+  train->callback([train, t] { run_train(*train, *t); });
+
+  auto e = std::make_shared<EvalArgs>();
+  e->model.executable = executable;
+  auto* eval = app.add_subcommand("eval", "retrieval recall@1/5/10 both ways, or zero-shot accuracy with --labels");
+  add_model_file_options(*eval, e->model, true);
+  add_runtime_options(*eval, e->model);
+  eval->add_option("--data", e->data, "CSV / TSV / JSONL of image-text pairs")->required();
+  eval->add_option("--labels", e->labels, "zero-shot classification over these labels (one per line)");
+  eval->add_flag("--json", e->json, "one JSON object on stdout");
+  eval->callback([e] { run_eval(*e); });
+
+  auto s = std::make_shared<ShapesArgs>();
+  auto* dataset = app.add_subcommand("dataset", "build a training dataset");
+  dataset->require_subcommand(1);
+  auto* shapes = dataset->add_subcommand("shapes", "synthetic coloured shapes with Chinese captions (e.g. 左上角的大红色圆形)");
+  shapes->add_option("--out", s->out, "dataset folder (images/, captions.csv, attributes.csv)")->required();
+  shapes->add_option("--count", s->options.count, "number of images")->capture_default_str();
+  shapes->add_option("--seed", s->options.seed, "random seed (same seed, same files)")->capture_default_str();
+  shapes->add_option("--size", s->options.image_size, "image side in pixels")->capture_default_str();
+  shapes->add_option("--captions", s->options.captions_per_image, "captions per image (different phrasings)")->capture_default_str();
+  shapes->add_flag("--overwrite", s->overwrite, "replace an existing dataset in --out");
+  shapes->callback([s] {
+    ProgressLine progress("images");
+    auto hooks = progress.hooks();
+    write_shapes_dataset(s->out, s->options, s->overwrite, [&](int done, int total) {
+      if (hooks.on_progress) hooks.on_progress(done, total);
+    });
+    std::cerr << "wrote " << s->options.count << " images to " << s->out << " (captions.csv, attributes.csv)\n";
+  });
+}
+
+}  // namespace brivl::cli

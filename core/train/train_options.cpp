@@ -1,0 +1,153 @@
+#include "train/train_options.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+
+namespace brivl {
+
+AugmentOptions AugmentOptions::official() {
+  AugmentOptions a;
+  a.color_jitter_p = 0.8;
+  a.grayscale_p = 0.2;
+  return a;
+}
+
+void TrainOptions::validate() const {
+  BRIVL_CHECK(epochs >= 1, "--epochs ", epochs, ": expected at least 1");
+  BRIVL_CHECK(batch_size >= 2, "--batch ", batch_size, ": expected at least 2 (contrastive learning needs negatives)");
+  BRIVL_CHECK(accumulate >= 1, "--accumulate ", accumulate, ": expected at least 1");
+  BRIVL_CHECK(lr > 0 && lr < 1, "--lr ", lr, ": expected a value in (0, 1)");
+  BRIVL_CHECK(weight_decay >= 0, "--weight-decay ", weight_decay, ": expected >= 0");
+  BRIVL_CHECK(warmup_steps >= 0, "--warmup ", warmup_steps, ": expected >= 0");
+  BRIVL_CHECK(clip_norm >= 0, "--clip ", clip_norm, ": expected >= 0");
+  BRIVL_CHECK(max_minutes >= 0, "--max-minutes ", max_minutes, ": expected >= 0");
+  BRIVL_CHECK(val_split >= 0 && val_split < 1, "--val-split ", val_split, ": expected a fraction in [0, 1)");
+  BRIVL_CHECK(workers >= 1 && workers <= 64, "--workers ", workers, ": expected 1..64");
+  BRIVL_CHECK(freeze == "none" || freeze == "official", "--freeze '", freeze, "': expected none or official");
+  BRIVL_CHECK(queue_size >= 0, "--queue ", queue_size, ": expected >= 0");
+  BRIVL_CHECK(momentum < 0 || momentum <= 1, "--momentum ", momentum, ": expected a value in [0, 1]");
+  BRIVL_CHECK(temperature < 0 || temperature > 0, "--temperature: expected > 0");
+  BRIVL_CHECK(moco_weight >= 0 && in_batch_weight >= 0 && moco_weight + in_batch_weight > 0,
+              "--moco-weight / --in-batch-weight: expected >= 0, not both 0");
+  BRIVL_CHECK(bn_recalibration_batches >= 0, "bn_recalibration_batches: expected >= 0");
+  BRIVL_CHECK(log_every >= 1, "--log-every ", log_every, ": expected at least 1");
+  BRIVL_CHECK(eval_every >= 0, "--eval-every ", eval_every, ": expected >= 0");
+  BRIVL_CHECK(keep_last >= 1, "--keep ", keep_last, ": expected at least 1");
+  for (double p : {augment.color_jitter_p, augment.grayscale_p})
+    BRIVL_CHECK(p >= 0 && p <= 1, "augmentation probability ", p, ": expected a value in [0, 1]");
+  BRIVL_CHECK(augment.hue >= 0 && augment.hue <= 0.5, "hue jitter ", augment.hue, ": expected [0, 0.5]");
+}
+
+namespace {
+using nlohmann::json;
+
+json augment_json(const AugmentOptions& a) {
+  return {{"color_jitter_p", a.color_jitter_p}, {"brightness", a.brightness}, {"contrast", a.contrast},
+          {"saturation", a.saturation},         {"hue", a.hue},               {"grayscale_p", a.grayscale_p}};
+}
+
+template <typename T>
+void read(const json& j, const char* key, T& value, const std::string& source) {
+  if (!j.contains(key)) return;  // older files: keep the default
+  try {
+    value = j.at(key).get<T>();
+  } catch (const json::exception& e) {
+    BRIVL_FAIL(source, ": field '", key, "' has the wrong type (", e.what(), ")");
+  }
+}
+}  // namespace
+
+std::string train_options_to_json(const TrainOptions& o) {
+  json j = {{"data", o.data},
+            {"out", o.out},
+            {"config", o.config},
+            {"vocab", o.vocab},
+            {"init_checkpoint", o.init_checkpoint},
+            {"epochs", o.epochs},
+            {"batch_size", o.batch_size},
+            {"accumulate", o.accumulate},
+            {"lr", o.lr},
+            {"weight_decay", o.weight_decay},
+            {"warmup_steps", o.warmup_steps},
+            {"clip_norm", o.clip_norm},
+            {"max_minutes", o.max_minutes},
+            {"val_split", o.val_split},
+            {"seed", o.seed},
+            {"device", o.device},
+            {"threads", o.threads},
+            {"workers", o.workers},
+            {"amp", o.amp},
+            {"freeze", o.freeze},
+            {"queue_size", o.queue_size},
+            {"momentum", o.momentum},
+            {"temperature", o.temperature},
+            {"moco_weight", o.moco_weight},
+            {"in_batch_weight", o.in_batch_weight},
+            {"mask_same_text", o.mask_same_text},
+            {"bn_recalibration_batches", o.bn_recalibration_batches},
+            {"log_every", o.log_every},
+            {"eval_every", o.eval_every},
+            {"keep_last", o.keep_last},
+            {"augment", augment_json(o.augment)}};
+  return j.dump(2) + "\n";
+}
+
+TrainOptions train_options_from_json(const std::string& text, const std::string& source) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    BRIVL_FAIL(source, ": not valid JSON (", e.what(), ")");
+  }
+  BRIVL_CHECK(j.is_object(), source, ": expected a JSON object of training options");
+  TrainOptions o;
+  read(j, "data", o.data, source);
+  read(j, "out", o.out, source);
+  read(j, "config", o.config, source);
+  read(j, "vocab", o.vocab, source);
+  read(j, "init_checkpoint", o.init_checkpoint, source);
+  read(j, "epochs", o.epochs, source);
+  read(j, "batch_size", o.batch_size, source);
+  read(j, "accumulate", o.accumulate, source);
+  read(j, "lr", o.lr, source);
+  read(j, "weight_decay", o.weight_decay, source);
+  read(j, "warmup_steps", o.warmup_steps, source);
+  read(j, "clip_norm", o.clip_norm, source);
+  read(j, "max_minutes", o.max_minutes, source);
+  read(j, "val_split", o.val_split, source);
+  read(j, "seed", o.seed, source);
+  read(j, "device", o.device, source);
+  read(j, "threads", o.threads, source);
+  read(j, "workers", o.workers, source);
+  read(j, "amp", o.amp, source);
+  read(j, "freeze", o.freeze, source);
+  read(j, "queue_size", o.queue_size, source);
+  read(j, "momentum", o.momentum, source);
+  read(j, "temperature", o.temperature, source);
+  read(j, "moco_weight", o.moco_weight, source);
+  read(j, "in_batch_weight", o.in_batch_weight, source);
+  read(j, "mask_same_text", o.mask_same_text, source);
+  read(j, "bn_recalibration_batches", o.bn_recalibration_batches, source);
+  read(j, "log_every", o.log_every, source);
+  read(j, "eval_every", o.eval_every, source);
+  read(j, "keep_last", o.keep_last, source);
+  if (j.contains("augment")) {
+    const auto& a = j.at("augment");
+    BRIVL_CHECK(a.is_object(), source, ": field 'augment' must be an object");
+    read(a, "color_jitter_p", o.augment.color_jitter_p, source);
+    read(a, "brightness", o.augment.brightness, source);
+    read(a, "contrast", o.augment.contrast, source);
+    read(a, "saturation", o.augment.saturation, source);
+    read(a, "hue", o.augment.hue, source);
+    read(a, "grayscale_p", o.augment.grayscale_p, source);
+  }
+  try {
+    o.validate();
+  } catch (const Error& e) {
+    BRIVL_FAIL(source, ": ", e.what());
+  }
+  return o;
+}
+
+}  // namespace brivl

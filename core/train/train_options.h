@@ -1,0 +1,66 @@
+#pragma once
+// Everything that defines a training run besides the model config and the data. Saved into the
+// run directory (train_options.json) so that `--resume` continues with exactly the same recipe.
+#include <cstdint>
+#include <string>
+
+namespace brivl {
+
+// Training-time image augmentation. Defaults are OFF for colour: the official recipe
+// (ColorJitter(0.4, 0.4, 0.4, 0.1) with p 0.8, RandomGrayscale p 0.2) destroys the colour words
+// of captions like "红色圆形"; `official()` gives it back for photo data.
+struct AugmentOptions {
+  double color_jitter_p = 0.0;
+  double brightness = 0.4, contrast = 0.4, saturation = 0.4, hue = 0.1;
+  double grayscale_p = 0.0;
+  static AugmentOptions official();
+  static AugmentOptions none() { return {}; }
+  bool any() const { return color_jitter_p > 0 || grayscale_p > 0; }
+};
+
+struct TrainOptions {
+  std::string data;             // CSV / TSV / JSONL of image-text pairs
+  std::string out;              // run directory
+  std::string config;           // model config.yml; empty: the default model's
+  std::string vocab;            // vocab.txt; empty: next to the config
+  std::string init_checkpoint;  // start from these weights (official layout or safetensors)
+
+  int64_t epochs = 40;
+  int64_t batch_size = 32;
+  int64_t accumulate = 1;       // micro-batches per optimizer step
+  double lr = 1e-3;             // peak learning rate (AdamW)
+  double weight_decay = 0.01;
+  int64_t warmup_steps = 50;
+  double clip_norm = 1.0;       // 0: no clipping
+  double max_minutes = 0;       // 0: no time limit; else stop (with a checkpoint) when reached
+  double val_split = 0.1;
+  uint64_t seed = 0;
+  std::string device = "auto";
+  int threads = 0;              // intra-op threads, 0: LibTorch's default
+  int workers = 2;              // data-loading threads
+  bool amp = true;              // bf16 autocast on CUDA (ignored on the CPU)
+
+  // The recipe (see docs/TRAINING.md for why each part is there).
+  std::string freeze = "none";  // none | official (brivl-nmi init_param: only the top blocks learn)
+  int64_t queue_size = 0;       // 0: MODEL.QUEUE_SIZE
+  double momentum = -1;         // <0: MODEL.MOMENTUM
+  double temperature = -1;      // <0: MODEL.TEMPERATURE
+  double moco_weight = 0.2;     // weight of the queue (MoCo) loss (docs/TRAINING.md: why not 1)
+  double in_batch_weight = 1.0; // weight of the in-batch loss between the two online towers
+  bool mask_same_text = true;   // a negative with the positive's exact caption is not a negative
+  int64_t bn_recalibration_batches = 8;  // BatchNorm statistics re-estimated before eval/save
+
+  int64_t log_every = 10;       // steps between metrics lines
+  int64_t eval_every = 0;       // steps between evaluations (+checkpoints); 0: once per epoch
+  int64_t keep_last = 2;        // checkpoints kept besides the best
+  AugmentOptions augment;
+
+  // Throws brivl::Error naming the option for out-of-range values.
+  void validate() const;
+};
+
+std::string train_options_to_json(const TrainOptions& options);
+// `source` names the file in errors.
+TrainOptions train_options_from_json(const std::string& json_text, const std::string& source);
+
+}  // namespace brivl

@@ -1,0 +1,182 @@
+// `brivl dataset / train / eval` as a user runs them, including a training process that is
+// interrupted (SIGINT) and killed (SIGKILL) and then resumed.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "test_support.h"
+#include "util/atomic_file.h"
+
+namespace brivl {
+namespace {
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string tiny_config() { return test::fixture_dir() + "/../train-tiny/config.yml"; }
+
+// Runs `brivl args...` with stdout/stderr captured; `until` (if given) is polled while it runs
+// and may send a signal, e.g. when a checkpoint appears.
+Result brivl(const std::vector<std::string>& args, const std::function<bool(pid_t)>& until = {}) {
+  test::TempDir io;
+  const auto out = io.file("out"), err = io.file("err");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::freopen(out.c_str(), "w", stdout);
+    std::freopen(err.c_str(), "w", stderr);
+    std::vector<char*> argv{const_cast<char*>(BRIVL_CLI)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(BRIVL_CLI, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  bool signalled = false;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (until && !signalled && until(pid)) signalled = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+bool has_complete_checkpoint(const std::string& run, int64_t min_step) {
+  std::error_code ec;
+  for (fs::directory_iterator it(run + "/checkpoints", ec), end; !ec && it != end; it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (it->path().extension() == ".state" && std::stoll(name.substr(5, 8)) >= min_step) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> train_args(const std::string& data, const std::string& out) {
+  return {"train", "--data", data, "--out", out, "--config", tiny_config(), "--vocab", test::fixture_model_file("vocab.txt"),
+          "--device", "cpu", "--batch", "8", "--workers", "1", "--log-every", "1"};
+}
+
+TEST(TrainCli, DatasetTrainEvalAndZeroShot) {
+  test::TempDir tmp;
+  auto r = brivl({"dataset", "shapes", "--out", tmp.file("shapes"), "--count", "48", "--seed", "5", "--size", "64"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto data = tmp.file("shapes/captions.csv");
+  auto args = train_args(data, tmp.file("run"));
+  args.insert(args.end(), {"--epochs", "1", "--jsonl"});
+  r = brivl(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // --jsonl: one JSON object per line, the last one the result.
+  std::istringstream lines(r.out);
+  std::string line, last;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    last = line, ++n;
+    EXPECT_TRUE(nlohmann::json::accept(line)) << line;
+  }
+  EXPECT_GE(n, 2);
+  const auto done = nlohmann::json::parse(last);
+  EXPECT_EQ(done["phase"], "done");
+  EXPECT_EQ(done["state"], "finished");
+
+  r = brivl({"eval", "--model", tmp.file("run"), "--data", data, "--json", "--device", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto m = nlohmann::json::parse(r.out);
+  EXPECT_EQ(m["n"], 48);
+  for (const char* dir : {"t2i", "i2t"})
+    for (const char* k : {"r1", "r5", "r10"}) {
+      EXPECT_GE(m[dir][k].get<double>(), 0.0);
+      EXPECT_LE(m[dir][k].get<double>(), 1.0);
+    }
+  EXPECT_LE(m["t2i"]["r1"].get<double>(), m["t2i"]["r5"].get<double>());
+
+  // Zero-shot: the dataset's own captions as the label set.
+  std::ifstream csv(data);
+  std::set<std::string> labels;
+  std::getline(csv, line);
+  while (std::getline(csv, line)) labels.insert(line.substr(line.find(',') + 1));
+  std::string label_text;
+  for (const auto& l : labels) label_text += l + "\n";
+  write_file_atomically(tmp.file("labels.txt"), label_text);
+  r = brivl({"eval", "--model", tmp.file("run"), "--data", data, "--labels", tmp.file("labels.txt"), "--json", "--device", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto z = nlohmann::json::parse(r.out);
+  EXPECT_EQ(z["n"], 48);
+  EXPECT_EQ(z["labels"], static_cast<int>(labels.size()));
+}
+
+TEST(TrainCli, InterruptedAndKilledRunsResumeWithNothingLost) {
+  test::TempDir tmp;
+  ASSERT_EQ(brivl({"dataset", "shapes", "--out", tmp.file("shapes"), "--count", "64", "--seed", "6", "--size", "64"}).exit_code, 0);
+  const auto run = tmp.file("run");
+  auto args = train_args(tmp.file("shapes/captions.csv"), run);
+  args.insert(args.end(), {"--epochs", "4", "--eval-every", "3", "--val-split", "0.1"});
+
+  // Ctrl-C after the first checkpoint: a clean stop with a checkpoint, exit 130.
+  auto r = brivl(args, [&](pid_t pid) { return has_complete_checkpoint(run, 3) && ::kill(pid, SIGINT) == 0; });
+  ASSERT_EQ(r.exit_code, 130) << r.err;
+  auto status = nlohmann::json::parse(read_file(run + "/status.json"));
+  EXPECT_EQ(status["state"], "stopped");
+  const int64_t stopped_at = status["step"];
+  EXPECT_GE(stopped_at, 3);
+
+  // Resume, then SIGKILL once a later checkpoint exists: nothing can be cleaned up by the process.
+  r = brivl({"train", "--resume", run}, [&](pid_t pid) {
+    return has_complete_checkpoint(run, stopped_at + 3) && ::kill(pid, SIGKILL) == 0;
+  });
+  ASSERT_EQ(r.exit_code, 128 + SIGKILL) << r.err;
+  EXPECT_NO_THROW(nlohmann::json::parse(read_file(run + "/status.json")));  // atomic: never half-written
+
+  // Resume again: it finishes, and the metrics tell one continuous story (no step logged twice).
+  r = brivl({"train", "--resume", run});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  status = nlohmann::json::parse(read_file(run + "/status.json"));
+  EXPECT_EQ(status["state"], "finished");
+  EXPECT_EQ(status["step"], status["total_steps"]);
+  std::ifstream metrics(run + "/metrics.jsonl");
+  int64_t previous = -1;
+  int lines = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["type"] != "train") continue;
+    EXPECT_EQ(j["step"].get<int64_t>(), previous + 1 == 0 ? 1 : previous + 1) << line;
+    previous = j["step"];
+    ++lines;
+  }
+  EXPECT_EQ(previous, status["step"].get<int64_t>());
+  for (const auto& e : fs::recursive_directory_iterator(run))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  EXPECT_THAT(read_file(run + "/train.log"), HasSubstr("resume: from checkpoints/step-"));
+}
+
+TEST(TrainCli, BadInputIsAClearErrorWithExitCode1) {
+  test::TempDir tmp;
+  auto r = brivl({"train", "--out", tmp.file("run")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--data"));
+  write_file_atomically(tmp.file("empty.csv"), "image,text\nnot-there.png,文字\n");
+  r = brivl(train_args(tmp.file("empty.csv"), tmp.file("run")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("empty.csv"));
+  EXPECT_THAT(r.err, HasSubstr("missing image file"));
+  r = brivl({"train", "--resume", tmp.file("nothing-here")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("nothing-here"));
+  r = brivl({"dataset", "shapes", "--out", tmp.file("s"), "--count", "0"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("count"));
+}
+
+}  // namespace
+}  // namespace brivl

@@ -1,0 +1,104 @@
+#include "train/run_directory.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "model/model_files.h"
+#include "test_support.h"
+#include "train/train_options.h"
+#include "util/atomic_file.h"
+
+namespace brivl {
+namespace {
+namespace fs = std::filesystem;
+
+void touch(const std::string& path) { write_file_atomically(path, "x"); }
+
+TEST(RunDirectory, CreateRefusesAnExistingRunAndNonEmptyFolders) {
+  test::TempDir tmp;
+  const auto dir = tmp.file("run");
+  {
+    auto run = RunDirectory::create(dir);
+    run.write_status("{}");
+  }
+  EXPECT_BRIVL_ERROR(RunDirectory::create(dir), "--resume");
+  const auto other = tmp.file("other");
+  fs::create_directories(other);
+  touch(other + "/notes.txt");
+  EXPECT_BRIVL_ERROR(RunDirectory::create(other), "not empty");
+}
+
+TEST(RunDirectory, OpenNeedsARun) {
+  test::TempDir tmp;
+  EXPECT_BRIVL_ERROR(RunDirectory::open(tmp.path().string()), "status.json");
+}
+
+TEST(RunDirectory, OnlyCompleteCheckpointsCountAndPruningKeepsTheBest) {
+  test::TempDir tmp;
+  auto run = RunDirectory::create(tmp.file("run"));
+  for (int64_t step : {10, 20, 30, 40}) {
+    touch(run.checkpoint_path(step));
+    touch(run.state_path(step));
+  }
+  touch(run.checkpoint_path(50));  // killed before its state was written
+  EXPECT_EQ(run.checkpoint_steps(), (std::vector<int64_t>{10, 20, 30, 40}));
+  run.prune_checkpoints(2, 10);
+  EXPECT_EQ(run.checkpoint_steps(), (std::vector<int64_t>{10, 30, 40}));
+  EXPECT_FALSE(fs::exists(run.checkpoint_path(20)));
+}
+
+TEST(RunDirectory, TruncatingMetricsDropsLaterStepsAndCutLines) {
+  test::TempDir tmp;
+  auto run = RunDirectory::create(tmp.file("run"));
+  run.append_metrics(R"({"type":"train","step":10})");
+  run.append_metrics(R"({"type":"eval","step":20})");
+  run.append_metrics(R"({"type":"train","step":30})");
+  {
+    std::FILE* f = std::fopen(run.file("metrics.jsonl").c_str(), "ab");
+    std::fputs("{\"type\":\"tr", f);  // a line cut by a kill
+    std::fclose(f);
+  }
+  run.truncate_metrics_after(20);
+  run.append_metrics(R"({"type":"train","step":21})");
+  EXPECT_EQ(read_file(run.file("metrics.jsonl")),
+            "{\"type\":\"train\",\"step\":10}\n{\"type\":\"eval\",\"step\":20}\n{\"type\":\"train\",\"step\":21}\n");
+}
+
+TEST(RunDirectory, IsAModelBundleThroughItsBestCheckpoint) {
+  test::TempDir tmp;
+  const auto dir = tmp.file("run");
+  auto run = RunDirectory::create(dir);
+  touch(run.file("config.yml"));
+  touch(run.file("vocab.txt"));
+  EXPECT_BRIVL_ERROR(ModelFiles::resolve(dir), "no checkpoint");
+  for (int64_t step : {5, 9}) touch(run.checkpoint_path(step)), touch(run.state_path(step));
+  run.write_status("{}");
+  EXPECT_EQ(ModelFiles::resolve(dir).checkpoint, run.checkpoint_path(9));  // newest without a status entry
+  run.write_status(R"({"best_checkpoint":"checkpoints/step-00000005.pth","last_checkpoint":"checkpoints/step-00000009.pth"})");
+  const auto files = ModelFiles::resolve(dir);
+  EXPECT_EQ(fs::path(files.checkpoint), fs::path(run.checkpoint_path(5)));
+  EXPECT_EQ(files.config, run.file("config.yml"));
+}
+
+TEST(TrainOptions, JsonRoundTripAndValidation) {
+  TrainOptions o;
+  o.data = "d.csv", o.epochs = 7, o.lr = 3e-4, o.seed = 42, o.freeze = "official";
+  o.augment = AugmentOptions::official();
+  const auto back = train_options_from_json(train_options_to_json(o), "t.json");
+  EXPECT_EQ(back.data, "d.csv");
+  EXPECT_EQ(back.epochs, 7);
+  EXPECT_DOUBLE_EQ(back.lr, 3e-4);
+  EXPECT_EQ(back.seed, 42u);
+  EXPECT_EQ(back.freeze, "official");
+  EXPECT_DOUBLE_EQ(back.augment.grayscale_p, 0.2);
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"epochs": "many"})", "t.json"), "t.json: field 'epochs'");
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"batch_size": 1})", "t.json"), "--batch 1");
+  EXPECT_BRIVL_ERROR(train_options_from_json("[1,", "t.json"), "t.json: not valid JSON");
+  TrainOptions bad;
+  bad.freeze = "some";
+  EXPECT_BRIVL_ERROR(bad.validate(), "--freeze 'some'");
+}
+
+}  // namespace
+}  // namespace brivl
