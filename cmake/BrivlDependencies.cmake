@@ -50,10 +50,25 @@ if(BRIVL_WITH_OPENCV)
       set(BRIVL_HAVE_OPENCV ON)
     endif()
   endif()
+  # MP4 export of imagination progressions: OpenCV videoio (with its FFmpeg backend), optional.
+  set(BRIVL_HAVE_OPENCV_VIDEOIO OFF)
+  if(BRIVL_HAVE_OPENCV)
+    find_library(BRIVL_OPENCV_VIDEOIO opencv_videoio)
+    find_path(BRIVL_OPENCV_VIDEOIO_INCLUDE opencv2/videoio.hpp PATH_SUFFIXES opencv4)
+    if(BRIVL_OPENCV_VIDEOIO AND BRIVL_OPENCV_VIDEOIO_INCLUDE)
+      target_link_libraries(brivl_opencv INTERFACE ${BRIVL_OPENCV_VIDEOIO})
+      set(BRIVL_HAVE_OPENCV_VIDEOIO ON)
+    else()
+      message(STATUS "OpenCV videoio not found: MP4 export disabled (GIF still works)")
+    endif()
+  endif()
   if(NOT BRIVL_HAVE_OPENCV)
     message(WARNING "OpenCV (core, imgcodecs) not found: images are decoded with stb_image only; "
                     "JPEG pixels may then differ slightly from the official (libjpeg) pipeline")
   endif()
 endif()
+
+# Animated GIF export (giflib encodes; our quantizer picks the palette).
+find_package(GIF REQUIRED)
 
 find_package(GTest QUIET)

@@ -1,5 +1,5 @@
-// brivl imagine: optimise an image until the model sees the prompt in it; PNG with the settings
-// embedded, replayable with --replay.
+// brivl imagine: optimise an image until the model sees the prompt in it; PNG / JPEG / WebP with
+// the settings embedded, replayable with --replay; the progression as frames, GIF/MP4 or a sheet.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "export/animation.h"
 #include "export/contact_sheet.h"
+#include "export/image_export.h"  // kSettingsKey, shared with the studio's exports
 #include "export/png_export.h"
 #include "imagine/imaginer.h"
 #include "model_options.h"
@@ -18,13 +20,12 @@
 namespace brivl::cli {
 namespace {
 
-constexpr const char* kSettingsKey = "brivl:settings";
-
 struct ImagineArgs {
   ModelArgs model;
   ImagineSettings settings;
-  std::string out, preset, size, replay, frames, contact_sheet;
+  std::string out, preset, size, replay, frames, contact_sheet, video;
   int save_every = 0;
+  int frame_ms = 100;
   bool jsonl = false;
   CLI::App* command = nullptr;
 };
@@ -79,10 +80,25 @@ void print_progress(const ImagineProgress& p, bool jsonl, bool tty) {
   }
 }
 
-void run_imagine(ImagineArgs& a) {
-  BRIVL_CHECK(!a.out.empty(), "imagine: give an output file with -o OUT.png");
+// Output formats are checked before any work: a typo in an extension never costs a run.
+void check_outputs(const ImagineArgs& a) {
+  BRIVL_CHECK(!a.out.empty(), "imagine: give an output file with -o OUT.png (or .jpg, .webp)");
+  const auto format = image_format_for_path(a.out);
+  BRIVL_CHECK(image_format_available(format), "-o ", a.out, ": ", image_format_name(format),
+              " export is not available in this build (it needs OpenCV); use .png or .jpg");
   BRIVL_CHECK(a.save_every >= 0, "--save-every must be >= 0");
   BRIVL_CHECK(a.save_every == 0 || !a.frames.empty(), "--save-every needs --frames DIR");
+  if (!a.video.empty()) {
+    if (animation_format_for_path(a.video) == AnimationFormat::mp4)
+      BRIVL_CHECK(video_export_available(), "--video ", a.video,
+                  ": MP4 needs OpenCV videoio with FFmpeg, which this build lacks; use a .gif");
+    BRIVL_CHECK(a.frame_ms >= kMinGifFrameMs && a.frame_ms <= kMaxGifFrameMs, "--frame-ms ", a.frame_ms,
+                ": expected ", kMinGifFrameMs, "..", kMaxGifFrameMs);
+  }
+}
+
+void run_imagine(ImagineArgs& a) {
+  check_outputs(a);
   ImagineSettings settings;
   if (!a.replay.empty()) {
     for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param",
@@ -90,10 +106,10 @@ void run_imagine(ImagineArgs& a) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
                   " cannot be changed (start a new run instead)");
     }
-    for (const auto& [key, text] : read_png_text_file(a.replay)) {
-      if (key == kSettingsKey) settings = ImagineSettings::from_json(text, a.replay);
-    }
-    BRIVL_CHECK(!settings.prompt.empty(), a.replay, ": no BriVL settings in this PNG (not made by brivl imagine?)");
+    const auto stored = read_image_settings(a.replay);
+    BRIVL_CHECK(stored.has_value(), a.replay, ": no BriVL settings in this image or a ", settings_sidecar_path(a.replay),
+                " next to it (not made by brivl imagine?)");
+    settings = ImagineSettings::from_json(*stored, a.replay);
   } else {
     settings = settings_from_args(a, false);
   }
@@ -108,25 +124,30 @@ void run_imagine(ImagineArgs& a) {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   ImagineHooks hooks;
   hooks.on_progress = [&](const ImagineProgress& p) { print_progress(p, a.jsonl, tty); };
-  // Previews feed the frames folder and the contact sheet (12 frames when --save-every is not set).
-  hooks.preview_every = a.save_every > 0 ? a.save_every : std::max(1, settings.steps / 12);
-  std::vector<RgbImage> sheet_frames;
-  if (a.save_every > 0 || !a.contact_sheet.empty()) {
+  // Previews feed the frames folder, the animation (40 frames by default) and the contact sheet.
+  const int default_every = std::max(1, settings.steps / (a.video.empty() ? 12 : 40));
+  hooks.preview_every = a.save_every > 0 ? a.save_every : default_every;
+  std::vector<RgbImage> progression;
+  if (a.save_every > 0 || !a.contact_sheet.empty() || !a.video.empty()) {
     hooks.on_preview = [&](int step, const RgbImage& image) {
       if (!a.frames.empty() && a.save_every > 0) {
         char name[32];
         std::snprintf(name, sizeof(name), "frame_%06d.png", step);
         write_png((std::filesystem::path(a.frames) / name).string(), image);
       }
-      if (!a.contact_sheet.empty()) sheet_frames.push_back(image);
+      progression.push_back(image);
     };
   }
   const auto image = imaginer.run(settings, hooks);
   if (!a.contact_sheet.empty()) {
-    write_png(a.contact_sheet, make_contact_sheet(sheet_frames));
-    std::cerr << "wrote " << a.contact_sheet << " (" << sheet_frames.size() << " frames)\n";
+    write_png(a.contact_sheet, make_contact_sheet(progression));
+    std::cerr << "wrote " << a.contact_sheet << " (" << progression.size() << " frames)\n";
   }
-  write_png(a.out, image, {{kSettingsKey, settings.to_json()}, {"Software", "BriVL Studio"}});
+  if (!a.video.empty()) {
+    write_animation(a.video, progression, a.frame_ms);
+    std::cerr << "wrote " << a.video << " (" << progression.size() << " frames, " << a.frame_ms << " ms each)\n";
+  }
+  write_image_with_settings(a.out, image, settings.to_json());
   std::cerr << "wrote " << a.out << " (" << image.width << "x" << image.height << ", " << settings.steps
             << " steps, seed " << settings.seed << ")\n";
 }
@@ -140,7 +161,7 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   a->command = cmd;
   auto& s = a->settings;
   cmd->add_option("prompt", s.prompt, "prompt: '猫:1 | 雪地:0.5 | 室内:-0.5 | @ref.jpg:0.3'");
-  cmd->add_option("-o,--out", a->out, "output PNG (settings embedded for --replay)");
+  cmd->add_option("-o,--out", a->out, "output .png / .jpg / .webp (settings embedded for --replay; JPEG and WebP also get OUT.json)");
   cmd->add_option("--preset", a->preset, "draft | normal | best (steps, size, cutouts for the device)");
   cmd->add_option("--steps", s.steps, "optimisation steps")->capture_default_str();
   cmd->add_option("--size", a->size, "output size N or WxH (default 256)");
@@ -154,7 +175,9 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--save-every", a->save_every, "write a frame every K steps (needs --frames)");
   cmd->add_option("--frames", a->frames, "folder for the frames");
   cmd->add_option("--contact-sheet", a->contact_sheet, "also write the progression as one grid PNG");
-  cmd->add_option("--replay", a->replay, "re-run the settings embedded in a PNG made by brivl imagine");
+  cmd->add_option("--video", a->video, "also write the progression as an animation (.gif, or .mp4 where OpenCV has FFmpeg)");
+  cmd->add_option("--frame-ms", a->frame_ms, "duration of one animation frame")->capture_default_str();
+  cmd->add_option("--replay", a->replay, "re-run the settings stored in an image made by brivl imagine (PNG, JPEG, WebP or its .json)");
   cmd->add_flag("--jsonl", a->jsonl, "print one JSON progress line per step to stdout");
   add_model_file_options(*cmd, a->model, true);
   add_runtime_options(*cmd, a->model);

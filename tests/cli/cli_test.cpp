@@ -208,6 +208,43 @@ TEST(Cli, ImagineWritesAPngThatReplaysToTheSameBytes) {
   EXPECT_EQ(read_file(a), read_file(b));
 }
 
+TEST(Cli, ImagineExportsJpegWebpAndAnimationThatReplay) {
+  test::TempDir dir;
+  const auto jpg = dir.file("a.jpg"), webp = dir.file("a.webp"), gif = dir.file("a.gif");
+  auto r = run_cli({"imagine", "红色的圆", "-o", jpg, "--steps", "4", "--size", "40", "--cutouts", "1", "--video", gif,
+                    "--save-every", "1", "--frames", dir.file("frames")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(jpg + ".json"));  // the sidecar
+  EXPECT_EQ(read_file(gif).substr(0, 6), "GIF89a");
+  EXPECT_EQ(decode_image_file(jpg).width, 40);
+  // Replay from the JPEG's embedded XMP: the same run, so the same bytes.
+  r = run_cli({"imagine", "--replay", jpg, "-o", dir.file("b.jpg")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(jpg), read_file(dir.file("b.jpg")));
+  // ... and from the sidecar alone when the image lost its metadata (a JPEG without any).
+  write_file_atomically(dir.file("stripped.jpg"), read_file(fixture_file("images/05_photo_160x120.jpg")));
+  write_file_atomically(dir.file("stripped.jpg.json"), read_file(jpg + ".json"));
+  r = run_cli({"imagine", "--replay", dir.file("stripped.jpg"), "-o", dir.file("c.png")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli({"imagine", "红色的圆", "-o", webp, "--steps", "2", "--size", "32", "--cutouts", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(webp).substr(8, 4), "WEBP");
+  r = run_cli({"imagine", "--replay", webp, "-o", dir.file("d.webp")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(webp), read_file(dir.file("d.webp")));
+}
+
+TEST(Cli, ImagineRefusesUnknownOutputFormatsBeforeWork) {
+  test::TempDir dir;
+  auto r = run_cli({"imagine", "猫", "-o", dir.file("x.bmp")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("x.bmp"));
+  r = run_cli({"imagine", "猫", "-o", dir.file("x.png"), "--video", dir.file("x.avi")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("x.avi"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x.png")));
+}
+
 TEST(Cli, ImagineRejectsBadValuesBeforeLoading) {
   test::TempDir dir;
   auto r = run_cli({"imagine", "猫", "-o", dir.file("x.png"), "--size", "12x"});

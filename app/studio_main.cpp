@@ -1,0 +1,51 @@
+// brivl-studio: the Qt 6 desktop application (Imagine, Retrieve, Train) over brivl_core.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include "ui/main_window.h"
+#include "ui/screenshot_tour.h"
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("BriVL"));
+  QApplication::setApplicationName(QStringLiteral("BriVL Studio"));
+  QApplication::setApplicationVersion(QStringLiteral(BRIVL_VERSION));
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(QStringLiteral("BriVL Studio: imagine, retrieve and train with BriVL"));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("Model bundle or training run folder to load."),
+                                 QStringLiteral("DIR"));
+  parser.addOption(model);
+  // Documentation screenshots (hidden): drive each tab and save DIR/{imagine,retrieve,train}.png.
+  auto hidden = [](QCommandLineOption o) {
+    o.setFlags(QCommandLineOption::HiddenFromHelp);
+    return o;
+  };
+  const auto shotDir = hidden({QStringLiteral("screenshot"), QStringLiteral("Save screenshots to DIR and quit."), QStringLiteral("DIR")});
+  const auto shotImages = hidden({QStringLiteral("screenshot-images"), QStringLiteral("Folder to index."), QStringLiteral("DIR")});
+  const auto shotRun = hidden({QStringLiteral("screenshot-run"), QStringLiteral("Run folder to follow."), QStringLiteral("DIR")});
+  const auto shotQuery = hidden({QStringLiteral("screenshot-query"), QStringLiteral("Retrieval query."), QStringLiteral("TEXT")});
+  const auto shotPrompt = hidden({QStringLiteral("screenshot-prompt"), QStringLiteral("Imagine prompt."), QStringLiteral("TEXT")});
+  parser.addOptions({shotDir, shotImages, shotRun, shotQuery, shotPrompt});
+  parser.process(app);
+
+  brivl::ui::MainWindow window;
+  if (parser.isSet(shotDir)) window.resize(1380, 860);
+  window.show();
+  window.start(parser.value(model));
+
+  if (parser.isSet(shotDir)) {
+    brivl::ui::TourOptions options;
+    options.outDir = parser.value(shotDir);
+    options.imagesDir = parser.value(shotImages);
+    options.runDir = parser.value(shotRun);
+    if (parser.isSet(shotQuery)) options.query = parser.value(shotQuery);
+    if (parser.isSet(shotPrompt)) options.prompt = parser.value(shotPrompt);
+    auto* tour = new brivl::ui::ScreenshotTour(&window, options);
+    QTimer::singleShot(0, tour, &brivl::ui::ScreenshotTour::begin);
+  }
+  return QApplication::exec();
+}

@@ -1,0 +1,334 @@
+// GUI test of brivl-studio: drives the real widgets with the embedded default model under
+// QT_QPA_PLATFORM=offscreen. Imagine (type, start, previews, stop, export, --replay of the export),
+// Retrieve (index a folder with a broken file, query it), Train (build shapes, a one-epoch run
+// through the `brivl` CLI, chart and status, use the run as the model). A 10 ms timer measures
+// how long the UI event loop ever went without running.
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QInputMethodEvent>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QProcess>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QDoubleSpinBox>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <algorithm>
+#include <cstdlib>
+
+#include "export/image_export.h"
+#include "export/png_export.h"
+#include "imagine/imagine_settings.h"
+#include "ui/error_panel.h"
+#include "ui/filmstrip.h"
+#include "ui/imagine_panel.h"
+#include "ui/line_chart.h"
+#include "ui/main_window.h"
+#include "ui/model_bar.h"
+#include "ui/model_host.h"
+#include "ui/result_model.h"
+#include "ui/retrieve_panel.h"
+#include "ui/run_monitor.h"
+#include "ui/studio_paths.h"
+#include "ui/train_panel.h"
+#include "vision/image_decode.h"
+
+namespace {
+
+const QString kSource = QStringLiteral(BRIVL_SOURCE_DIR);
+
+// The longest gap between two ticks of a 10 ms timer: how long the event loop was blocked.
+class StallMeter : public QObject {
+ public:
+  StallMeter() {
+    timer_.setInterval(10);
+    timer_.setTimerType(Qt::PreciseTimer);
+    connect(&timer_, &QTimer::timeout, this, [this] {
+      if (clock_.isValid()) worst_ = std::max(worst_, clock_.restart());
+      else clock_.start();
+    });
+  }
+  void start() {
+    clock_.invalidate();
+    timer_.start();
+  }
+  void pause() { timer_.stop(); }  // around the test's own blocking calls
+  qint64 worstMs() const { return worst_; }
+  qint64 takeWorst() {
+    const qint64 w = worst_;
+    overall_ = std::max(overall_, w);
+    worst_ = 0;
+    return w;
+  }
+  qint64 overallMs() const { return std::max(overall_, worst_); }
+
+ private:
+  QTimer timer_;
+  QElapsedTimer clock_;
+  qint64 worst_ = 0, overall_ = 0;
+};
+
+// What a Chinese input method does when the user picks the characters: commit them as a whole
+// (QTest::keyClicks only knows Latin-1 keys).
+void imeCommit(QWidget* widget, const QString& text) {
+  widget->setFocus();
+  QInputMethodEvent event;
+  event.setCommitString(text);
+  QApplication::sendEvent(widget, &event);
+}
+
+template <typename T>
+T* child(QObject* parent, const char* name) {
+  T* w = parent->findChild<T*>(QLatin1String(name));
+  if (!w) qFatal("no child widget named %s", name);
+  return w;
+}
+
+}  // namespace
+
+class StudioTest : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase();
+  void modelLoadErrorIsShownAndTheLoadedModelStays();
+  void imagineShowsPreviewsStopsAndExportsReplayableSettings();
+  void retrieveIndexesFolderWithBrokenFileAndFindsImages();
+  void trainBuildsShapesRunsOneEpochAndServesAsModel();
+  void trainStopsWithCheckpointAndResumesToTheEnd();
+  void eventLoopNeverStalled();
+  void cleanupTestCase();
+
+ private:
+  void waitForModel(const QString& dir);
+  std::unique_ptr<brivl::ui::MainWindow> window_;
+  QTemporaryDir work_;
+  StallMeter meter_;
+};
+
+void StudioTest::initTestCase() {
+  QVERIFY(work_.isValid());
+  window_ = std::make_unique<brivl::ui::MainWindow>();
+  window_->resize(1280, 800);
+  window_->show();
+  QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+  window_->start(QString());  // first start: the embedded default model
+  QTRY_VERIFY_WITH_TIMEOUT(window_->modelHost()->state() != brivl::ui::ModelHost::State::Loading, 120000);
+  QVERIFY2(window_->modelHost()->isReady(), qPrintable(window_->errorPanel()->message()));
+  qInfo("default model: %s", qPrintable(window_->modelHost()->model().request.dir));
+  meter_.start();
+}
+
+void StudioTest::modelLoadErrorIsShownAndTheLoadedModelStays() {
+  const QString loaded = window_->modelHost()->model().request.dir;
+  const QString empty = work_.filePath(QStringLiteral("not-a-model"));
+  QVERIFY(QDir().mkpath(empty));
+  window_->modelBar()->loadModel(empty);
+  QTRY_VERIFY_WITH_TIMEOUT(window_->modelHost()->state() == brivl::ui::ModelHost::State::Failed, 30000);
+  QVERIFY(window_->errorPanel()->isVisible());
+  QVERIFY2(window_->errorPanel()->message().contains(QStringLiteral("no checkpoint")), qPrintable(window_->errorPanel()->message()));
+  QVERIFY(window_->modelHost()->isReady());  // the previous model is still there to use
+  QCOMPARE(window_->modelHost()->model().request.dir, loaded);
+  QVERIFY(!window_->modelBar()->recentModels().contains(empty));
+  window_->modelBar()->loadModel(loaded);
+  waitForModel(loaded);
+  QVERIFY(!window_->errorPanel()->isVisible());
+}
+
+void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {
+  auto* panel = window_->imaginePanel();
+  window_->tabs()->setCurrentWidget(panel);
+  auto* prompt = child<QLineEdit>(panel, "promptEdit");
+  prompt->clear();
+  imeCommit(prompt, QStringLiteral("雪地里的红色狐狸"));
+  QTest::keyClicks(prompt, QStringLiteral(":1"));
+  QCOMPARE(prompt->text(), QStringLiteral("雪地里的红色狐狸:1"));
+  child<QSpinBox>(panel, "stepsSpin")->setValue(12);
+  child<QSpinBox>(panel, "sizeSpin")->setValue(64);
+  child<QSpinBox>(panel, "previewEverySpin")->setValue(2);
+  child<QSpinBox>(panel, "seedSpin")->setValue(7);
+
+  QSignalSpy previews(panel, &brivl::ui::ImaginePanel::previewArrived);
+  QSignalSpy finished(panel, &brivl::ui::ImaginePanel::runFinished);
+  QTest::mouseClick(child<QPushButton>(panel, "startButton"), Qt::LeftButton);
+  QVERIFY(panel->isRunning());
+  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 180000);
+  QVERIFY2(previews.count() >= 2, qPrintable(QString::number(previews.count())));
+  const QImage first = previews.first().at(1).value<QImage>();
+  const QImage last = previews.last().at(1).value<QImage>();
+  QCOMPARE(first.size(), QSize(64, 64));
+  QVERIFY2(first != last, "the previews did not change");
+  QCOMPARE(panel->chart()->pointCount(0), 12);  // similarity after every step
+  QCOMPARE(child<brivl::ui::Filmstrip>(panel, "filmstrip")->count(), previews.count() + 1);
+  qInfo("imagine: %d previews, worst event-loop gap %lld ms", static_cast<int>(previews.count()), meter_.worstMs());
+
+  // Export, read the settings back, and let the CLI replay the export.
+  const QString exported = work_.filePath(QStringLiteral("fox.png"));
+  QString error;
+  QVERIFY2(panel->exportTo(exported, &error), qPrintable(error));
+  meter_.pause();
+  std::string json;
+  for (const auto& [key, text] : brivl::read_png_text_file(exported.toStdString())) {
+    if (key == brivl::kSettingsKey) json = text;
+  }
+  const auto settings = brivl::ImagineSettings::from_json(json, exported.toStdString());
+  QCOMPARE(QString::fromStdString(settings.prompt), QStringLiteral("雪地里的红色狐狸:1"));
+  QCOMPARE(settings.steps, 12);
+  QCOMPARE(settings.width, 64);
+  QCOMPARE(settings.seed, uint64_t{7});
+  QVERIFY(!settings.model_fingerprint.empty());
+  const QString replayed = work_.filePath(QStringLiteral("fox-again.png"));
+  QProcess cli;
+  cli.start(brivl::ui::brivlCliPath(), {QStringLiteral("imagine"), QStringLiteral("--replay"), exported,
+                                                QStringLiteral("-o"), replayed});
+  QVERIFY(cli.waitForFinished(180000));
+  QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+  const auto a = brivl::decode_image_file(exported.toStdString());
+  const auto b = brivl::decode_image_file(replayed.toStdString());
+  QVERIFY2(a.pixels == b.pixels, "brivl imagine --replay of the studio's export gave other pixels");
+  meter_.start();
+
+  // Stop: a long run ends at the next step with runStopped.
+  QSignalSpy stopped(panel, &brivl::ui::ImaginePanel::runStopped);
+  child<QSpinBox>(panel, "stepsSpin")->setValue(5000);
+  QTest::mouseClick(child<QPushButton>(panel, "startButton"), Qt::LeftButton);
+  QTRY_VERIFY_WITH_TIMEOUT(panel->chart()->pointCount(0) >= 2, 60000);
+  QTest::mouseClick(child<QPushButton>(panel, "stopButton"), Qt::LeftButton);
+  QTRY_COMPARE_WITH_TIMEOUT(stopped.count(), 1, 60000);
+  QVERIFY(!panel->isRunning());
+  QVERIFY(child<QPushButton>(panel, "startButton")->isEnabled());
+  qInfo("imagine + stop: worst event-loop gap %lld ms", meter_.takeWorst());
+}
+
+void StudioTest::retrieveIndexesFolderWithBrokenFileAndFindsImages() {
+  auto* panel = window_->retrievePanel();
+  window_->tabs()->setCurrentWidget(panel);
+  const QString folder = work_.filePath(QStringLiteral("photos"));
+  QVERIFY(QDir().mkpath(folder));
+  for (const char* name : {"01_landscape_120x80.png", "05_photo_160x120.jpg", "07_palette_64x48.png"}) {
+    QVERIFY(QFile::copy(kSource + QStringLiteral("/assets/samples/") + QLatin1String(name), folder + QLatin1Char('/') + QLatin1String(name)));
+  }
+  QFile broken(folder + QStringLiteral("/broken.png"));
+  QVERIFY(broken.open(QIODevice::WriteOnly));
+  broken.write("\x89PNG\r\n\x1a\n this is not a PNG");
+  broken.close();
+
+  QSignalSpy indexed(panel, &brivl::ui::RetrievePanel::indexFinished);
+  panel->addFolder(folder);
+  QTRY_COMPARE_WITH_TIMEOUT(indexed.count(), 1, 180000);
+  QCOMPARE(indexed.first().at(0).toLongLong(), 3);
+  const QStringList skipped = indexed.first().at(1).toStringList();
+  QVERIFY2(skipped.size() == 1 && skipped.first().contains(QStringLiteral("broken.png")), qPrintable(skipped.join(QLatin1Char('\n'))));
+  QCOMPARE(child<QListWidget>(panel, "skippedList")->count(), 1);
+
+  QSignalSpy searched(panel, &brivl::ui::RetrievePanel::searchFinished);
+  auto* query = child<QLineEdit>(panel, "queryEdit");
+  imeCommit(query, QStringLiteral("海边的日落"));
+  QTest::keyClick(query, Qt::Key_Return);
+  QTRY_COMPARE_WITH_TIMEOUT(searched.count(), 1, 60000);
+  QCOMPARE(searched.first().at(0).toInt(), 3);
+  QCOMPARE(panel->results()->rowCount(), 3);
+  QTRY_VERIFY_WITH_TIMEOUT(panel->results()->thumbnailsLoaded() >= 1, 10000);
+  qInfo("retrieve: worst event-loop gap %lld ms", meter_.takeWorst());
+}
+
+void StudioTest::trainBuildsShapesRunsOneEpochAndServesAsModel() {
+  auto* panel = window_->trainPanel();
+  window_->tabs()->setCurrentWidget(panel);
+  const QString shapes = work_.filePath(QStringLiteral("shapes"));
+  child<QLineEdit>(panel, "shapesDirEdit")->setText(shapes);
+  child<QSpinBox>(panel, "shapesCountSpin")->setValue(40);
+  child<QSpinBox>(panel, "shapesSizeSpin")->setValue(64);
+  QSignalSpy built(panel, &brivl::ui::TrainPanel::datasetReady);
+  QTest::mouseClick(child<QPushButton>(panel, "buildShapesButton"), Qt::LeftButton);
+  QTRY_COMPARE_WITH_TIMEOUT(built.count(), 1, 60000);
+  QCOMPARE(child<QLineEdit>(panel, "dataEdit")->text(), shapes + QStringLiteral("/captions.csv"));
+
+  const QString run = work_.filePath(QStringLiteral("run"));
+  child<QSpinBox>(panel, "epochsSpin")->setValue(1);
+  child<QSpinBox>(panel, "batchSpin")->setValue(8);
+  child<QDoubleSpinBox>(panel, "maxMinutesSpin")->setValue(0);
+  child<QLineEdit>(panel, "outEdit")->setText(run);
+  child<QLineEdit>(panel, "configEdit")->setText(kSource + QStringLiteral("/tests/data/train-tiny/config.yml"));
+  child<QLineEdit>(panel, "vocabEdit")->setText(kSource + QStringLiteral("/models/brivl-official-tiny/vocab.txt"));
+  QSignalSpy exited(panel, &brivl::ui::TrainPanel::processExited);
+  QTest::mouseClick(child<QPushButton>(panel, "launchButton"), Qt::LeftButton);
+  QVERIFY2(panel->isTraining(), qPrintable(window_->errorPanel()->message()));
+  QTRY_COMPARE_WITH_TIMEOUT(exited.count(), 1, 600000);
+  QCOMPARE(exited.first().at(0).toInt(), 0);
+  QTRY_COMPARE_WITH_TIMEOUT(panel->monitor()->status().state, QStringLiteral("finished"), 5000);
+  QVERIFY(panel->chart()->totalPoints() >= 1);
+  QTRY_VERIFY_WITH_TIMEOUT(child<QPlainTextEdit>(panel, "trainLog")->toPlainText().contains(QStringLiteral("finished at step")), 5000);
+  qInfo("train: %d chart points, worst event-loop gap %lld ms", panel->chart()->totalPoints(), meter_.takeWorst());
+
+  auto* use = child<QPushButton>(panel, "useModelButton");
+  QVERIFY(use->isEnabled());
+  QTest::mouseClick(use, Qt::LeftButton);
+  waitForModel(run);
+  QCOMPARE(window_->tabs()->currentWidget(), static_cast<QWidget*>(window_->imaginePanel()));
+}
+
+void StudioTest::trainStopsWithCheckpointAndResumesToTheEnd() {
+  auto* panel = window_->trainPanel();
+  window_->tabs()->setCurrentWidget(panel);
+  const QString run = work_.filePath(QStringLiteral("run-stopped"));
+  child<QSpinBox>(panel, "epochsSpin")->setValue(30);  // 120 steps: stopped long before the end
+  child<QLineEdit>(panel, "outEdit")->setText(run);
+  QSignalSpy exited(panel, &brivl::ui::TrainPanel::processExited);
+  QTest::mouseClick(child<QPushButton>(panel, "launchButton"), Qt::LeftButton);
+  QTRY_VERIFY_WITH_TIMEOUT(panel->chart()->pointCount(0) >= 1, 120000);  // the first loss point (step 10)
+  QTest::mouseClick(child<QPushButton>(panel, "stopTrainButton"), Qt::LeftButton);
+  QTRY_COMPARE_WITH_TIMEOUT(exited.count(), 1, 120000);
+  QCOMPARE(exited.first().at(0).toInt(), 130);  // SIGTERM: checkpoint, then exit 130
+  QTRY_COMPARE_WITH_TIMEOUT(panel->monitor()->status().state, QStringLiteral("stopped"), 5000);
+  const qint64 stoppedAt = panel->monitor()->status().step;
+  QVERIFY(stoppedAt < 120);
+  auto* resume = child<QPushButton>(panel, "resumeButton");
+  QVERIFY(resume->isEnabled());
+  QTest::mouseClick(resume, Qt::LeftButton);
+  QTRY_COMPARE_WITH_TIMEOUT(exited.count(), 2, 300000);
+  QCOMPARE(exited.at(1).at(0).toInt(), 0);
+  QTRY_COMPARE_WITH_TIMEOUT(panel->monitor()->status().state, QStringLiteral("finished"), 5000);
+  QCOMPARE(panel->monitor()->status().step, qint64{120});
+  qInfo("train stop at step %lld + resume: worst event-loop gap %lld ms", stoppedAt, meter_.takeWorst());
+}
+
+void StudioTest::waitForModel(const QString& dir) {
+  QTRY_VERIFY_WITH_TIMEOUT(window_->modelHost()->state() != brivl::ui::ModelHost::State::Loading, 120000);
+  QVERIFY2(window_->modelHost()->isReady() && window_->modelHost()->model().request.dir == dir,
+           qPrintable(window_->errorPanel()->message()));
+}
+
+void StudioTest::eventLoopNeverStalled() {
+  const qint64 worst = meter_.overallMs();
+  qInfo("worst event-loop gap over all tests: %lld ms", worst);
+  QVERIFY2(worst < 250, qPrintable(QStringLiteral("the UI event loop stalled for %1 ms").arg(worst)));
+}
+
+void StudioTest::cleanupTestCase() {
+  meter_.pause();
+  window_.reset();
+}
+
+int main(int argc, char** argv) {
+  // Settings and data (indexes, runs) of this test stay in a temporary home.
+  QTemporaryDir home;
+  qputenv("XDG_CONFIG_HOME", QFile::encodeName(home.filePath(QStringLiteral("config"))));
+  qputenv("XDG_DATA_HOME", QFile::encodeName(home.filePath(QStringLiteral("data"))));
+  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("BriVL"));
+  QApplication::setApplicationName(QStringLiteral("BriVL Studio Test"));
+  StudioTest test;
+  return QTest::qExec(&test, argc, argv);
+}
+
+#include "studio_test.moc"

@@ -1,0 +1,295 @@
+#include "ui/imagine_panel.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <cmath>
+#include <exception>
+
+#include "export/image_export.h"
+#include "imagine/imagine_settings.h"
+#include "ui/filmstrip.h"
+#include "ui/image_canvas.h"
+#include "ui/image_convert.h"
+#include "ui/form_widgets.h"
+#include "ui/line_chart.h"
+#include "ui/model_host.h"
+#include "ui/workers/imagine_worker.h"
+#include "util/error.h"
+
+namespace brivl::ui {
+ImaginePanel::ImaginePanel(ModelHost* host, QWidget* parent)
+    : QWidget(parent),
+      host_(host),
+      worker_(new ImagineWorker(this)),
+      canvas_(new ImageCanvas(this)),
+      chart_(new LineChart(tr("Similarity to the prompt"), tr("step"), this)),
+      filmstrip_(new Filmstrip(this)),
+      progress_(new QProgressBar(this)),
+      status_(new QLabel(this)) {
+  chart_->setObjectName(QStringLiteral("similarityChart"));
+  similaritySeries_ = chart_->addSeries(tr("similarity"), LineChart::Axis::Left, QColor(0x1f, 0x77, 0xb4));
+  robustSeries_ = chart_->addSeries(tr("held-out views"), LineChart::Axis::Left, QColor(0xff, 0x7f, 0x0e));
+  lossSeries_ = chart_->addSeries(tr("loss"), LineChart::Axis::Right, QColor(0xb8, 0xb8, 0xb8), 1.0);
+  chart_->setAxisTitle(LineChart::Axis::Left, tr("cosine"));
+  chart_->setAxisTitle(LineChart::Axis::Right, tr("loss"));
+  status_->setObjectName(QStringLiteral("imagineStatus"));
+  progress_->setTextVisible(false);
+  progress_->setMaximumHeight(8);
+
+  auto* centre = new QSplitter(Qt::Vertical, this);
+  centre->addWidget(canvas_);
+  centre->addWidget(chart_);
+  centre->setStretchFactor(0, 3);
+  centre->setStretchFactor(1, 1);
+  centre->setSizes({330, 250});
+  auto* body = new QSplitter(Qt::Horizontal, this);
+  body->addWidget(centre);
+  body->addWidget(buildSettings());
+  body->setStretchFactor(0, 1);
+  body->setStretchFactor(1, 0);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(buildPromptRow());
+  layout->addWidget(body, 1);
+  layout->addWidget(filmstrip_);
+  layout->addWidget(progress_);
+  layout->addWidget(status_);
+
+  connect(worker_, &ImagineWorker::progress, this, &ImaginePanel::onProgress);
+  connect(worker_, &ImagineWorker::preview, this, &ImaginePanel::onPreview);
+  connect(worker_, &ImagineWorker::finished, this, &ImaginePanel::onFinished);
+  connect(worker_, &ImagineWorker::stopped, this, [this](int step) {
+    setRunning(false);
+    status_->setText(tr("Stopped at step %1.").arg(step));
+    Q_EMIT runStopped(step);
+  });
+  connect(worker_, &ImagineWorker::failed, this, [this](const QString& message) {
+    setRunning(false);
+    status_->setText(tr("Failed."));
+    Q_EMIT problem(tr("Imagination failed"), message);
+  });
+  connect(filmstrip_, &Filmstrip::frameSelected, canvas_, [this](int, const QImage& image) { canvas_->setImage(image); });
+  connect(host_, &ModelHost::stateChanged, this, [this] { setRunning(running_); });
+  connect(host_, &ModelHost::modelReady, this, [this] {
+    if (preset_->currentText() != QStringLiteral("custom")) applyPreset(preset_->currentText());
+  });
+  applyPreset(QStringLiteral("draft"));
+  setRunning(false);
+  status_->setText(tr("Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away)."));
+}
+
+ImaginePanel::~ImaginePanel() = default;  // the worker (a child) cancels and waits
+
+QWidget* ImaginePanel::buildPromptRow() {
+  auto* row = new QWidget(this);
+  prompt_ = new QLineEdit(row);
+  prompt_->setObjectName(QStringLiteral("promptEdit"));
+  prompt_->setPlaceholderText(tr("Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5"));
+  prompt_->setClearButtonEnabled(true);
+  prompt_->setText(QSettings().value(QStringLiteral("imagine/prompt")).toString());
+  start_ = new QPushButton(tr("▶ Start"), row);
+  start_->setObjectName(QStringLiteral("startButton"));
+  start_->setDefault(true);
+  stop_ = new QPushButton(tr("■ Stop"), row);
+  stop_->setObjectName(QStringLiteral("stopButton"));
+  auto* layout = new QHBoxLayout(row);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(new QLabel(tr("Prompt:"), row));
+  layout->addWidget(prompt_, 1);
+  layout->addWidget(start_);
+  layout->addWidget(stop_);
+  connect(prompt_, &QLineEdit::returnPressed, this, &ImaginePanel::start);
+  connect(start_, &QPushButton::clicked, this, &ImaginePanel::start);
+  connect(stop_, &QPushButton::clicked, this, &ImaginePanel::stop);
+  return row;
+}
+
+QWidget* ImaginePanel::buildSettings() {
+  auto* box = new QGroupBox(tr("Settings"), this);
+  preset_ = new QComboBox(box);
+  preset_->setObjectName(QStringLiteral("presetCombo"));
+  preset_->addItems({QStringLiteral("draft"), QStringLiteral("normal"), QStringLiteral("best"), QStringLiteral("custom")});
+  steps_ = spinBox(box, "stepsSpin", 1, 100000, 100);
+  size_ = spinBox(box, "sizeSpin", 16, 4096, 192);
+  size_->setSuffix(QStringLiteral(" px"));
+  size_->setSingleStep(32);
+  seed_ = spinBox(box, "seedSpin", 0, 2147483647, 42);
+  cutouts_ = spinBox(box, "cutoutsSpin", 1, 256, 2);
+  previewEvery_ = spinBox(box, "previewEverySpin", 1, 100000, 5);
+  param_ = new QComboBox(box);
+  param_->setObjectName(QStringLiteral("paramCombo"));
+  param_->addItems({QStringLiteral("fourier"), QStringLiteral("pixel")});
+  lr_ = new QDoubleSpinBox(box);
+  lr_->setObjectName(QStringLiteral("lrSpin"));
+  lr_->setDecimals(4);
+  lr_->setRange(0.0001, 10);
+  lr_->setSingleStep(0.005);
+  lr_->setValue(0.02);
+  auto* dice = new QToolButton(box);
+  dice->setText(tr("Random"));
+  dice->setToolTip(tr("A new random seed"));
+  auto* seedRow = new QHBoxLayout;
+  seedRow->addWidget(seed_, 1);
+  seedRow->addWidget(dice);
+  export_ = new QPushButton(tr("Export PNG…"), box);
+  export_->setObjectName(QStringLiteral("exportButton"));
+  export_->setToolTip(tr("PNG with the settings embedded (brivl imagine --replay FILE reproduces it)"));
+
+  auto* form = new QFormLayout(box);
+  form->addRow(tr("Preset"), preset_);
+  form->addRow(tr("Steps"), steps_);
+  form->addRow(tr("Size"), size_);
+  form->addRow(tr("Seed"), seedRow);
+  form->addRow(tr("Cutouts"), cutouts_);
+  form->addRow(tr("Image"), param_);
+  form->addRow(tr("Learning rate"), lr_);
+  form->addRow(tr("Preview every"), previewEvery_);
+  form->addRow(export_);
+  box->setMinimumWidth(250);
+  box->setMaximumWidth(320);
+
+  connect(preset_, &QComboBox::textActivated, this, &ImaginePanel::applyPreset);
+  for (QSpinBox* s : {steps_, size_, cutouts_}) connect(s, &QSpinBox::valueChanged, this, &ImaginePanel::markCustom);
+  connect(dice, &QToolButton::clicked, this, [this] { seed_->setValue(QRandomGenerator::global()->bounded(1000000)); });
+  connect(export_, &QPushButton::clicked, this, &ImaginePanel::exportWithDialog);
+  return box;
+}
+
+void ImaginePanel::setPrompt(const QString& prompt) { prompt_->setText(prompt); }
+
+void ImaginePanel::applyPreset(const QString& name) {
+  if (name == QStringLiteral("custom")) return;
+  brivl::ImagineSettings s;
+  brivl::apply_preset(s, name.toStdString(), host_->isReady() && host_->model().gpu);
+  applyingPreset_ = true;
+  steps_->setValue(s.steps);
+  size_->setValue(s.width);
+  cutouts_->setValue(s.augment.cutouts);
+  previewEvery_->setValue(std::max(1, s.steps / 30));
+  applyingPreset_ = false;
+  preset_->setCurrentText(name);
+}
+
+void ImaginePanel::markCustom() {
+  if (!applyingPreset_) preset_->setCurrentText(QStringLiteral("custom"));
+}
+
+brivl::ImagineSettings ImaginePanel::settingsFromForm() const {
+  brivl::ImagineSettings s;
+  s.prompt = prompt_->text().trimmed().toStdString();
+  s.steps = steps_->value();
+  s.width = s.height = size_->value();
+  s.seed = static_cast<uint64_t>(seed_->value());
+  s.augment.cutouts = cutouts_->value();
+  s.param = param_->currentText().toStdString();
+  s.lr = lr_->value();
+  return s;
+}
+
+void ImaginePanel::start() {
+  if (running_) return;
+  if (!host_->isReady()) {
+    Q_EMIT problem(tr("No model loaded"), tr("Load a model first (the bar at the top)."));
+    return;
+  }
+  brivl::ImagineSettings settings = settingsFromForm();
+  try {
+    settings.validate();
+  } catch (const std::exception& e) {
+    Q_EMIT problem(tr("Cannot start"), QString::fromUtf8(e.what()));
+    return;
+  }
+  QSettings().setValue(QStringLiteral("imagine/prompt"), prompt_->text());
+  chart_->clear();
+  chart_->setXMax(settings.steps);
+  filmstrip_->clearFrames();
+  progress_->setRange(0, settings.steps);
+  progress_->setValue(0);
+  status_->setText(tr("Starting…"));
+  setRunning(true);
+  worker_->start(host_->model().imaginer, settings, previewEvery_->value());
+}
+
+void ImaginePanel::stop() {
+  if (running_) worker_->stop();
+}
+
+void ImaginePanel::setRunning(bool running) {
+  running_ = running;
+  start_->setEnabled(!running && host_->isReady());
+  stop_->setEnabled(running);
+  export_->setEnabled(!running && !lastImage_.isNull());
+}
+
+void ImaginePanel::onProgress(const brivl::ImagineProgress& p) {
+  chart_->append(similaritySeries_, p.step, p.similarity);
+  chart_->append(robustSeries_, p.step, p.robust_similarity);
+  chart_->append(lossSeries_, p.step, p.loss);
+  progress_->setValue(p.step);
+  QString text = tr("step %1/%2 · similarity %3").arg(p.step).arg(p.steps).arg(p.similarity, 0, 'f', 4);
+  if (std::isfinite(p.robust_similarity)) text += tr(" · held-out %1").arg(p.robust_similarity, 0, 'f', 4);
+  text += tr(" · %1 it/s · ETA %2 s").arg(p.steps_per_second, 0, 'f', 1).arg(p.eta_seconds, 0, 'f', 0);
+  status_->setText(text);
+}
+
+void ImaginePanel::onPreview(int step, const QImage& image) {
+  const bool following = filmstrip_->currentRow() == filmstrip_->count() - 1;
+  filmstrip_->addFrame(step, image);
+  if (following) canvas_->setImage(image);
+  Q_EMIT previewArrived(step, image);
+}
+
+void ImaginePanel::onFinished(const QImage& image, const QString& settingsJson) {
+  lastImage_ = image;
+  lastSettingsJson_ = settingsJson;
+  filmstrip_->addFrame(progress_->maximum(), image);
+  canvas_->setImage(image);
+  setRunning(false);
+  status_->setText(status_->text() + tr(" · done"));
+  Q_EMIT runFinished(image);
+}
+
+bool ImaginePanel::exportTo(const QString& path, QString* error) {
+  try {
+    BRIVL_CHECK(!lastImage_.isNull(), "nothing to export yet: run an imagination first");
+    brivl::write_image_with_settings(path.toStdString(), toRgbImage(lastImage_), lastSettingsJson_.toStdString());
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return false;
+  }
+}
+
+void ImaginePanel::exportWithDialog() {
+  const QString folder = QSettings().value(QStringLiteral("imagine/exportDir"),
+                                           QStandardPaths::writableLocation(QStandardPaths::PicturesLocation)).toString();
+  const QString suggestion = QDir(folder).filePath(QStringLiteral("imagine-%1.png").arg(seed_->value()));
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export image"), suggestion, tr("Images (*.png *.jpg *.jpeg *.webp)"));
+  if (path.isEmpty()) return;
+  QSettings().setValue(QStringLiteral("imagine/exportDir"), QFileInfo(path).absolutePath());
+  QString error;
+  if (exportTo(path, &error)) {
+    status_->setText(tr("Exported %1 (replay: brivl imagine --replay \"%1\" -o again.png)").arg(path));
+  } else {
+    Q_EMIT problem(tr("Export failed"), error);
+  }
+}
+
+}  // namespace brivl::ui

@@ -1,0 +1,126 @@
+#include "ui/line_chart.h"
+
+#include <QChart>
+#include <QLineSeries>
+#include <QValueAxis>
+#include <algorithm>
+#include <cmath>
+
+namespace brivl::ui {
+namespace {
+
+// 1, 2 or 5 times a power of ten, at least `raw`.
+double niceStep(double raw) {
+  const double base = std::pow(10.0, std::floor(std::log10(std::max(raw, 1.0))));
+  for (double m : {1.0, 2.0, 5.0}) {
+    if (m * base >= raw) return m * base;
+  }
+  return 10 * base;
+}
+
+}  // namespace
+
+LineChart::LineChart(const QString& title, const QString& xTitle, QWidget* parent)
+    : QChartView(parent), x_(new QValueAxis) {
+  auto* chart = new QChart;
+  chart->setTitle(title);
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  chart->setMargins(QMargins(4, 4, 4, 4));
+  chart->setBackgroundRoundness(0);
+  x_->setTitleText(xTitle);
+  x_->setLabelFormat(QStringLiteral("%d"));
+  x_->setRange(0, 1);
+  x_->setTickType(QValueAxis::TicksDynamic);
+  x_->setTickAnchor(0);
+  x_->setTickInterval(1);
+  chart->addAxis(x_, Qt::AlignBottom);
+  left_.axis = new QValueAxis;
+  left_.axis->setLabelFormat(QStringLiteral("%.2f"));
+  chart->addAxis(left_.axis, Qt::AlignLeft);
+  setChart(chart);
+  setRenderHint(QPainter::Antialiasing);
+  setMinimumHeight(220);
+}
+
+int LineChart::addSeries(const QString& name, Axis axis, const QColor& colour, double width) {
+  auto* s = new QLineSeries;
+  s->setName(name);
+  QPen pen(colour);
+  pen.setWidthF(width);
+  s->setPen(pen);
+  chart()->addSeries(s);
+  s->attachAxis(x_);
+  if (axis == Axis::Right && !right_.axis) {
+    right_.axis = new QValueAxis;
+    right_.axis->setLabelFormat(QStringLiteral("%.2f"));
+    chart()->addAxis(right_.axis, Qt::AlignRight);
+  }
+  s->attachAxis(state(axis).axis);
+  series_.push_back(s);
+  seriesAxis_.push_back(axis);
+  return static_cast<int>(series_.size()) - 1;
+}
+
+void LineChart::setAxisTitle(Axis axis, const QString& title) {
+  if (state(axis).axis) state(axis).axis->setTitleText(title);
+}
+
+void LineChart::setFixedRange(Axis axis, double min, double max) {
+  AxisState& a = state(axis);
+  a.fixed = true;
+  a.min = min;
+  a.max = max;
+  if (a.axis) a.axis->setRange(min, max);
+}
+
+void LineChart::append(int series, double x, double y) {
+  if (series < 0 || series >= series_.size() || !std::isfinite(y) || !std::isfinite(x)) return;
+  series_[series]->append(x, y);
+  AxisState& a = state(seriesAxis_[series]);
+  if (!a.fixed) {
+    if (a.empty) {
+      a.min = a.max = y;
+      a.empty = false;
+    }
+    a.min = std::min(a.min, y);
+    a.max = std::max(a.max, y);
+  }
+  xMax_ = std::max(xMax_, x);
+  rescale();
+}
+
+void LineChart::clear() {
+  for (auto* s : series_) s->clear();
+  for (AxisState* a : {&left_, &right_}) {
+    if (!a->fixed) a->empty = true, a->min = 0, a->max = 1;
+  }
+  xMax_ = 1;
+  rescale();
+}
+
+void LineChart::setXMax(double max) {
+  xMax_ = std::max(xMax_, max);
+  rescale();
+}
+
+int LineChart::pointCount(int series) const {
+  return series >= 0 && series < series_.size() ? static_cast<int>(series_[series]->count()) : 0;
+}
+
+int LineChart::totalPoints() const {
+  int n = 0;
+  for (auto* s : series_) n += static_cast<int>(s->count());
+  return n;
+}
+
+void LineChart::rescale() {
+  x_->setRange(0, xMax_);
+  x_->setTickInterval(niceStep(xMax_ / 8));  // round step labels (0, 50, 100, …)
+  for (AxisState* a : {&left_, &right_}) {
+    if (!a->axis || a->fixed) continue;
+    const double pad = std::max(1e-3, (a->max - a->min) * 0.08);
+    a->axis->setRange(a->min - pad, a->max + pad);
+  }
+}
+
+}  // namespace brivl::ui

@@ -1,0 +1,46 @@
+#pragma once
+// A small line chart (QtCharts) with a left and an optional right value axis, growing as points
+// arrive: the imagination's similarity curves, the training's loss and recall curves.
+#include <QChartView>
+#include <QVector>
+
+class QLineSeries;
+class QValueAxis;
+
+namespace brivl::ui {
+
+class LineChart : public QChartView {
+  Q_OBJECT
+ public:
+  enum class Axis { Left, Right };
+
+  LineChart(const QString& title, const QString& xTitle, QWidget* parent = nullptr);
+  // Returns the series index.
+  int addSeries(const QString& name, Axis axis, const QColor& colour, double width = 2.0);
+  void setAxisTitle(Axis axis, const QString& title);
+  // Keeps the axis at [min, max] instead of following the data.
+  void setFixedRange(Axis axis, double min, double max);
+  // The x axis spans at least [0, max] (e.g. the planned number of steps).
+  void setXMax(double max);
+  void append(int series, double x, double y);  // non-finite y is ignored
+  void clear();
+  int pointCount(int series) const;
+  int totalPoints() const;
+
+ private:
+  struct AxisState {
+    QValueAxis* axis = nullptr;
+    bool fixed = false, empty = true;
+    double min = 0, max = 1;
+  };
+  AxisState& state(Axis axis) { return axis == Axis::Left ? left_ : right_; }
+  void rescale();
+
+  QValueAxis* x_;
+  AxisState left_, right_;
+  QVector<QLineSeries*> series_;
+  QVector<Axis> seriesAxis_;
+  double xMax_ = 1;
+};
+
+}  // namespace brivl::ui

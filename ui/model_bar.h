@@ -1,0 +1,48 @@
+#pragma once
+// The bar above the tabs: which model (recent bundles, a folder picker), device and precision,
+// a status light and the memory the studio uses. Loads go through the ModelHost (asynchronous).
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QTimer;
+
+namespace brivl::ui {
+
+class ModelHost;
+
+class ModelBar : public QWidget {
+  Q_OBJECT
+ public:
+  explicit ModelBar(ModelHost* host, QWidget* parent = nullptr);
+
+  // First load: `dir` when given, else the last model used, else the embedded default model.
+  void loadInitial(const QString& dir);
+  // Loads `dir` with the bar's device and precision.
+  void loadModel(const QString& dir);
+  QStringList recentModels() const;
+
+ Q_SIGNALS:
+  void problem(const QString& title, const QString& message);
+
+ private:
+  void browse();
+  void reloadCurrent();
+  void rememberModel(const QString& dir);
+  void fillRecent();
+  void showState();
+  void updateMemory();
+
+  ModelHost* host_;
+  QComboBox* models_;
+  QPushButton* browse_;
+  QComboBox* device_;
+  QComboBox* dtype_;
+  QLabel* light_;
+  QLabel* status_;
+  QLabel* memory_;
+  QTimer* memoryTimer_;
+};
+
+}  // namespace brivl::ui

@@ -1,0 +1,81 @@
+#pragma once
+// The Retrieve tab: folders to index (incremental, with progress and the skipped files), a query
+// box (weighted prompt or @image), a grid of results with scores and the relevance cutoff, and a
+// preview of the selected result. Indexing and search run in RetrievalWorker on its own thread.
+#include <QStringList>
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QListView;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QThread;
+
+namespace brivl::ui {
+
+class ModelHost;
+class ResultModel;
+class RetrievalWorker;
+struct IndexSummary;
+struct SearchOutcome;
+
+class RetrievePanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit RetrievePanel(ModelHost* host, QWidget* parent = nullptr);
+  ~RetrievePanel() override;
+
+  void addFolder(const QString& folder);  // remembers it and re-indexes
+  void reindex();
+  void search(const QString& query);
+  QStringList folders() const { return folders_; }
+  ResultModel* results() const { return model_; }
+  bool isIndexing() const { return indexing_; }
+
+ Q_SIGNALS:
+  void indexFinished(qint64 files, const QStringList& skipped);
+  void searchFinished(int results);
+  void problem(const QString& title, const QString& message);
+
+ private:
+  QWidget* buildQueryRow();
+  QWidget* buildSidebar();
+  QWidget* buildResults();
+  QWidget* buildPreview();
+  void connectWorker();
+  void browseFolder();
+  void removeFolder();
+  void setIndexing(bool indexing);
+  void onIndexed(const IndexSummary& summary);
+  void onSearched(const SearchOutcome& outcome);
+  void showPreview(int row);
+  template <typename F>
+  void onWorker(F&& f);
+
+  ModelHost* host_;
+  QThread* thread_;
+  RetrievalWorker* worker_;
+  ResultModel* model_;
+  QStringList folders_;
+  bool indexing_ = false;
+  QLineEdit* query_;
+  QPushButton* searchButton_;
+  QSpinBox* top_;
+  QListWidget* folderList_;
+  QPushButton* addButton_;
+  QPushButton* removeButton_;
+  QPushButton* reindexButton_;
+  QPushButton* cancelButton_;
+  QProgressBar* progress_;
+  QLabel* indexStatus_;
+  QListWidget* skipped_;
+  QListView* grid_;
+  QLabel* summary_;
+  QLabel* previewImage_;
+  QLabel* previewText_;
+};
+
+}  // namespace brivl::ui

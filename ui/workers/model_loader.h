@@ -1,0 +1,52 @@
+#pragma once
+// Loads a model bundle on a pool thread (QtConcurrent) and reports back on the UI thread.
+// A newer load() supersedes an older one still running: only the newest result is reported.
+#include <QFutureWatcher>
+#include <QObject>
+#include <QString>
+#include <memory>
+
+#include "embed/embedder.h"
+#include "imagine/imaginer.h"
+#include "model/model_files.h"
+
+namespace brivl::ui {
+
+struct ModelRequest {
+  QString dir;                          // bundle folder or training run folder
+  QString device = QStringLiteral("auto");  // auto | cpu | cuda[:N]
+  QString dtype = QStringLiteral("fp32");   // fp32 | bf16 | fp16
+  int threads = 0;                      // intra-op threads, 0: LibTorch's default
+};
+
+// A loaded model (or the reason it failed). Copyable; the engine is shared, never copied.
+struct ModelHandle {
+  ModelRequest request;
+  brivl::ModelFiles files;
+  brivl::EmbedderOptions options;
+  std::shared_ptr<brivl::Imaginer> imaginer;
+  bool gpu = false;
+  QString fingerprint;
+  double seconds = 0;
+  QString error;  // empty on success
+};
+
+class ModelLoader : public QObject {
+  Q_OBJECT
+ public:
+  explicit ModelLoader(QObject* parent = nullptr);
+  void load(const ModelRequest& request);
+  bool isLoading() const { return current_ != nullptr; }
+
+  // The blocking load (runs on the pool thread). Never throws: errors go to ModelHandle::error.
+  static ModelHandle loadBlocking(const ModelRequest& request);
+
+ Q_SIGNALS:
+  void loaded(const brivl::ui::ModelHandle& model);
+  void failed(const brivl::ui::ModelRequest& request, const QString& message);
+
+ private:
+  QFutureWatcher<ModelHandle>* current_ = nullptr;
+};
+
+}  // namespace brivl::ui

@@ -1,0 +1,162 @@
+#include "ui/workers/retrieval_worker.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <exception>
+
+#include "retrieval/catalog.h"
+#include "retrieval/exact_index.h"
+#include "retrieval/indexer.h"
+#include "ui/studio_paths.h"
+#include "util/fingerprint.h"
+
+namespace brivl::ui {
+namespace {
+
+QString text(const std::string& s) { return QString::fromStdString(s); }
+
+QStringList skippedLines(const brivl::Catalog& catalog) {
+  QStringList lines;
+  for (const auto& s : catalog.skipped_files()) lines << text(s.path) + QStringLiteral(": ") + text(s.reason);
+  return lines;
+}
+
+}  // namespace
+
+RetrievalWorker::RetrievalWorker() {
+  qRegisterMetaType<brivl::ui::IndexSummary>();
+  qRegisterMetaType<brivl::ui::SearchOutcome>();
+}
+
+RetrievalWorker::~RetrievalWorker() = default;
+
+void RetrievalWorker::setModel(const brivl::ModelFiles& files, const brivl::EmbedderOptions& options) {
+  if (files.checkpoint == files_.checkpoint && files.config == files_.config && options.device == options_.device &&
+      options.dtype == options_.dtype) {
+    return;
+  }
+  files_ = files;
+  options_ = options;
+  embedder_.reset();
+  exact_.reset();
+  db_.clear();
+  refreshSummary();
+}
+
+// One index per model (the catalog refuses vectors of another model): named by the checkpoint's
+// fingerprint, in the studio's data folder.
+QString RetrievalWorker::databasePath() {
+  if (!db_.isEmpty()) return db_;
+  fingerprint_ = text(brivl::file_fingerprint(files_.checkpoint));
+  const QByteArray id = QCryptographicHash::hash(fingerprint_.toUtf8(), QCryptographicHash::Sha1).toHex().left(12);
+  QDir(appDataDir()).mkpath(QStringLiteral("indexes"));
+  db_ = appDataDir() + QStringLiteral("/indexes/index-") + QString::fromLatin1(id) + QStringLiteral(".db");
+  return db_;
+}
+
+void RetrievalWorker::ensureEmbedder() {
+  if (embedder_) return;
+  Q_EMIT status(tr("Loading the model for retrieval…"));
+  embedder_ = std::make_unique<brivl::Embedder>(brivl::Embedder::load(files_, options_));
+}
+
+void RetrievalWorker::refreshSummary() {
+  if (files_.checkpoint.empty()) return;
+  try {
+    const QString db = databasePath();
+    if (!QFileInfo::exists(db)) {
+      Q_EMIT databaseChanged(db, 0);
+      return;
+    }
+    auto catalog = brivl::Catalog::open(db.toStdString(), false);
+    Q_EMIT databaseChanged(db, catalog.file_count());
+    IndexSummary s;
+    s.files = catalog.file_count();
+    s.skippedFiles = skippedLines(catalog);
+    s.skipped = s.skippedFiles.size();
+    Q_EMIT indexed(s);
+  } catch (const std::exception& e) {
+    Q_EMIT failed(tr("Opening the index failed"), QString::fromUtf8(e.what()));
+  }
+}
+
+void RetrievalWorker::index(const QStringList& roots) {
+  cancel = false;
+  try {
+    BRIVL_CHECK(!files_.checkpoint.empty(), "no model loaded");
+    ensureEmbedder();
+    auto catalog = brivl::Catalog::open(databasePath().toStdString(), true);
+    brivl::bind_model(catalog, files_, fingerprint_.toStdString(), embedder_->summary().embedding_dim);
+    brivl::IndexOptions options;
+    for (const QString& r : roots) options.roots.push_back(r.toStdString());
+    brivl::IndexHooks hooks;
+    QElapsedTimer sinceReport;
+    sinceReport.start();
+    hooks.on_progress = [this, &sinceReport](int64_t done, int64_t total) {
+      if (done != total && sinceReport.elapsed() < 100) return;  // at most ~10 updates a second
+      sinceReport.restart();
+      Q_EMIT indexProgress(done, total);
+    };
+    hooks.should_cancel = [this] { return cancel.load(); };
+    Q_EMIT status(tr("Indexing…"));
+    const auto r = brivl::update_index(catalog, *embedder_, options, hooks);
+    exact_.reset();
+    IndexSummary s;
+    s.found = r.found, s.embedded = r.embedded, s.reused = r.reused, s.unchanged = r.unchanged;
+    s.pruned = r.pruned, s.seconds = r.seconds, s.files = catalog.file_count();
+    s.skippedFiles = skippedLines(catalog);
+    for (const auto& [path, why] : r.scan_problems) s.skippedFiles << text(path) + QStringLiteral(": ") + text(why);
+    s.skipped = s.skippedFiles.size();
+    Q_EMIT databaseChanged(db_, s.files);
+    Q_EMIT indexed(s);
+  } catch (const std::exception& e) {
+    exact_.reset();
+    Q_EMIT failed(tr("Indexing failed"), QString::fromUtf8(e.what()));
+  }
+}
+
+void RetrievalWorker::forget(const QString& folder) {
+  try {
+    if (files_.checkpoint.empty() || !QFileInfo::exists(databasePath())) return;
+    auto catalog = brivl::Catalog::open(databasePath().toStdString(), false);
+    catalog.prune({folder.toStdString()}, {});
+    exact_.reset();
+  } catch (const std::exception& e) {
+    Q_EMIT failed(tr("Removing the folder failed"), QString::fromUtf8(e.what()));
+    return;
+  }
+  refreshSummary();
+}
+
+void RetrievalWorker::search(const QString& query, int top) {
+  try {
+    BRIVL_CHECK(!files_.checkpoint.empty(), "no model loaded");
+    const QString db = databasePath();
+    BRIVL_CHECK(QFileInfo::exists(db), "the index is empty: add a folder first");
+    if (!exact_) {
+      auto catalog = brivl::Catalog::open(db.toStdString(), false);
+      const auto entries = catalog.entries();
+      BRIVL_CHECK(!entries.empty(), "the index is empty: add a folder first");
+      exact_ = std::make_unique<brivl::ExactIndex>(entries);
+    }
+    ensureEmbedder();
+    const auto vector = embedder_->embed_prompt(query.toStdString());
+    const auto scores = exact_->scores(vector);
+    const auto cutoff = brivl::relevance_cutoff(scores);
+    SearchOutcome out;
+    out.query = query;
+    out.cutoff = cutoff.score;
+    out.cutoffRule = text(cutoff.rule);
+    out.indexSize = exact_->size();
+    for (const auto& hit : exact_->top(scores, top, -2.0f)) {
+      out.results.push_back({text(hit.path), hit.score, hit.score >= cutoff.score});
+    }
+    Q_EMIT searched(out);
+  } catch (const std::exception& e) {
+    Q_EMIT failed(tr("Search failed"), QString::fromUtf8(e.what()));
+  }
+}
+
+}  // namespace brivl::ui
