@@ -1,5 +1,7 @@
 #include "embed/embedder.h"
 
+#include <thread>
+
 #include <torch/torch.h>
 #include <torch/version.h>
 
@@ -64,9 +66,10 @@ Embedder Embedder::load(const ModelFiles& files, const EmbedderOptions& options)
               options.image_batch_size, " / ", options.text_batch_size, ")");
   BRIVL_CHECK(options.max_text_len >= 2, "--max-text-len must be at least 2 ([CLS] and [SEP]), got ",
               options.max_text_len);
-  if (options.threads > 0) at::set_num_threads(options.threads);
   auto state = std::make_unique<State>();
   state->options = options;
+  if (state->options.threads <= 0) state->options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(state->options.threads);
   state->tokenizer = std::make_unique<BertTokenizer>(BertTokenizer::from_file(files.vocab));
   state->loaded = load_model(files, LoadOptions().device(options.device).dtype(options.dtype).optimize(options.optimize));
   const auto& config = state->loaded.config;
@@ -111,7 +114,12 @@ Matrix embed_in_batches(int64_t total, int64_t step, int64_t dim, const EmbedHoo
 
 }  // namespace
 
+void Embedder::use_threads() const {
+  if (at::get_num_threads() != state_->options.threads) at::set_num_threads(state_->options.threads);
+}
+
 Matrix Embedder::embed_images(const std::vector<std::string>& paths, const EmbedHooks& hooks) {
+  use_threads();
   auto& m = state_->loaded;
   return embed_in_batches(static_cast<int64_t>(paths.size()), state_->options.image_batch_size,
                           m.config.img_feature_dim, hooks, [&](int64_t begin, int64_t end) {
@@ -122,6 +130,7 @@ Matrix Embedder::embed_images(const std::vector<std::string>& paths, const Embed
 }
 
 Matrix Embedder::embed_decoded(const std::vector<RgbImage>& images) {
+  use_threads();
   auto& m = state_->loaded;
   return embed_in_batches(static_cast<int64_t>(images.size()), state_->options.image_batch_size,
                           m.config.img_feature_dim, {}, [&](int64_t begin, int64_t end) {
@@ -138,6 +147,7 @@ Matrix Embedder::embed_texts(const std::vector<std::string>& texts, const EmbedH
 }
 
 Matrix Embedder::embed_texts_at(const std::vector<std::string>& texts, int64_t L, const EmbedHooks& hooks) {
+  use_threads();
   auto& m = state_->loaded;
   return embed_in_batches(static_cast<int64_t>(texts.size()), state_->options.text_batch_size,
                           m.config.img_feature_dim, hooks, [&](int64_t begin, int64_t end) {

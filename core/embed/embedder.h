@@ -24,7 +24,10 @@ struct EmbedderOptions {
   // memory: the activations stay in cache), 16 on a GPU. Texts: 32. See docs/PERFORMANCE.md.
   int image_batch_size = 0;
   int text_batch_size = 0;
-  int threads = 0;              // intra-op threads; 0 = leave LibTorch's setting
+  // Intra-op threads; 0 = all cores. Applied on whichever thread does the work (OpenMP keeps the
+  // count per thread, and a GUI worker thread may start with 1), so a result never depends on
+  // the thread that asked for it: the studio and the CLI replay imaginations to the same bytes.
+  int threads = 0;
   bool optimize = true;         // BatchNorm folding (same numbers within float rounding)
 };
 
@@ -65,6 +68,9 @@ class Embedder {
   ~Embedder();
 
   ModelSummary summary() const;
+  // Sets the intra-op thread count on the calling thread (every method below does it first;
+  // engines built on the Embedder call it before their own work).
+  void use_threads() const;
   int effective_text_len() const;
   const BertTokenizer& tokenizer() const;
   std::vector<EncodedText> tokenize(const std::vector<std::string>& texts) const;

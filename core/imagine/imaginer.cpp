@@ -31,6 +31,7 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   settings.validate();
   settings.engine_version = kImagineEngineVersion;
   settings.model_fingerprint = state_->fingerprint;
+  state_->embedder.use_threads();  // same thread count as the CLI, on whatever thread runs this
   auto& m = embedder_model(state_->embedder);
   auto query = state_->embedder.embed_prompt(settings.prompt, settings.max_text_len);
   const auto target = torch::from_blob(query.data(), {static_cast<int64_t>(query.size())}, torch::kFloat32).clone();
