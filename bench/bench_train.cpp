@@ -8,6 +8,7 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <thread>
 
 #include "bench_models.h"
 #include "model/config.h"
@@ -47,7 +48,7 @@ Args parse(int argc, char** argv) {
 
 int main(int argc, char** argv) try {
   const auto a = parse(argc, argv);
-  if (a.threads > 0) torch::set_num_threads(a.threads);
+  torch::set_num_threads(a.threads > 0 ? a.threads : static_cast<int>(std::thread::hardware_concurrency()));  // as the trainer
   const auto config = a.layout.empty() ? brivl::load_model_config(a.config)
                                        : brivl::parse_model_config(brivl::bench::layout_yaml(a.layout), a.layout);
   std::cout << brivl::bench::machine_description() << "config: " << (a.layout.empty() ? a.config : a.layout) << " ("

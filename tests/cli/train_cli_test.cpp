@@ -160,6 +160,28 @@ TEST(TrainCli, InterruptedAndKilledRunsResumeWithNothingLost) {
   EXPECT_THAT(read_file(run + "/train.log"), HasSubstr("resume: from checkpoints/step-"));
 }
 
+// The embedded default is the trained small model: retrieval over the sample images finds each
+// by its Chinese name, and image -> text captioning picks the right name.
+TEST(DefaultModel, RetrievesTheSampleImagesByTheirNames) {
+  test::TempDir tmp;
+  const std::string samples = std::string(BRIVL_SOURCE_DIR) + "/assets/samples";
+  const auto db = tmp.file("index.db");
+  auto r = brivl({"index", "--db", db, samples});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"红心", "emoji_2764.png"}, {"笑脸", "emoji_1F600.png"}, {"汽车", "emoji_1F697.png"}, {"中间的大蓝色圆形", "shape_blue_circle.png"}};
+  for (const auto& [query, expected] : cases) {
+    r = brivl({"search", "--db", db, query, "--top", "1", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr(expected)) << query << ": " << r.out;
+  }
+  write_file_atomically(tmp.file("names.txt"), "笑脸\n红心\n猫\n红苹果\n太阳\n汽车\n");
+  r = brivl({"caption", "--image", samples + "/emoji_1F431.png", "--texts-file", tmp.file("names.txt"), "--top", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("猫"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("汽车")));
+}
+
 TEST(TrainCli, BadInputIsAClearErrorWithExitCode1) {
   test::TempDir tmp;
   auto r = brivl({"train", "--out", tmp.file("run")});
