@@ -4,7 +4,7 @@
 // Not a test: numbers go to docs/PERFORMANCE.md with the machine description printed here.
 //
 //   bench_train [--config FILE | --layout b0|b5] [--batch N] [--steps N] [--threads N]
-//               [--init default|timm] [--data CAPTIONS.csv --workers N]
+//               [--warmup N] [--init default|timm] [--data CAPTIONS.csv --workers N]
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -25,7 +25,7 @@ double ms_since(Clock::time_point t) { return std::chrono::duration<double, std:
 struct Args {
   std::string config = std::string(BRIVL_SOURCE_DIR) + "/models/brivl-emoji-small/config.yml";
   std::string layout, data, init = "default";
-  int batch = 32, steps = 20, threads = 0, workers = 2;
+  int batch = 32, steps = 20, warmup = 3, threads = 0, workers = 2;
 };
 
 Args parse(int argc, char** argv) {
@@ -38,6 +38,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--init") a.init = v;
     else if (k == "--batch") a.batch = std::stoi(v);
     else if (k == "--steps") a.steps = std::stoi(v);
+    else if (k == "--warmup") a.warmup = std::stoi(v);
     else if (k == "--threads") a.threads = std::stoi(v);
     else if (k == "--workers") a.workers = std::stoi(v);
     else throw std::runtime_error("unknown option " + k);
@@ -72,7 +73,7 @@ int main(int argc, char** argv) try {
   for (int64_t i = 0; i < B; ++i) keys[i] = static_cast<uint64_t>(i);
   const auto norm = torch::nn::functional::NormalizeFuncOptions().p(2).dim(-1);
   double t_img = 0, t_txt = 0, t_mom = 0, t_back = 0, t_opt = 0, total = 0;
-  for (int step = -3; step < a.steps; ++step) {  // 3 warm-up steps
+  for (int step = -a.warmup; step < a.steps; ++step) {  // warm-up steps are not timed
     const auto t0 = Clock::now();
     auto q_img = torch::nn::functional::normalize(model->imgencoder(images), norm);
     const double d_img = ms_since(t0);

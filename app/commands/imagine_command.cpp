@@ -16,6 +16,7 @@
 #include "imagine/imaginer.h"
 #include "model_options.h"
 #include "util/error.h"
+#include "watch.h"
 
 namespace brivl::cli {
 namespace {
@@ -27,6 +28,7 @@ struct ImagineArgs {
   int save_every = 0;
   int frame_ms = 100;
   bool jsonl = false;
+  bool watch = false;
   CLI::App* command = nullptr;
 };
 
@@ -138,7 +140,9 @@ void run_imagine(ImagineArgs& a) {
       progression.push_back(image);
     };
   }
-  const auto image = imaginer.run(settings, hooks);
+  Watch watch(a.watch);
+  watch.attach(hooks, settings, a.out);
+  const auto image = watch.run([&] { return imaginer.run(settings, hooks); });
   if (!a.contact_sheet.empty()) {
     write_png(a.contact_sheet, make_contact_sheet(progression));
     std::cerr << "wrote " << a.contact_sheet << " (" << progression.size() << " frames)\n";
@@ -179,6 +183,7 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--frame-ms", a->frame_ms, "duration of one animation frame")->capture_default_str();
   cmd->add_option("--replay", a->replay, "re-run the settings stored in an image made by brivl imagine (PNG, JPEG, WebP or its .json)");
   cmd->add_flag("--jsonl", a->jsonl, "print one JSON progress line per step to stdout");
+  cmd->add_flag("--watch", a->watch, "show the image and curves in a live window (Space pause, S save, Esc stop)");
   add_model_file_options(*cmd, a->model, true);
   add_runtime_options(*cmd, a->model);
   cmd->callback([a] { run_imagine(*a); });

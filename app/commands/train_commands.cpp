@@ -21,6 +21,7 @@
 #include "train/shapes_dataset.h"
 #include "train/trainer.h"
 #include "util/error.h"
+#include "watch.h"
 
 namespace brivl::cli {
 namespace {
@@ -42,6 +43,7 @@ struct TrainArgs {
   std::string augment = "none";
   bool jsonl = false;
   bool no_mask = false;
+  bool watch = false;
   std::string executable;
 };
 
@@ -119,7 +121,10 @@ void run_train(const CLI::App& command, TrainArgs& a) {
     if (command.count("--device")) r.device = o.device;
     if (command.count("--threads")) r.threads = o.threads;
     if (command.count("--workers")) r.workers = o.workers;
-    result = resume_training(a.resume, r, train_hooks(a.jsonl));
+    Watch watch(a.watch);
+    auto hooks = train_hooks(a.jsonl);
+    watch.attach(hooks, a.resume);
+    result = watch.run([&] { return resume_training(a.resume, r, hooks); });
   } else {
     BRIVL_CHECK(!o.data.empty(), "train: --data FILE is required (or --resume RUN_DIR)");
     BRIVL_CHECK(!o.out.empty(), "train: --out RUN_DIR is required");
@@ -131,7 +136,10 @@ void run_train(const CLI::App& command, TrainArgs& a) {
     if (a.augment == "official") o.augment = AugmentOptions::official();
     else BRIVL_CHECK(a.augment == "none", "--augment '", a.augment, "': expected none or official");
     o.mask_same_text = !a.no_mask;
-    result = train(o, train_hooks(a.jsonl));
+    Watch watch(a.watch);
+    auto hooks = train_hooks(a.jsonl);
+    watch.attach(hooks, o.out);
+    result = watch.run([&] { return train(o, hooks); });
   }
   if (::isatty(STDERR_FILENO)) std::fputc('\n', stderr);
   print_result(result, a.jsonl);
@@ -243,7 +251,7 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   train->add_option("--val-split", o.val_split, "fraction of images held out for validation")->capture_default_str();
   train->add_option("--seed", o.seed, "seed of the split, order, augmentation and initialisation")->capture_default_str();
   train->add_option("--device", o.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  train->add_option("--threads", o.threads, "intra-op threads (0: LibTorch's default)");
+  train->add_option("--threads", o.threads, "intra-op threads (0: all cores)");
   train->add_option("--workers", o.workers, "data-loading threads")->capture_default_str();
   train->add_option("--freeze", o.freeze, "none | official (brivl-nmi init_param: only the top backbone blocks learn)")->capture_default_str();
   train->add_option("--augment", t->augment, "none | official (colour jitter p 0.8, grayscale p 0.2)")->capture_default_str();
@@ -257,6 +265,7 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   train->add_option("--log-every", o.log_every, "steps between metrics lines")->capture_default_str();
   train->add_option("--keep", o.keep_last, "checkpoints kept besides the best")->capture_default_str();
   train->add_flag("--jsonl", t->jsonl, "progress as JSON lines on stdout (for monitors)");
+  train->add_flag("--watch", t->watch, "show loss and recall@1 in a live window (Q: checkpoint and stop)");
   train->callback([train, t] { run_train(*train, *t); });
 
   auto e = std::make_shared<EvalArgs>();
