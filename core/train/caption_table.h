@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "util/splitmix.h"  // splitmix64, used for the split
+
 namespace brivl {
 
 // Reasons a row (or one caption of a row) is skipped. Also the keys of SkipReport::counts.
@@ -94,15 +96,5 @@ struct CaptionSplit {
   CaptionTable train, validation;
 };
 CaptionSplit split_caption_table(const CaptionTable& table, double validation_fraction, uint64_t seed);
-
-// SplitMix64 (Steele, Lea, Flood 2014): one step of the generator from state `x`, i.e. the mix of
-// x + 0x9e3779b97f4a7c15. splitmix64(0) == 0xe220a8397b1dcdaf. Fixed across platforms, unlike the
-// <random> distributions.
-inline constexpr uint64_t splitmix64(uint64_t x) {
-  uint64_t z = x + 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 }  // namespace brivl

@@ -4,14 +4,11 @@
 #include <array>
 #include <cmath>
 
+#include "util/splitmix.h"
+
 namespace brivl {
 
-uint64_t SampleRng::next() {
-  uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+uint64_t SampleRng::next() { return splitmix64_mix(state_ += kSplitMixGamma); }
 
 double SampleRng::uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
 double SampleRng::uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
@@ -21,7 +18,7 @@ uint64_t mix_seed(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
   SampleRng r(a);
   uint64_t h = r.next();
   for (uint64_t v : {b, c, d}) {
-    SampleRng s(h ^ (v * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull));
+    SampleRng s(h ^ (v * kSplitMixGamma + 0x632BE59BD9B4E019ull));
     h = s.next();
   }
   return h;

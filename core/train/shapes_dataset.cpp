@@ -10,6 +10,7 @@
 #include "export/png_export.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/splitmix.h"
 
 namespace brivl {
 namespace {
@@ -41,17 +42,10 @@ constexpr int64_t kStarInner = 450;  // fatter than the regular pentagram (382) 
 // Equilateral triangle height / side, x 10^6.
 constexpr int64_t kSqrt3Over2 = 866025;
 
-// SplitMix64 (Steele, Lea, Flood 2014): fixed algorithm, same numbers on every platform.
-uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() { return mix64(state_ += 0x9E3779B97F4A7C15ull); }
+  uint64_t next() { return splitmix64_mix(state_ += kSplitMixGamma); }
   // Uniform in [0, n), n > 0, by rejection (no modulo bias); the algorithm is ours, so the output is
   // the same with every standard library.
   uint64_t below(uint64_t n) {
@@ -72,7 +66,7 @@ constexpr uint64_t kAttributeStream = 0x6174747269627574ull;  // "attribut"
 constexpr uint64_t kRenderStream = 0x72656e6465726572ull;     // "renderer"
 
 uint64_t render_seed_for(uint64_t seed, int index) {
-  return mix64(mix64(seed ^ kRenderStream) + 0x9E3779B97F4A7C15ull * (static_cast<uint64_t>(index) + 1));
+  return splitmix64_mix(splitmix64_mix(seed ^ kRenderStream) + kSplitMixGamma * (static_cast<uint64_t>(index) + 1));
 }
 
 int64_t divide_rounded(int64_t num, int64_t den) {  // den > 0; rounds half away from zero
@@ -289,7 +283,7 @@ RgbImage render_shape(const ShapeAttributes& attributes, int image_size, uint64_
 std::vector<ShapesSample> plan_shapes_dataset(const ShapesOptions& options) {
   check_options(options);
   const auto& v = shapes_vocabulary();
-  Rng rng(mix64(options.seed ^ kAttributeStream));
+  Rng rng(splitmix64_mix(options.seed ^ kAttributeStream));
   const int digits = name_digits(options.count);
   std::vector<ShapesSample> samples(static_cast<size_t>(options.count));
   for (int i = 0; i < options.count; ++i) {
