@@ -2,6 +2,7 @@
 // layout and a number of cutouts; peak memory. Not a test: results go to docs/PERFORMANCE.md.
 //
 //   bench_imagine [--layout tiny|b0|b5] [--cutouts N] [--steps N] [--size N] [--threads N]
+//                 [--views-per-pass N] (default: what the CLI picks on the CPU)
 #include <sys/resource.h>
 
 #include <iomanip>
@@ -32,7 +33,7 @@ brivl::BriVL make_model(const std::string& layout) {
 
 int main(int argc, char** argv) {
   std::string layout = "tiny";
-  int cutouts = 1, steps = 5, size = 256, threads = static_cast<int>(std::thread::hardware_concurrency());
+  int cutouts = 1, views_per_pass = 0, steps = 5, size = 256, threads = static_cast<int>(std::thread::hardware_concurrency());
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--layout") layout = v;
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
     else if (k == "--steps") steps = std::stoi(v);
     else if (k == "--size") size = std::stoi(v);
     else if (k == "--threads") threads = std::stoi(v);
+    else if (k == "--views-per-pass") views_per_pass = std::stoi(v);
     else { std::cerr << "unknown option " << k << "\n"; return 1; }
   }
   at::set_num_threads(threads);
@@ -50,7 +52,8 @@ int main(int argc, char** argv) {
   s.width = s.height = size;
   s.augment.cutouts = cutouts;
   const auto target = torch::randn({model->config().img_feature_dim});
-  brivl::ImaginationSession session(model, torch::kCPU, target, s);
+  if (views_per_pass == 0) views_per_pass = brivl::views_per_pass_for(false, model->config().img_size, cutouts);
+  brivl::ImaginationSession session(model, torch::kCPU, target, s, std::nullopt, views_per_pass);
   session.step();
   double transform = 0, forward = 0, backward = 0;
   for (int i = 0; i < steps; ++i) {
@@ -61,7 +64,7 @@ int main(int argc, char** argv) {
   }
   const double total = (transform + forward + backward) / steps;
   std::cout << std::fixed << std::setprecision(1) << "| " << layout << " @" << model->config().img_size << " | "
-            << cutouts << " | " << total << " | " << transform / steps << " | " << forward / steps << " | "
+            << cutouts << " (" << views_per_pass << "/pass) | " << total << " | " << transform / steps << " | " << forward / steps << " | "
             << backward / steps << " | " << std::setprecision(2) << brivl::bench::peak_rss_gib() << " GiB |  (" << brivl::runtime_description()
             << ", image " << size << "px, " << steps << " steps)\n";
   return 0;

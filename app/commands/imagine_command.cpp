@@ -104,7 +104,7 @@ void run_imagine(ImagineArgs& a) {
   ImagineSettings settings;
   if (!a.replay.empty()) {
     for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param",
-                               "--init", "--init-strength", "--tv"}) {
+                               "--init", "--init-strength", "--tv", "--range", "--perspective"}) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
                   " cannot be changed (start a new run instead)");
     }
@@ -176,6 +176,10 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--init", s.init_image, "start from this image (image-to-image)");
   cmd->add_option("--init-strength", s.init_strength, "how much of --init to keep, 0..1")->capture_default_str();
   cmd->add_option("--tv", s.tv_weight, "total-variation weight (smoothness)")->capture_default_str();
+  cmd->add_option("--range", s.range_weight, "range weight: keeps pixels out of the saturated ends (blown-out colour)")
+      ->capture_default_str();
+  cmd->add_option("--perspective", s.augment.perspective, "random perspective of the views, 0..0.4 (0 = off)")
+      ->capture_default_str();
   cmd->add_option("--save-every", a->save_every, "write a frame every K steps (needs --frames)");
   cmd->add_option("--frames", a->frames, "folder for the frames");
   cmd->add_option("--contact-sheet", a->contact_sheet, "also write the progression as one grid PNG");

@@ -4,6 +4,23 @@
 
 namespace brivl {
 namespace F = torch::nn::functional;
+namespace {
+
+// Sampling grid of a keystone view: output point (u, v) in [-1, 1]^2 is first projected by the
+// homography (u, v) / (1 + a u + b v) (tilt = [a, b] per view), then placed by the view's affine
+// map theta. |a| + |b| <= 1 keeps the denominator positive over the whole square.
+torch::Tensor perspective_grid(const torch::Tensor& theta, const torch::Tensor& tilt, int64_t size) {
+  const int64_t n = theta.size(0);
+  const auto identity = torch::tensor({1.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f}, theta.options()).view({1, 2, 3});
+  const auto base = F::affine_grid(identity, {1, 3, size, size}, /*align_corners=*/false);  // [1,S,S,2]
+  const auto u = base.select(3, 0), v = base.select(3, 1);                                   // [1,S,S]
+  const auto a = tilt.select(1, 0).view({n, 1, 1}), b = tilt.select(1, 1).view({n, 1, 1});
+  const auto w = 1 + a * u + b * v;                                                           // [N,S,S]
+  const auto projected = torch::stack({u / w, v / w, torch::ones_like(w)}, 3);                // [N,S,S,3]
+  return torch::matmul(projected.view({n, size * size, 3}), theta.transpose(1, 2)).view({n, size, size, 2});
+}
+
+}  // namespace
 
 torch::Tensor make_views(const torch::Tensor& image, int64_t size, const AugmentSettings& s, torch::Generator& gen) {
   const int64_t n = s.cutouts;
@@ -17,7 +34,12 @@ torch::Tensor make_views(const torch::Tensor& image, int64_t size, const Augment
   auto cy = (torch::rand({n}, gen, opts) * 2 - 1) * room + (torch::rand({n}, gen, opts) * 2 - 1) * s.jitter * scale;
   const auto c = torch::cos(angle) * scale, si = torch::sin(angle) * scale;
   const auto theta = torch::stack({c, -si, cx, si, c, cy}, 1).view({n, 2, 3}).to(image.device());
-  const auto grid = F::affine_grid(theta, {n, 3, size, size}, /*align_corners=*/false);
+  auto grid = F::affine_grid(theta, {n, 3, size, size}, /*align_corners=*/false);
+  if (s.perspective > 0) {
+    // Drawn only when asked for, so runs without perspective keep their random stream.
+    const auto tilt = ((torch::rand({n, 2}, gen, opts) * 2 - 1) * s.perspective).to(image.device());
+    grid = perspective_grid(theta, tilt, size);
+  }
   auto views = F::grid_sample(image.expand({n, 3, image.size(2), image.size(3)}), grid,
                               F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kReflection).align_corners(false));
   if (s.color_jitter > 0) {
@@ -36,6 +58,10 @@ torch::Tensor clean_view(const torch::Tensor& image, int64_t size) {
                                    .size(std::vector<int64_t>{size, size})
                                    .mode(torch::kBilinear)
                                    .align_corners(false));
+}
+
+torch::Tensor range_penalty(const torch::Tensor& logits) {
+  return torch::relu(logits.abs() - kRangeLogitLimit).pow(2).mean();
 }
 
 torch::Tensor total_variation(const torch::Tensor& x) {

@@ -18,6 +18,11 @@ torch::Tensor make_views(const torch::Tensor& image, int64_t size, const Augment
 // The whole image resized to size x size (the "clean" view).
 torch::Tensor clean_view(const torch::Tensor& image, int64_t size);
 
+// Range regulariser on the image's pre-sigmoid logits: mean of (|logit| - limit)^2 over the
+// pixels beyond the limit. A saturated pixel has no gradient left and shows as blown-out colour.
+inline constexpr double kRangeLogitLimit = 3.0;  // sigmoid(3) = 0.953
+torch::Tensor range_penalty(const torch::Tensor& logits);
+
 // Mean absolute difference of neighbouring pixels (anisotropic total variation).
 torch::Tensor total_variation(const torch::Tensor& image);
 

@@ -14,7 +14,7 @@ using Json = nlohmann::ordered_json;
 Json augment_json(const AugmentSettings& a) {
   return Json{{"cutouts", a.cutouts},         {"min_scale", a.min_scale}, {"max_scale", a.max_scale},
               {"jitter", a.jitter},           {"rotate_degrees", a.rotate_degrees},
-              {"color_jitter", a.color_jitter}, {"noise", a.noise}};
+              {"color_jitter", a.color_jitter}, {"noise", a.noise}, {"perspective", a.perspective}};
 }
 
 template <typename T>
@@ -41,7 +41,8 @@ std::string ImagineSettings::to_json() const {
   Json j{{"engine_version", engine_version}, {"prompt", prompt},       {"steps", steps},
          {"width", width},                   {"height", height},       {"seed", seed},
          {"lr", lr},                         {"param", param},         {"init_image", init_image},
-         {"init_strength", init_strength},   {"tv_weight", tv_weight}, {"augment", augment_json(augment)},
+         {"init_strength", init_strength},   {"tv_weight", tv_weight}, {"range_weight", range_weight},
+         {"augment", augment_json(augment)},
          {"max_text_len", max_text_len},     {"model_fingerprint", model_fingerprint}};
   return j.dump();
 }
@@ -55,7 +56,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
   check_known(j, {"engine_version", "prompt", "steps", "width", "height", "seed", "lr", "param", "init_image",
-                  "init_strength", "tv_weight", "augment", "max_text_len", "model_fingerprint"},
+                  "init_strength", "tv_weight", "range_weight", "augment", "max_text_len", "model_fingerprint"},
               source);
   ImagineSettings s;
   take(j, "engine_version", s.engine_version, source);
@@ -69,12 +70,14 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   take(j, "init_image", s.init_image, source);
   take(j, "init_strength", s.init_strength, source);
   take(j, "tv_weight", s.tv_weight, source);
+  take(j, "range_weight", s.range_weight, source);
   take(j, "max_text_len", s.max_text_len, source);
   take(j, "model_fingerprint", s.model_fingerprint, source);
   if (j.contains("augment")) {
     const auto& a = j.at("augment");
     BRIVL_CHECK(a.is_object(), source, ": imagine setting 'augment' is not an object");
-    check_known(a, {"cutouts", "min_scale", "max_scale", "jitter", "rotate_degrees", "color_jitter", "noise"}, source);
+    check_known(a, {"cutouts", "min_scale", "max_scale", "jitter", "rotate_degrees", "color_jitter", "noise", "perspective"},
+                source);
     take(a, "cutouts", s.augment.cutouts, source);
     take(a, "min_scale", s.augment.min_scale, source);
     take(a, "max_scale", s.augment.max_scale, source);
@@ -82,6 +85,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
     take(a, "rotate_degrees", s.augment.rotate_degrees, source);
     take(a, "color_jitter", s.augment.color_jitter, source);
     take(a, "noise", s.augment.noise, source);
+    take(a, "perspective", s.augment.perspective, source);
   }
   return s;
 }
@@ -95,12 +99,15 @@ void ImagineSettings::validate() const {
   BRIVL_CHECK(param == "fourier" || param == "pixel", "--param '", param, "' is not one of fourier, pixel");
   BRIVL_CHECK(init_strength >= 0 && init_strength <= 1, "--init-strength ", init_strength, " must be in [0, 1]");
   BRIVL_CHECK(tv_weight >= 0 && std::isfinite(tv_weight), "--tv ", tv_weight, " must be >= 0");
+  BRIVL_CHECK(range_weight >= 0 && std::isfinite(range_weight), "--range ", range_weight, " must be >= 0");
   const auto& a = augment;
   BRIVL_CHECK(a.cutouts >= 1 && a.cutouts <= 256, "--cutouts ", a.cutouts, " must be in [1, 256]");
   BRIVL_CHECK(a.min_scale > 0 && a.min_scale <= a.max_scale && a.max_scale <= 1, "cutout scales [", a.min_scale,
               ", ", a.max_scale, "] must satisfy 0 < min <= max <= 1");
   BRIVL_CHECK(a.jitter >= 0 && a.rotate_degrees >= 0 && a.color_jitter >= 0 && a.noise >= 0,
               "augmentation strengths must be >= 0");
+  // At 0.5 the homography's denominator reaches 0 in a corner of the view; 0.4 keeps it >= 0.2.
+  BRIVL_CHECK(a.perspective >= 0 && a.perspective <= 0.4, "--perspective ", a.perspective, " must be in [0, 0.4]");
   BRIVL_CHECK(max_text_len >= 2, "--max-text-len must be at least 2");
 }
 

@@ -15,6 +15,9 @@ struct AugmentSettings {
   double rotate_degrees = 5;   // uniform in [-r, r]
   double color_jitter = 0.05;  // per-view brightness/contrast offsets
   double noise = 0.01;         // Gaussian pixel noise
+  // Keystone perspective: each view is seen through a random homography whose corners move by up
+  // to this fraction of the view's half-side (0 = off, the affine views above only).
+  double perspective = 0.0;
 };
 
 struct ImagineSettings {
@@ -27,6 +30,9 @@ struct ImagineSettings {
   std::string init_image;         // optional start image (image-to-image)
   double init_strength = 0.5;     // 1 = start exactly at the init image, 0 = ignore it
   double tv_weight = 0.0;         // total-variation regulariser
+  // Range regulariser: penalises pixels pushed into the flat ends of the sigmoid (|logit| > 3,
+  // i.e. beyond 4.7 % / 95.3 %), where they stop learning and show as blown-out colour.
+  double range_weight = 0.0;
   AugmentSettings augment;
   int max_text_len = 32;
   // Filled in by the engine: what produced the image.

@@ -13,6 +13,7 @@ namespace brivl {
 struct Imaginer::State {
   Embedder embedder;  // the loaded model, tokenizer and prompt embedding
   std::string fingerprint;
+  int image_batch_size;  // EmbedderOptions::image_batch_size: views per pass when > 0
 };
 
 Imaginer::Imaginer(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -21,7 +22,7 @@ Imaginer& Imaginer::operator=(Imaginer&&) noexcept = default;
 Imaginer::~Imaginer() = default;
 
 Imaginer Imaginer::load(const ModelFiles& files, const EmbedderOptions& options) {
-  return Imaginer(std::make_unique<State>(State{Embedder::load(files, options), file_fingerprint(files.checkpoint)}));
+  return Imaginer(std::make_unique<State>(State{Embedder::load(files, options), file_fingerprint(files.checkpoint), options.image_batch_size}));
 }
 
 bool Imaginer::on_gpu() const { return embedder_model(state_->embedder).device.is_cuda(); }
@@ -37,7 +38,10 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   const auto target = torch::from_blob(query.data(), {static_cast<int64_t>(query.size())}, torch::kFloat32).clone();
   std::optional<torch::Tensor> init;
   if (!settings.init_image.empty()) init = rgb_to_tensor(decode_image_file(settings.init_image));
-  ImaginationSession session(m.model, m.device, target, settings, init);
+  const int views_per_pass = state_->image_batch_size > 0
+                                 ? state_->image_batch_size
+                                 : views_per_pass_for(m.device.is_cuda(), m.model->config().img_size, settings.augment.cutouts);
+  ImaginationSession session(m.model, m.device, target, settings, init, views_per_pass);
   while (!session.finished()) {
     if (hooks.should_cancel && hooks.should_cancel()) throw Cancelled("imagination cancelled");
     const auto progress = session.step();

@@ -27,36 +27,37 @@ constexpr double kFourierOutputScale = 4.0;
 
 ImageParameterization::ImageParameterization(const ParameterizationOptions& options, torch::Generator& gen,
                                              const std::optional<torch::Tensor>& init, double strength)
-    : options_(options), color_(color_decorrelation()) {
+    : options_(options), color_(color_decorrelation().to(options.device())) {
   const int64_t h = options.height(), w = options.width();
   torch::NoGradGuard no_grad;
   if (options.fourier()) {
     const auto f = rfft2_frequencies(h, w);
     scale_ = (1.0 / torch::pow(torch::clamp_min(f, 1.0 / std::max(h, w)), options.decay_power()))
                  .to(torch::kFloat32)
-                 .view({1, 1, h, w / 2 + 1, 1});
+                 .view({1, 1, h, w / 2 + 1, 1})
+                 .to(options.device());
     param_ = torch::randn({1, 3, h, w / 2 + 1, 2}, gen) * options.init_std();
   } else {
     param_ = torch::randn({1, 3, h, w}, gen) * options.init_std();
   }
+  param_ = param_.to(options.device());
   if (init) {
     auto rgb = F::interpolate(init->unsqueeze(0).to(torch::kFloat32),
                               F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kBilinear).align_corners(false));
-    auto logits = from_rgb(rgb);
+    auto logits = from_rgb(rgb).to(options.device());
     auto start = options.fourier() ? logits_to_spectrum(logits) : logits;
     param_ = start * strength + param_ * (1.0 - strength);
   }
   param_ = param_.contiguous().set_requires_grad(true);
 }
 
-torch::Tensor ImageParameterization::to_rgb(const torch::Tensor& x) const {
-  // Mix channels with the decorrelation matrix, then squash to (0, 1).
-  return torch::sigmoid(torch::einsum("bchw,dc->bdhw", {x, color_}));
+torch::Tensor ImageParameterization::mix_colours(const torch::Tensor& x) const {
+  return torch::einsum("bchw,dc->bdhw", {x, color_});
 }
 
 torch::Tensor ImageParameterization::from_rgb(const torch::Tensor& rgb) const {
   const auto logit = torch::logit(rgb.clamp(1e-3, 1 - 1e-3));
-  return torch::einsum("bchw,dc->bdhw", {logit, torch::inverse(color_)});
+  return torch::einsum("bchw,dc->bdhw", {logit, torch::inverse(color_.cpu())});
 }
 
 torch::Tensor ImageParameterization::spectrum_to_logits(const torch::Tensor& spectrum) const {
@@ -72,8 +73,10 @@ torch::Tensor ImageParameterization::logits_to_spectrum(const torch::Tensor& log
   return spectrum / scale_;
 }
 
-torch::Tensor ImageParameterization::image() const {
-  return to_rgb(options_.fourier() ? spectrum_to_logits(param_) : param_);
+torch::Tensor ImageParameterization::logits() const {
+  return mix_colours(options_.fourier() ? spectrum_to_logits(param_) : param_);
 }
+
+torch::Tensor ImageParameterization::image() const { return torch::sigmoid(logits()); }
 
 }  // namespace brivl

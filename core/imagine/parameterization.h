@@ -16,6 +16,9 @@ struct ParameterizationOptions {
   TORCH_ARG(bool, fourier) = true;
   TORCH_ARG(double, init_std) = 0.01;   // scale of the random start
   TORCH_ARG(double, decay_power) = 1.0; // spectrum scale 1 / f^decay_power
+  // Where the parameters live: on a GPU the image, its FFT and the views never leave the device.
+  // The random start is drawn on the CPU generator either way (same start on every device).
+  TORCH_ARG(torch::Device, device) = torch::kCPU;
 };
 
 class ImageParameterization {
@@ -24,13 +27,16 @@ class ImageParameterization {
   // mixed with the random start by `strength` (1 = exactly the init image).
   ImageParameterization(const ParameterizationOptions& options, torch::Generator& generator,
                         const std::optional<torch::Tensor>& init = std::nullopt, double strength = 0.5);
-  // The image, [1, 3, H, W] in (0, 1), differentiable w.r.t. parameters().
+  // The image, [1, 3, H, W] in (0, 1), differentiable w.r.t. parameters(): sigmoid(logits()).
   torch::Tensor image() const;
+  // The image before the squashing sigmoid, [1, 3, H, W]: the range regulariser looks at these
+  // (a logit far from 0 is a saturated pixel whose gradient has vanished).
+  torch::Tensor logits() const;
   std::vector<torch::Tensor> parameters() const { return {param_}; }
 
  private:
-  torch::Tensor to_rgb(const torch::Tensor& decorrelated) const;     // [1,3,H,W] logits -> (0,1)
-  torch::Tensor from_rgb(const torch::Tensor& rgb) const;            // inverse of to_rgb
+  torch::Tensor mix_colours(const torch::Tensor& decorrelated) const;  // decorrelated -> RGB logits
+  torch::Tensor from_rgb(const torch::Tensor& rgb) const;            // RGB in (0,1) -> decorrelated logits
   torch::Tensor spectrum_to_logits(const torch::Tensor& spectrum) const;
   torch::Tensor logits_to_spectrum(const torch::Tensor& logits) const;
 

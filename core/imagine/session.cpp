@@ -1,5 +1,6 @@
 #include "imagine/session.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "vision/preprocess.h"
@@ -8,20 +9,29 @@ namespace brivl {
 namespace F = torch::nn::functional;
 
 ImaginationSession::ImaginationSession(BriVL model, torch::Device device, torch::Tensor target,
-                                       const ImagineSettings& settings, const std::optional<torch::Tensor>& init)
+                                       const ImagineSettings& settings, const std::optional<torch::Tensor>& init,
+                                       int views_per_pass)
     : model_(std::move(model)),
       device_(device),
       target_(F::normalize(target.to(device, torch::kFloat32).view({1, -1}), F::NormalizeFuncOptions().dim(1))),
       settings_(settings),
+      views_per_pass_(views_per_pass),
       generator_(at::detail::createCPUGenerator(settings.seed)),
       start_(std::chrono::steady_clock::now()) {
   settings_.validate();
   auto options = ParameterizationOptions()
                      .width(settings.width)
                      .height(settings.height)
-                     .fourier(settings.param == "fourier");
+                     .fourier(settings.param == "fourier")
+                     .device(device);
   param_ = std::make_unique<ImageParameterization>(options, generator_, init, settings.init_strength);
   optimizer_ = std::make_unique<torch::optim::Adam>(param_->parameters(), torch::optim::AdamOptions(settings.lr));
+}
+
+int views_per_pass_for(bool gpu, int64_t img_size, int cutouts) {
+  if (gpu) return cutouts;
+  constexpr int64_t kPixelsPerPass = 256 * 1024;
+  return static_cast<int>(std::clamp<int64_t>(kPixelsPerPass / (img_size * img_size), 1, cutouts));
 }
 
 double ImaginationSession::learning_rate(int step) const {
@@ -52,22 +62,52 @@ ImagineProgress ImaginationSession::step() {
   ImagineProgress p;
   auto t = Clock::now();
   optimizer_->zero_grad();
-  const auto image = param_->image().to(device_);
+  const auto logits = param_->logits();
+  const auto image = torch::sigmoid(logits);
   const auto views = make_views(image, model_->config().img_size, settings_.augment, generator_);
   p.transform_ms = ms_since(t);
   t = Clock::now();
-  auto loss = -(embed(views) * target_).sum(1).mean();
-  if (settings_.tv_weight > 0) loss = loss + settings_.tv_weight * total_variation(image);
-  p.forward_ms = ms_since(t);
+  auto regularisers = torch::zeros({}, image.options());
+  if (settings_.tv_weight > 0) regularisers = regularisers + settings_.tv_weight * total_variation(image);
+  if (settings_.range_weight > 0) regularisers = regularisers + settings_.range_weight * range_penalty(logits);
+  const int64_t n = views.size(0);
+  double backward_ms = 0;
+  if (views_per_pass_ <= 0 || views_per_pass_ >= n) {
+    // All views in one forward: the GPU path, and small models on the CPU.
+    const auto loss = -(embed(views) * target_).sum(1).mean() + regularisers;
+    p.forward_ms = ms_since(t);
+    t = Clock::now();
+    loss.backward();
+    backward_ms = ms_since(t);
+    p.loss = loss.item<double>();
+  } else {
+    // Views in passes of views_per_pass_: the encoder's activations exist for one pass at a time
+    // (peak memory of a smaller batch), and the views' gradient is gathered on a detached copy
+    // before it flows back into the image once. Same gradient up to float summation order.
+    const auto detached = views.detach().requires_grad_(true);
+    double view_loss = 0;
+    for (int64_t start = 0; start < n; start += views_per_pass_) {
+      t = Clock::now();
+      const auto part = detached.narrow(0, start, std::min<int64_t>(views_per_pass_, n - start));
+      const auto loss = -(embed(part) * target_).sum(1).sum() / static_cast<double>(n);
+      p.forward_ms += ms_since(t);
+      t = Clock::now();
+      loss.backward();
+      view_loss += loss.item<double>();
+      backward_ms += ms_since(t);
+    }
+    t = Clock::now();
+    ((views * detached.grad()).sum() + regularisers).backward();
+    backward_ms += ms_since(t);
+    p.loss = view_loss + regularisers.item<double>();
+  }
   t = Clock::now();
-  loss.backward();
   optimizer_->step();
-  p.backward_ms = ms_since(t);
+  p.backward_ms = backward_ms + ms_since(t);
   ++step_;
 
   p.step = step_;
   p.steps = settings_.steps;
-  p.loss = loss.item<double>();
   p.lr = lr;
   p.similarity = similarity(clean_view(param_->image().detach(), model_->config().img_size));
   if (step_ % 10 == 0 || finished()) p.robust_similarity = robust_similarity();
@@ -86,7 +126,7 @@ double ImaginationSession::robust_similarity() {
   a.min_scale = std::max(0.2, a.min_scale * 0.75);
   a.rotate_degrees = std::max(10.0, a.rotate_degrees * 2);
   torch::NoGradGuard no_grad;
-  return similarity(make_views(param_->image().detach().to(device_), model_->config().img_size, a, held_out));
+  return similarity(make_views(param_->image().detach(), model_->config().img_size, a, held_out));
 }
 
 torch::Tensor ImaginationSession::image() const {

@@ -14,11 +14,19 @@
 
 namespace brivl {
 
+// Views per encoder pass when the user did not choose (--batch-size): every view at once on a GPU;
+// on the CPU about 256k input pixels per pass. Measured (docs/PERFORMANCE.md): small models gain
+// up to 3.5x from batching views there, while the released B5 @456 gains nothing (the cost per view
+// is the same at 1 and 4) and a 4-view batch needs 2.3x the memory of one view.
+int views_per_pass_for(bool gpu, int64_t img_size, int cutouts);
+
 class ImaginationSession {
  public:
   // `target`: [D] L2-normalised embedding. `init`: optional [3, H, W] start image in [0, 1].
+  // `views_per_pass`: views per encoder forward (0 = all cutouts at once); fewer bound the peak
+  // memory to that of a smaller batch (see views_per_pass_for()).
   ImaginationSession(BriVL model, torch::Device device, torch::Tensor target, const ImagineSettings& settings,
-                     const std::optional<torch::Tensor>& init = std::nullopt);
+                     const std::optional<torch::Tensor>& init = std::nullopt, int views_per_pass = 0);
   ImagineProgress step();
   bool finished() const { return step_ >= settings_.steps; }
   // Current image, [3, H, W] float in [0, 1] on the CPU.
@@ -35,6 +43,7 @@ class ImaginationSession {
   torch::Device device_;
   torch::Tensor target_;
   ImagineSettings settings_;
+  int views_per_pass_;
   torch::Generator generator_;
   std::unique_ptr<ImageParameterization> param_;
   std::unique_ptr<torch::optim::Adam> optimizer_;

@@ -4,6 +4,7 @@
 #include "imagine/augment.h"
 #include "imagine/imaginer.h"
 #include "imagine/parameterization.h"
+#include "imagine/session.h"
 #include "model/model_test_support.h"
 
 namespace brivl {
@@ -36,6 +37,29 @@ TEST(Imagine, SameSeedGivesIdenticalPixelsDifferentSeedDiffers) {
   EXPECT_NE(ia.pixels, ic.pixels);
   EXPECT_EQ(a.engine_version, kImagineEngineVersion);
   EXPECT_EQ(a.model_fingerprint, imaginer.model_fingerprint());
+}
+
+// Views in one forward or one at a time (what the CPU does for large models to bound memory):
+// the same gradient up to float summation order, so the same image within a grey level or two.
+TEST(Imagine, ViewsInSeveralPassesGiveTheSameImage) {
+  auto one_pass = fixture_imaginer();
+  EmbedderOptions o;
+  o.device = "cpu";
+  o.image_batch_size = 1;
+  auto per_view = Imaginer::load(test::fixture_model_files(), o);
+  auto a = small_settings(3), b = small_settings(3);
+  a.augment.cutouts = b.augment.cutouts = 3;
+  a.tv_weight = b.tv_weight = 0.05;
+  a.range_weight = b.range_weight = 1;
+  const auto ia = one_pass.run(a), ib = per_view.run(b);
+  ASSERT_EQ(ia.pixels.size(), ib.pixels.size());
+  int worst = 0;
+  for (size_t i = 0; i < ia.pixels.size(); ++i) worst = std::max(worst, std::abs(int(ia.pixels[i]) - int(ib.pixels[i])));
+  EXPECT_LE(worst, 2);
+  EXPECT_EQ(a.to_json(), b.to_json());  // how the views are batched is not a setting of the image
+  EXPECT_EQ(views_per_pass_for(false, 456, 4), 1);
+  EXPECT_EQ(views_per_pass_for(false, 96, 4), 4);
+  EXPECT_EQ(views_per_pass_for(true, 456, 32), 32);
 }
 
 TEST(Imagine, ReportsEveryStepAndPreviewsEveryK) {
@@ -85,6 +109,12 @@ TEST(Imagine, RejectsBadSettingsNamingTheOption) {
   s.augment.min_scale = 0.9;
   s.augment.max_scale = 0.5;
   EXPECT_BRIVL_ERROR(s.validate(), "cutout scales");
+  s = small_settings(1);
+  s.augment.perspective = 0.45;
+  EXPECT_BRIVL_ERROR(s.validate(), "--perspective 0.45", "[0, 0.4]");
+  s = small_settings(1);
+  s.range_weight = -1;
+  EXPECT_BRIVL_ERROR(s.validate(), "--range -1");
 }
 
 TEST(Imagine, SettingsSurviveJson) {
@@ -92,10 +122,19 @@ TEST(Imagine, SettingsSurviveJson) {
   s.lr = 0.0123456789;
   s.init_image = "/tmp/图.png";
   s.augment.rotate_degrees = 7.5;
+  s.augment.perspective = 0.25;
+  s.range_weight = 0.5;
   s.model_fingerprint = "size:1 crc32:0";
   const auto back = ImagineSettings::from_json(s.to_json(), "test");
   EXPECT_EQ(back.to_json(), s.to_json());
   EXPECT_EQ(back.seed, 123456789012345ULL);
+  EXPECT_EQ(back.augment.perspective, 0.25);
+  EXPECT_EQ(back.range_weight, 0.5);
+  // Settings written before perspective and range existed replay with both off.
+  const auto old = ImagineSettings::from_json("{\"prompt\":\"猫\",\"tv_weight\":0.1,\"augment\":{\"cutouts\":3}}", "old.png");
+  EXPECT_EQ(old.augment.perspective, 0.0);
+  EXPECT_EQ(old.range_weight, 0.0);
+  EXPECT_EQ(old.augment.cutouts, 3);
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"stepz\":3}", "x.png"), "x.png", "unknown imagine setting 'stepz'");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"steps\":\"many\"}", "x.png"), "'steps' has the wrong type");
 }
@@ -131,6 +170,65 @@ TEST(Views, AreBatchedInRangeAndDifferentiable) {
   EXPECT_FALSE(torch::equal(views[0], views[1]));
   views.mean().backward();
   EXPECT_GT(image.grad().abs().sum().item<double>(), 0);
+}
+
+// A vanishing tilt goes through the homography path and must land on the affine views: checks that
+// the projection composes with each view's placement (scale, rotation, centre) the right way round.
+TEST(Views, PerspectiveWithoutTiltEqualsTheAffineViews) {
+  const auto image = torch::rand({1, 3, 50, 70});
+  AugmentSettings s;
+  s.cutouts = 5;
+  s.rotate_degrees = 20;
+  s.color_jitter = s.noise = 0;  // drawn after the tilt: keep both streams aligned
+  auto g1 = at::detail::createCPUGenerator(9), g2 = at::detail::createCPUGenerator(9);
+  const auto affine = make_views(image, 32, s, g1);
+  s.perspective = 1e-7;
+  const auto keystone = make_views(image, 32, s, g2);
+  EXPECT_LT(test::max_abs_diff(affine, keystone), 1e-4);
+}
+
+TEST(Views, PerspectiveTiltsTheViewsAndStaysDifferentiable) {
+  const auto image = torch::rand({1, 3, 50, 70}).set_requires_grad(true);
+  AugmentSettings s;
+  s.cutouts = 4;
+  s.color_jitter = s.noise = 0;
+  auto g1 = at::detail::createCPUGenerator(9), g2 = at::detail::createCPUGenerator(9);
+  const auto affine = make_views(image, 32, s, g1);
+  s.perspective = 0.4;
+  const auto keystone = make_views(image, 32, s, g2);
+  EXPECT_EQ(keystone.sizes(), affine.sizes());
+  EXPECT_GT((keystone - affine).abs().mean().item<double>(), 0.02);
+  EXPECT_GE(keystone.min().item<float>(), 0.0f);
+  EXPECT_LE(keystone.max().item<float>(), 1.0f);
+  keystone.mean().backward();
+  EXPECT_GT(image.grad().abs().sum().item<double>(), 0);
+}
+
+TEST(Regularisers, RangePenaltyCountsOnlySaturatedLogits) {
+  // |logit| <= 3 costs nothing; 5 and -4 cost (5-3)^2 = 4 and (4-3)^2 = 1; mean over 4 values.
+  const auto logits = torch::tensor({0.5f, -3.0f, 5.0f, -4.0f}).view({1, 1, 2, 2});
+  EXPECT_NEAR(range_penalty(logits).item<double>(), (0 + 0 + 4 + 1) / 4.0, 1e-6);
+  EXPECT_EQ(range_penalty(torch::full({1, 3, 4, 4}, 2.9f)).item<double>(), 0.0);
+}
+
+// Driven hard (lr 0.5, 10x the default), the Fourier image saturates part of its pixels; the range
+// term keeps them in the sigmoid's working range (measured: 4.2 % of the values beyond
+// sigmoid(+-4.5) without it, 1.1 % at weight 3, 0.3 % at weight 10).
+TEST(Regularisers, RangeWeightKeepsPixelsOutOfSaturation) {
+  auto imaginer = fixture_imaginer();
+  auto saturated_fraction = [&](double range_weight) {
+    auto s = small_settings(4);
+    s.lr = 0.5;
+    s.steps = 20;
+    s.range_weight = range_weight;
+    const auto image = imaginer.run(s);
+    int64_t out = 0;
+    for (auto p : image.pixels) out += p < 3 || p > 252;
+    return static_cast<double>(out) / static_cast<double>(image.pixels.size());
+  };
+  const double free = saturated_fraction(0), held = saturated_fraction(10);
+  EXPECT_GT(free, 0.01) << "the run does not saturate: the test would prove nothing";
+  EXPECT_LT(held, 0.25 * free);
 }
 
 }  // namespace
