@@ -68,6 +68,22 @@ if(BRIVL_WITH_OPENCV)
   endif()
 endif()
 
+# FAISS (BRIVL_WITH_FAISS): approximate nearest neighbours for large indexes. Debian's faiss target
+# links OpenMP::OpenMP_CXX but its config file does not look for OpenMP, so we do.
+set(BRIVL_HAVE_FAISS OFF)
+if(BRIVL_WITH_FAISS)  # AUTO or ON
+  find_package(OpenMP QUIET COMPONENTS CXX)
+  if(OpenMP_CXX_FOUND)
+    find_package(faiss CONFIG QUIET)
+  endif()
+  if(TARGET faiss)
+    set(BRIVL_HAVE_FAISS ON)
+  elseif(NOT BRIVL_WITH_FAISS STREQUAL "AUTO")
+    message(FATAL_ERROR "BRIVL_WITH_FAISS=ON needs FAISS with its CMake config and OpenMP (libfaiss-dev)")
+  endif()
+  message(STATUS "FAISS: ${BRIVL_HAVE_FAISS}")
+endif()
+
 # Animated GIF export (giflib encodes; our quantizer picks the palette).
 find_package(GIF REQUIRED)
 

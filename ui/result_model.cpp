@@ -4,24 +4,25 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QIcon>
-#include <QImageReader>
 #include <QPainter>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace brivl::ui {
 namespace {
 
-// Runs on the pool: decodes only what the thumbnail needs (JPEG decoders scale while decoding).
-QImage loadThumbnail(const QString& path, int side) {
-  QImageReader reader(path);
-  reader.setAutoTransform(true);
-  const QSize full = reader.size();
-  if (full.isValid()) reader.setScaledSize(full.scaled(side, side, Qt::KeepAspectRatio).expandedTo(QSize(1, 1)));
-  QImage image = reader.read();
-  if (!image.isNull() && (image.width() > side || image.height() > side)) {
-    image = image.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+// Runs on the pool. Unreadable files give a null image (shown as "unreadable").
+QImage loadThumbnail(const brivl::ThumbnailCache* cache, const QString& path, int side) {
+  try {
+    const auto rgb = cache->get(path.toStdString());
+    QImage image(rgb.pixels.data(), rgb.width, rgb.height, rgb.width * 3, QImage::Format_RGB888);
+    image = image.copy();  // own the pixels: rgb goes away
+    if (image.width() > side || image.height() > side) {
+      image = image.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    }
+    return image;
+  } catch (const std::exception&) {
+    return {};
   }
-  return image;
 }
 
 QIcon untinted(const QPixmap& pixmap) {
@@ -45,6 +46,13 @@ QIcon makePlaceholder(int side, const QString& text) {
 ResultModel::ResultModel(QObject* parent)
     : QAbstractListModel(parent), placeholder_(makePlaceholder(kThumbnailSize, tr("loading…"))) {
   pool_.setMaxThreadCount(2);
+  // Old thumbnails age out in the background; a cache folder that cannot be read just stays.
+  (void)QtConcurrent::run(&pool_, [this] {
+    try {
+      cache_.trim(kThumbnailCacheBytes);
+    } catch (const std::exception&) {
+    }
+  });
 }
 
 ResultModel::~ResultModel() { pool_.waitForDone(); }
@@ -94,7 +102,7 @@ void ResultModel::requestThumbnail(const QString& path) const {
     watcher->deleteLater();
     self->thumbnailReady(path, watcher->result());
   });
-  watcher->setFuture(QtConcurrent::run(&pool_, loadThumbnail, path, kThumbnailSize));
+  watcher->setFuture(QtConcurrent::run(&pool_, loadThumbnail, &cache_, path, kThumbnailSize));
 }
 
 void ResultModel::thumbnailReady(const QString& path, const QImage& image) {

@@ -1,6 +1,7 @@
 #pragma once
 // Search results for the Retrieve grid: path, score, above/below the relevance cutoff, and a
-// thumbnail loaded on first display by a small thread pool (never on the UI thread).
+// thumbnail loaded on first display by a small thread pool (never on the UI thread) from core's
+// on-disk ThumbnailCache, so a folder browsed once shows at once the next time.
 #include <QAbstractListModel>
 #include <QHash>
 #include <QIcon>
@@ -8,6 +9,7 @@
 #include <QThreadPool>
 #include <QVector>
 
+#include "retrieval/thumbnail_cache.h"
 #include "ui/workers/retrieval_worker.h"
 
 namespace brivl::ui {
@@ -17,6 +19,7 @@ class ResultModel : public QAbstractListModel {
  public:
   enum Role { PathRole = Qt::UserRole, ScoreRole, AboveCutoffRole };
   static constexpr int kThumbnailSize = 150;
+  static constexpr int64_t kThumbnailCacheBytes = int64_t{512} << 20;  // trimmed to this at start
 
   explicit ResultModel(QObject* parent = nullptr);
   ~ResultModel() override;
@@ -34,6 +37,7 @@ class ResultModel : public QAbstractListModel {
   QVector<SearchResult> results_;
   mutable QHash<QString, QIcon> thumbnails_;
   mutable QSet<QString> loading_;
+  brivl::ThumbnailCache cache_;  // thread-safe: the pool's tasks share it
   mutable QThreadPool pool_;
   QIcon placeholder_;
 };

@@ -1,5 +1,6 @@
 // brivl index / brivl search: an incremental SQLite index of image folders and queries over it.
 #include <algorithm>
+#include <chrono>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -9,8 +10,9 @@
 #include "model_options.h"
 #include "output_format.h"
 #include "progress_line.h"
-#include "retrieval/exact_index.h"
+#include "retrieval/duplicate_folding.h"
 #include "retrieval/indexer.h"
+#include "retrieval/vector_index.h"
 #include "text/text_lines.h"
 #include "util/error.h"
 #include "util/fingerprint.h"
@@ -23,6 +25,7 @@ struct IndexArgs {
   std::string db;
   std::vector<std::string> roots;
   bool no_prune = false, rehash = false, jsonl = false;
+  int decode_threads = 0;
 };
 
 struct SearchArgs {
@@ -31,7 +34,14 @@ struct SearchArgs {
   int top = 20;
   double min_score = -2.0;  // below any cosine: "not given", the automatic cutoff applies
   bool json = false;
+  std::string engine = "auto", precision = "fp32";
+  bool no_fold = false;
+  float fold_threshold = FoldOptions{}.threshold;
 };
+
+// Folding compares each result with the ones kept before it; above this many candidates that is
+// seconds of work for a list nobody reads, so it is left out (and said so).
+constexpr int kMostFoldedCandidates = 2000;
 
 struct CaptionArgs {
   ModelArgs model;
@@ -52,6 +62,41 @@ void print_ranked(const std::vector<std::pair<std::string, float>>& ranked, bool
     return;
   }
   for (const auto& [what, score] : ranked) std::cout << std::fixed << std::setprecision(4) << score << "\t" << what << "\n";
+}
+
+// Search results with the near duplicates folded under each; JSON keeps "path" and "score" and adds
+// "duplicates" (always present, [] when none) so that scripts see one shape.
+void print_search_results(const std::vector<FoldedHit>& results, bool json) {
+  if (json) {
+    std::cout << "[";
+    for (size_t i = 0; i < results.size(); ++i) {
+      std::cout << (i ? "," : "") << "{\"path\":" << json_string(results[i].hit.path)
+                << ",\"score\":" << format_float(results[i].hit.score) << ",\"duplicates\":[";
+      const auto& dups = results[i].duplicates;
+      for (size_t j = 0; j < dups.size(); ++j) {
+        std::cout << (j ? "," : "") << "{\"path\":" << json_string(dups[j].path)
+                  << ",\"score\":" << format_float(dups[j].score) << "}";
+      }
+      std::cout << "]}";
+    }
+    std::cout << "]\n";
+    return;
+  }
+  std::cout << std::fixed << std::setprecision(4);
+  for (const auto& r : results) {
+    std::cout << r.hit.score << "\t" << r.hit.path << "\n";
+    for (const auto& d : r.duplicates) std::cout << "  " << d.score << "\t" << d.path << "\n";  // indented: folded
+  }
+}
+
+// A bad value of a search option as "--flag: what is wrong", before anything is loaded.
+template <typename Parse>
+auto option_value(const char* flag, Parse parse) {
+  try {
+    return parse();
+  } catch (const Error& e) {
+    BRIVL_FAIL(flag, ": ", e.what());
+  }
 }
 
 void report_index(const IndexReport& r, bool jsonl) {
@@ -84,36 +129,94 @@ void run_index(IndexArgs& a) {
   options.roots = a.roots;
   options.prune = !a.no_prune;
   options.rehash = a.rehash;
+  options.decode_threads = a.decode_threads;
   ProgressLine progress("indexing");
   IndexHooks hooks;
-  hooks.on_progress = progress.hooks().on_progress;
+  const auto show = progress.hooks().on_progress;
+  const auto start = std::chrono::steady_clock::now();
+  auto last_line = start - std::chrono::seconds(1);
+  hooks.on_progress = [&](int64_t done, int64_t total) {
+    if (show) show(done, total);
+    const auto now = std::chrono::steady_clock::now();
+    if (!a.jsonl || (done < total && now - last_line < std::chrono::milliseconds(500))) return;
+    last_line = now;  // at most two lines a second, and always the last one
+    const double seconds = std::chrono::duration<double>(now - start).count();
+    std::cout << "{\"done\":" << done << ",\"total\":" << total
+              << ",\"images_per_s\":" << (seconds > 0 ? static_cast<double>(done) / seconds : 0.0) << "}" << std::endl;
+  };
   const auto report = update_index(catalog, embedder, options, hooks);
   report_index(report, a.jsonl);
 }
 
 void run_search(SearchArgs& a) {
   BRIVL_CHECK(a.query.empty() != a.image.empty(), "search: give a QUERY or --image IMG (one of them)");
+  VectorIndexOptions index_options;
+  index_options.engine = option_value("--engine", [&] { return parse_search_engine(a.engine); });
+  index_options.precision = option_value("--precision", [&] { return parse_precision(a.precision); });
+  BRIVL_CHECK(index_options.engine != SearchEngine::faiss || faiss_available(),
+              "--engine faiss: this brivl was built without FAISS (install libfaiss-dev and configure with "
+              "-DBRIVL_WITH_FAISS=ON); use --engine exact or auto");
+  FoldOptions fold;
+  fold.threshold = a.fold_threshold;
+  option_value("--fold-threshold", [&] { validate(fold); return 0; });
   auto catalog = Catalog::open(a.db, /*create=*/false);
   const auto files = model_for(a.model, &catalog);
   const auto fingerprint = file_fingerprint(files.checkpoint);
   BRIVL_CHECK(catalog.meta("model.fingerprint").value_or(fingerprint) == fingerprint, a.db,
               ": this index was built with another model (", catalog.meta("model.checkpoint").value_or("?"), ")");
-  const auto entries = catalog.entries();
-  BRIVL_CHECK(!entries.empty(), a.db, ": the index is empty (add folders with brivl index --db ", a.db, " FOLDER)");
-  auto embedder = Embedder::load(files, embedder_options(a.model));
+  // Paths now, vectors streamed into the engine: a million-image index never exists as float32.
+  auto paths = catalog.indexed_paths();
+  const auto n = static_cast<int64_t>(paths.size());
+  BRIVL_CHECK(n > 0, a.db, ": the index is empty (add folders with brivl index --db ", a.db, " FOLDER)");
+  const auto runtime = embedder_options(a.model);
+  auto embedder = Embedder::load(files, runtime);
   // An image query is the prompt "@path" (it may still carry weights and other terms).
   const auto query = embedder.embed_prompt(a.image.empty() ? a.query : "@" + a.image);
+  index_options.threads = runtime.threads;
+  // A FAISS index takes ~30 s per 100k images to train: it is kept next to the db and
+  // reused while the collection is unchanged.
+  index_options.faiss_cache_file = a.db + ".faiss";
+  if (resolve_engine(n, index_options) == SearchEngine::faiss) {
+    std::cerr << "faiss index of " << n << " images: " << index_options.faiss_cache_file
+              << " when current, else built now (~30 s per 100k images on 2 cores; kept for the next search)\n";
+  }
+  const auto index = make_vector_index(std::move(paths), catalog.vector_dim(), rows_of(catalog), index_options);
+  // Folded duplicates do not count against --top: look at twice as many candidates.
+  const bool folding = !a.no_fold && 2 * a.top <= kMostFoldedCandidates;
+  const int candidates = folding ? 2 * a.top : a.top;
   // The cutoff is shown, and --min-score replaces it.
-  const ExactIndex index(entries);
-  const auto scores = index.scores(query);  // once: for the cutoff and the ranking
-  auto cutoff = relevance_cutoff(scores);
-  if (a.min_score > -2.0) cutoff = {static_cast<float>(a.min_score), "--min-score"};
-  const auto hits = index.top(scores, a.top, cutoff.score);
-  std::vector<std::pair<std::string, float>> ranked;
-  for (const auto& h : hits) ranked.emplace_back(h.path, h.score);
-  print_ranked(ranked, a.json);
-  std::cerr << hits.size() << " of " << entries.size() << " images at or above " << std::setprecision(4) << cutoff.score
-            << " (" << cutoff.rule << "; --min-score X to change)\n";
+  std::vector<SearchHit> hits;
+  Cutoff cutoff{static_cast<float>(a.min_score), "--min-score"};
+  if (a.min_score > -2.0) {
+    hits = index->search(query, candidates, cutoff.score);
+  } else {
+    auto result = index->search_with_cutoff(query, candidates);
+    cutoff = result.cutoff;
+    for (auto& h : result.hits) {
+      if (h.score >= cutoff.score) hits.push_back(std::move(h));
+    }
+  }
+  std::vector<FoldedHit> results;
+  if (folding) {
+    std::vector<std::vector<float>> vectors;
+    for (const auto& h : hits) vectors.push_back(index->vector(h.row));
+    results = fold_near_duplicates(hits, vectors, fold);
+  } else {
+    for (auto& h : hits) results.push_back({std::move(h), {}});
+  }
+  if (static_cast<int>(results.size()) > a.top) results.resize(static_cast<size_t>(a.top));
+  size_t folded = 0;
+  for (const auto& r : results) folded += r.duplicates.size();
+  print_search_results(results, a.json);
+  std::cerr << results.size() << " of " << n << " images at or above " << std::setprecision(4)
+            << cutoff.score << " (" << cutoff.rule << "; --min-score X to change); engine: " << index->describe()
+            << "\n";
+  if (folding && folded) {
+    std::cerr << "near duplicates folded under their best copy: " << folded << " (cosine >= " << fold.threshold
+              << "; --no-fold to list them, --fold-threshold X to change)\n";
+  } else if (!a.no_fold && !folding) {
+    std::cerr << "near duplicates not folded above --top " << kMostFoldedCandidates / 2 << "\n";
+  }
 }
 
 void run_caption(CaptionArgs& a) {
@@ -146,7 +249,9 @@ void add_retrieval_commands(CLI::App& app, const std::string& executable) {
   index->add_option("paths", ia->roots, "folders or image files to index")->required();
   index->add_flag("--no-prune", ia->no_prune, "keep entries of files that are gone");
   index->add_flag("--rehash", ia->rehash, "re-read every file even when size and time are unchanged");
-  index->add_flag("--jsonl", ia->jsonl, "print the summary as a JSON line");
+  index->add_flag("--jsonl", ia->jsonl, "print progress ({done,total,images_per_s}) and the summary as JSON lines");
+  index->add_option("--decode-threads", ia->decode_threads, "threads reading and decoding files ahead of the model (default: one per core, at most 8)")
+      ->check(CLI::Range(1, 64));
   add_model_file_options(*index, ia->model, false);
   add_runtime_options(*index, ia->model);
   index->callback([ia] { run_index(*ia); });
@@ -160,7 +265,16 @@ void add_retrieval_commands(CLI::App& app, const std::string& executable) {
   search->add_option("--top", sa->top, "number of results")->check(CLI::Range(1, 100000))->capture_default_str();
   search->add_option("--min-score", sa->min_score,
                      "hide results below this cosine score (default: automatic, mean + 1.5 sd of all scores)");
-  search->add_flag("--json", sa->json, "print [{\"path\":...,\"score\":...}] best first");
+  search->add_flag("--json", sa->json, "print [{\"path\":...,\"score\":...,\"duplicates\":[...]}] best first");
+  search->add_option("--engine", sa->engine,
+                     "auto (FAISS from " + std::to_string(VectorIndexOptions{}.faiss_min_size) +
+                         " images when built with it, else exact), exact or faiss")
+      ->capture_default_str();
+  search->add_option("--precision", sa->precision, "vectors of the exact engine in memory: fp32, or fp16 (half the memory)")
+      ->capture_default_str();
+  search->add_flag("--no-fold", sa->no_fold, "list near duplicates (resized, re-encoded copies) as results of their own");
+  search->add_option("--fold-threshold", sa->fold_threshold, "cosine at which a result folds into a better one")
+      ->capture_default_str();
   add_model_file_options(*search, sa->model, true);
   add_runtime_options(*search, sa->model);
   search->callback([sa] { run_search(*sa); });

@@ -260,6 +260,13 @@ bool Catalog::has_embedding_for_hash(const std::string& hash) const {
   return stmt.step();
 }
 
+std::vector<std::string> Catalog::embedding_hashes() const {
+  Statement stmt(impl(), "SELECT hash FROM embeddings");
+  std::vector<std::string> out;
+  while (stmt.step()) out.push_back(stmt.text(0));
+  return out;
+}
+
 std::optional<SkippedFile> Catalog::skipped(const std::string& path, int64_t size, int64_t mtime_ns) const {
   Statement stmt(impl(), "SELECT path, reason FROM skipped WHERE path = ? AND size = ? AND mtime_ns = ?");
   stmt.bind(1, path).bind(2, size).bind(3, mtime_ns);
@@ -357,6 +364,40 @@ std::vector<CatalogEntry> Catalog::entries() const {
     out.push_back(std::move(entry));
   }
   return out;
+}
+
+std::vector<std::string> Catalog::indexed_paths() const {
+  Statement stmt(impl(), "SELECT f.path FROM files f JOIN embeddings e ON e.id = f.embedding_id ORDER BY f.path");
+  std::vector<std::string> out;
+  while (stmt.step()) out.push_back(stmt.text(0));
+  return out;
+}
+
+int64_t Catalog::vector_dim() const {
+  Statement stmt(impl(), "SELECT dim FROM embeddings LIMIT 1");
+  return stmt.step() ? stmt.int64(0) : 0;
+}
+
+void Catalog::for_each_vector(const std::function<void(const float*, int64_t)>& sink, int64_t chunk_rows) const {
+  const int64_t dim = vector_dim();
+  Statement stmt(impl(),
+                 "SELECT f.path, e.hash, e.dim, e.vector FROM files f JOIN embeddings e ON e.id = f.embedding_id "
+                 "ORDER BY f.path");
+  std::vector<float> chunk;
+  chunk.reserve(static_cast<size_t>(std::max<int64_t>(1, chunk_rows) * dim));
+  int64_t rows = 0;
+  while (stmt.step()) {
+    const auto v = stmt.vector(3, 2, "hash " + stmt.text(1) + " (file " + stmt.text(0) + ")");
+    BRIVL_CHECK(static_cast<int64_t>(v.size()) == dim, path(), ": the vector of ", stmt.text(0), " has ", v.size(),
+                " values, the index's others ", dim);
+    chunk.insert(chunk.end(), v.begin(), v.end());
+    if (++rows == chunk_rows) {
+      sink(chunk.data(), rows);
+      chunk.clear();
+      rows = 0;
+    }
+  }
+  if (rows > 0) sink(chunk.data(), rows);
 }
 
 std::vector<SkippedFile> Catalog::skipped_files() const {

@@ -9,6 +9,7 @@
 // frame). Schema version is kept in PRAGMA user_version; other versions are refused.
 // sqlite3.h stays out of this header (pimpl) so that users of the catalog do not need it.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,8 @@ class Catalog {
   // Lookups for incremental indexing.
   std::optional<CatalogFile> file(const std::string& path) const;
   bool has_embedding_for_hash(const std::string& hash) const;
+  // Every content hash that has a vector (the indexer's decode workers check it without SQLite).
+  std::vector<std::string> embedding_hashes() const;
   // The skip record of `path`, only if it was recorded for the same size and mtime (a changed file
   // is worth another try).
   std::optional<SkippedFile> skipped(const std::string& path, int64_t size, int64_t mtime_ns) const;
@@ -79,6 +82,12 @@ class Catalog {
   // Every file with its vector, ordered by path (byte order of the UTF-8). Throws when a stored
   // vector's size does not match its dimension.
   std::vector<CatalogEntry> entries() const;
+  // The same rows without holding them all (1M x 2048 float32 would be 8 GB): the paths in
+  // entries() order, and the vectors in that order, `chunk_rows` at a time (row-major
+  // [count, vector_dim()]). Throws when a stored vector's size is not vector_dim().
+  std::vector<std::string> indexed_paths() const;
+  void for_each_vector(const std::function<void(const float* rows, int64_t count)>& sink, int64_t chunk_rows = 4096) const;
+  int64_t vector_dim() const;  // 0 when there are no vectors
   std::vector<SkippedFile> skipped_files() const;  // ordered by path
   int64_t file_count() const;
   int64_t embedding_count() const;

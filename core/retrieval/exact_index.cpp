@@ -1,7 +1,5 @@
 #include "retrieval/exact_index.h"
 
-#include <torch/torch.h>
-
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -12,12 +10,10 @@ namespace brivl {
 
 struct ExactIndex::State {
   std::vector<std::string> paths;
-  torch::Tensor matrix;  // [N, D] float32, contiguous
+  StoredVectors vectors;
+  State(std::vector<std::string> p, int64_t dim, Precision precision)
+      : paths(std::move(p)), vectors(static_cast<int64_t>(paths.size()), dim, precision) {}
 };
-
-namespace {
-constexpr int64_t kChunkRows = 65536;  // bounds the temporary score buffer per product
-}
 
 Cutoff relevance_cutoff(const std::vector<float>& scores) {
   if (scores.size() < 20) return {-1.0f, "no automatic cutoff below 20 images"};
@@ -36,45 +32,42 @@ Cutoff relevance_cutoff(const std::vector<float>& scores) {
   return {std::min(static_cast<float>(mean + 1.5 * sd), best), rule.str()};
 }
 
-ExactIndex::ExactIndex(const std::vector<CatalogEntry>& entries) : state_(std::make_unique<State>()) {
-  const int64_t n = static_cast<int64_t>(entries.size());
-  const int64_t d = n ? static_cast<int64_t>(entries.front().vector.size()) : 0;
-  state_->matrix = torch::empty({n, d}, torch::kFloat32);
-  for (int64_t i = 0; i < n; ++i) {
-    BRIVL_CHECK(static_cast<int64_t>(entries[i].vector.size()) == d, "index: ", entries[i].path, " has a vector of ",
-                entries[i].vector.size(), " values, expected ", d);
-    std::copy(entries[i].vector.begin(), entries[i].vector.end(), state_->matrix[i].data_ptr<float>());
-    state_->paths.push_back(entries[i].path);
-  }
-}
+ExactIndex::ExactIndex(const std::vector<CatalogEntry>& entries, Precision precision)
+    : ExactIndex(paths_of(entries), entries.empty() ? 0 : static_cast<int64_t>(entries.front().vector.size()),
+                 rows_of(entries), precision) {}
 
-ExactIndex::ExactIndex(std::vector<std::string> paths, std::vector<float> vectors, int64_t dim)
-    : state_(std::make_unique<State>()) {
+ExactIndex::ExactIndex(std::vector<std::string> paths, std::vector<float> vectors, int64_t dim, Precision precision) {
   const int64_t n = static_cast<int64_t>(paths.size());
   BRIVL_CHECK(static_cast<int64_t>(vectors.size()) == n * dim, "index: ", vectors.size(), " values for ", n, " x ", dim);
-  state_->matrix = torch::from_blob(vectors.data(), {n, dim}, torch::kFloat32).clone();
-  state_->paths = std::move(paths);
+  state_ = std::make_unique<State>(std::move(paths), dim, precision);
+  state_->vectors.append(vectors.data(), n);
+}
+
+ExactIndex::ExactIndex(std::vector<std::string> paths, int64_t dim, const RowSource& rows, Precision precision) {
+  state_ = std::make_unique<State>(std::move(paths), dim, precision);
+  const int64_t n = static_cast<int64_t>(state_->paths.size());
+  int64_t delivered = 0;
+  rows([&](const float* chunk, int64_t count) {
+    BRIVL_CHECK(delivered + count <= n, "index: more rows than the ", n, " paths");
+    state_->vectors.append(chunk, count);
+    delivered += count;
+  });
+  BRIVL_CHECK(delivered == n, "index: ", delivered, " rows for ", n, " paths");
 }
 
 ExactIndex::ExactIndex(ExactIndex&&) noexcept = default;
 ExactIndex& ExactIndex::operator=(ExactIndex&&) noexcept = default;
 ExactIndex::~ExactIndex() = default;
 
-int64_t ExactIndex::size() const { return state_->matrix.size(0); }
-int64_t ExactIndex::dim() const { return state_->matrix.size(1); }
+int64_t ExactIndex::size() const { return state_->vectors.size(); }
+int64_t ExactIndex::dim() const { return state_->vectors.dim(); }
+Precision ExactIndex::precision() const { return state_->vectors.precision(); }
+std::string ExactIndex::describe() const { return "exact " + precision_name(precision()); }
 
 std::vector<float> ExactIndex::scores(const std::vector<float>& query) const {
   BRIVL_CHECK(static_cast<int64_t>(query.size()) == dim() || size() == 0, "search: the index has dimension ", dim(),
               ", the query ", query.size());
-  torch::InferenceMode guard;
-  const auto q = torch::from_blob(const_cast<float*>(query.data()), {static_cast<int64_t>(query.size()), 1}, torch::kFloat32);
-  std::vector<float> out(static_cast<size_t>(size()));
-  for (int64_t begin = 0; begin < size(); begin += kChunkRows) {
-    const int64_t rows = std::min(kChunkRows, size() - begin);
-    const auto s = torch::mm(state_->matrix.narrow(0, begin, rows), q).contiguous();
-    std::copy(s.data_ptr<float>(), s.data_ptr<float>() + rows, out.begin() + begin);
-  }
-  return out;
+  return state_->vectors.scores(query.data());
 }
 
 std::vector<SearchHit> ExactIndex::top(const std::vector<float>& all, int top_k, float min_score) const {
@@ -84,12 +77,20 @@ std::vector<SearchHit> ExactIndex::top(const std::vector<float>& all, int top_k,
     if (all[i] >= min_score) order.push_back(i);
   }
   const size_t k = std::min(order.size(), static_cast<size_t>(std::max(top_k, 0)));
+  const auto& paths = state_->paths;
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(), [&](int64_t a, int64_t b) {
-    return all[a] > all[b] || (all[a] == all[b] && state_->paths[a] < state_->paths[b]);
+    return all[a] > all[b] || (all[a] == all[b] && paths[a] < paths[b]);
   });
   std::vector<SearchHit> hits;
-  for (size_t i = 0; i < k; ++i) hits.push_back({state_->paths[order[i]], all[order[i]]});
+  for (size_t i = 0; i < k; ++i) hits.push_back({paths[order[i]], all[order[i]], order[i]});
   return hits;
 }
+
+SearchResult ExactIndex::search_with_cutoff(const std::vector<float>& query, int top_k) const {
+  const auto all = scores(query);  // once: for the cutoff and the ranking
+  return {top(all, top_k, -2.0f), relevance_cutoff(all)};
+}
+
+std::vector<float> ExactIndex::vector(int64_t row) const { return state_->vectors.row(row); }
 
 }  // namespace brivl

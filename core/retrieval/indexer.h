@@ -18,6 +18,9 @@ struct IndexOptions {
   bool rehash = false;             // re-read every file even if size and mtime are unchanged
   int commit_every = 64;           // files per transaction
   int embed_batch = 8;             // decoded images held before they are embedded
+  // Threads that read, hash and decode files ahead of the model (results are taken in scan order,
+  // so the catalog is the same for any count). 0 = one per core, at most 8.
+  int decode_threads = 0;
 };
 
 struct IndexReport {
@@ -28,6 +31,8 @@ struct IndexReport {
 };
 
 struct IndexHooks {
+  // Over the files that need reading (new, changed, --rehash): unchanged ones cost nothing and
+  // would make a rate or an ETA meaningless. Called once with (0, total) before the first.
   std::function<void(int64_t done, int64_t total)> on_progress;
   std::function<bool()> should_cancel;  // stops after committing the work done so far
 };

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -265,13 +266,25 @@ TEST(Cli, ImagineRejectsBadValuesBeforeLoading) {
 TEST(Cli, IndexThenSearchRanksImagesWithScores) {
   test::TempDir dir;
   const auto db = dir.file("photos.db");
-  auto r = run_cli({"index", "--db", db, fixture_file("images"), "--jsonl"});
+  // --jsonl: progress lines {done, total, images_per_s}, then the summary.
+  const auto json_lines = [](const std::string& out) {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+  };
+  auto r = run_cli({"index", "--db", db, fixture_file("images"), "--jsonl", "--decode-threads", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto summary = nlohmann::json::parse(r.out);
+  auto lines = json_lines(r.out);
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[lines.size() - 2]["done"], 8);  // the last progress line always comes
+  EXPECT_EQ(lines[lines.size() - 2]["total"], 8);
+  EXPECT_GT(lines[lines.size() - 2]["images_per_s"].get<double>(), 0);
+  auto summary = lines.back();
   EXPECT_EQ(summary["found"], 8);
   EXPECT_EQ(summary["embedded"], 8);
   r = run_cli({"index", "--db", db, fixture_file("images"), "--jsonl"});  // second run: nothing to do
-  summary = nlohmann::json::parse(r.out);
+  summary = json_lines(r.out).back();
   EXPECT_EQ(summary["unchanged"], 8);
   EXPECT_EQ(summary["embedded"], 0);
   const auto query_image = fixture_file("images/03_gray_96x96.png");
@@ -285,6 +298,57 @@ TEST(Cli, IndexThenSearchRanksImagesWithScores) {
   r = run_cli({"search", "--db", db, "一只可爱的小猫 | 室内:-0.5", "--top", "8"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 8);
+}
+
+// The fixture's 05_photo and 06_tiny embed at cosine 0.959 (every other pair is below 0.94): a
+// near duplicate at --fold-threshold 0.95, two results at the default 0.98 or with --no-fold.
+TEST(Cli, SearchFoldsNearDuplicatesAndNamesItsEngine) {
+  test::TempDir dir;
+  const auto db = dir.file("photos.db");
+  ASSERT_EQ(run_cli({"index", "--db", db, fixture_file("images")}).exit_code, 0);
+  const auto photo = fixture_file("images/05_photo_160x120.jpg"), tiny = fixture_file("images/06_tiny_7x5.png");
+  auto r = run_cli({"search", "--db", db, "--image", photo, "--top", "3", "--json", "--fold-threshold", "0.95"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto hits = nlohmann::json::parse(r.out);
+  ASSERT_EQ(hits.size(), 3u);  // three results besides the folded one
+  EXPECT_EQ(hits[0]["path"], photo);
+  ASSERT_EQ(hits[0]["duplicates"].size(), 1u);
+  EXPECT_EQ(hits[0]["duplicates"][0]["path"], tiny);
+  EXPECT_NEAR(hits[0]["duplicates"][0]["score"].get<double>(), 0.959, 2e-3);
+  EXPECT_TRUE(hits[1]["duplicates"].empty());
+  EXPECT_THAT(r.err, HasSubstr("near duplicates folded under their best copy: 1 (cosine >= 0.95"));
+  EXPECT_THAT(r.err, HasSubstr("engine: exact fp32"));  // 8 images: auto is exact
+  r = run_cli({"search", "--db", db, "--image", photo, "--top", "3", "--json"});  // default 0.98
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  hits = nlohmann::json::parse(r.out);
+  EXPECT_EQ(hits[1]["path"], tiny);
+  EXPECT_TRUE(hits[0]["duplicates"].empty());
+  r = run_cli({"search", "--db", db, "--image", photo, "--top", "3", "--no-fold", "--fold-threshold", "0.5",
+               "--precision", "fp16"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3);
+  EXPECT_THAT(r.out, HasSubstr(tiny));
+  EXPECT_THAT(r.err, HasSubstr("engine: exact fp16"));
+  // FAISS: answers when built with it, else says so before loading anything.
+  r = run_cli({"search", "--db", db, "--image", photo, "--top", "3", "--engine", "faiss", "--json"});
+  if (r.exit_code == 0) {
+    EXPECT_THAT(r.err, HasSubstr("engine: faiss SQ8"));  // 8 images: one flat list
+    EXPECT_EQ(nlohmann::json::parse(r.out)[0]["path"], photo);
+  } else {
+    EXPECT_THAT(r.err, HasSubstr("--engine faiss: this brivl was built without FAISS"));
+  }
+}
+
+TEST(Cli, SearchRejectsBadEngineOptions) {
+  test::TempDir dir;
+  auto r = run_cli({"search", "--db", dir.file("none.db"), "猫", "--engine", "fast"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--engine: search engine 'fast': expected auto, exact or faiss"));
+  r = run_cli({"search", "--db", dir.file("none.db"), "猫", "--precision", "int8"});
+  EXPECT_THAT(r.err, HasSubstr("--precision: precision 'int8': expected fp32 or fp16"));
+  r = run_cli({"search", "--db", dir.file("none.db"), "猫", "--fold-threshold", "1.5"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--fold-threshold: fold threshold 1.5"));
 }
 
 TEST(Cli, CaptionRanksTextsLikeTheOfficialSimilarity) {

@@ -52,6 +52,30 @@ std::vector<std::string> paths_of(const std::vector<CatalogEntry>& entries) {
   return out;
 }
 
+// Streaming reads (for million-image indexes) hand out exactly entries(), in its order, in chunks.
+TEST(Catalog, StreamedVectorsAreTheEntriesInOrder) {
+  test::TempDir dir;
+  auto catalog = Catalog::open(dir.file("index.db"), true);
+  EXPECT_EQ(catalog.vector_dim(), 0);
+  for (int i = 0; i < 7; ++i) {
+    // Insertion order differs from path order; two files share one vector.
+    add_image(catalog, "/photos/" + std::to_string((i * 5) % 7) + ".jpg", "h" + std::to_string(i % 6), 1.0f + i);
+  }
+  const auto entries = catalog.entries();
+  EXPECT_EQ(catalog.indexed_paths(), paths_of(entries));
+  EXPECT_EQ(catalog.vector_dim(), 4);
+  std::vector<float> streamed;
+  std::vector<int64_t> chunks;
+  catalog.for_each_vector([&](const float* rows, int64_t count) {
+    streamed.insert(streamed.end(), rows, rows + count * 4);
+    chunks.push_back(count);
+  }, 3);
+  EXPECT_EQ(chunks, (std::vector<int64_t>{3, 3, 1}));
+  std::vector<float> expected;
+  for (const auto& e : entries) expected.insert(expected.end(), e.vector.begin(), e.vector.end());
+  EXPECT_EQ(streamed, expected);
+}
+
 TEST(Catalog, CreateAndReopenKeepsDataAndMeta) {
   test::TempDir dir;
   const std::string db = dir.file("index.db");

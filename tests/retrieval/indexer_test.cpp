@@ -46,10 +46,11 @@ class Indexer : public ::testing::Test {
     bind_model(c, test::fixture_model_files(), file_fingerprint(test::fixture_model_files().checkpoint), 128);
     return c;
   }
-  IndexReport index(Catalog& c, const IndexHooks& hooks = {}) {
+  IndexReport index(Catalog& c, const IndexHooks& hooks = {}, int decode_threads = 0) {
     IndexOptions o;
     o.roots = {photos_.string()};
     o.commit_every = 2;
+    o.decode_threads = decode_threads;
     return update_index(c, *embedder_, o, hooks);
   }
   static Embedder* embedder_;
@@ -68,6 +69,50 @@ TEST_F(Indexer, IndexesGoodImagesAndRecordsBrokenOnesWithReasons) {
   const auto skipped = c.skipped_files();
   ASSERT_EQ(skipped.size(), 3u);
   for (const auto& s : skipped) EXPECT_THAT(s.reason, HasSubstr(s.path));  // the reason names the file
+}
+
+// Decoding runs on worker threads but results are taken in scan order: the catalog, the report and
+// the skip list are the same for any number of threads.
+TEST_F(Indexer, AnyNumberOfDecodeThreadsGivesTheSameCatalog) {
+  std::vector<std::vector<CatalogEntry>> entries;
+  std::vector<std::vector<std::string>> skips;
+  for (int threads : {1, 3, 8}) {
+    fs::remove(dir_.file("index.db"));
+    auto c = open_catalog();
+    const auto r = index(c, {}, threads);
+    EXPECT_EQ(r.embedded, 3) << threads;
+    EXPECT_EQ(r.skipped, 3) << threads;
+    entries.push_back(c.entries());
+    skips.emplace_back();
+    for (const auto& s : r.new_skips) skips.back().push_back(s.path + " | " + s.reason);
+  }
+  for (size_t i = 1; i < entries.size(); ++i) {
+    ASSERT_EQ(entries[i].size(), entries[0].size());
+    for (size_t k = 0; k < entries[0].size(); ++k) {
+      EXPECT_EQ(entries[i][k].path, entries[0][k].path);
+      EXPECT_EQ(entries[i][k].vector, entries[0][k].vector);
+    }
+    EXPECT_EQ(skips[i], skips[0]);
+  }
+}
+
+// Two copies of one new photo in the same batch: embedded once, both files point at the vector.
+TEST_F(Indexer, CopiesOfANewPhotoInOneRunAreEmbeddedOnce) {
+  fs::copy_file(photos_ / "风景.png", photos_ / "风景 copy.png");
+  auto c = open_catalog();
+  const auto r = index(c);
+  EXPECT_EQ(r.embedded, 3);
+  EXPECT_EQ(r.reused, 1);
+  EXPECT_EQ(c.file_count(), 4);
+  EXPECT_EQ(c.embedding_count(), 3);
+  const auto entries = c.entries();
+  const auto at = [&](const std::string& name) {
+    for (const auto& e : entries)
+      if (fs::path(e.path).filename() == name) return e.vector;
+    ADD_FAILURE() << name << " not indexed";
+    return std::vector<float>{};
+  };
+  EXPECT_EQ(at("风景.png"), at("风景 copy.png"));
 }
 
 TEST_F(Indexer, SecondRunSkipsEverythingUnchanged) {

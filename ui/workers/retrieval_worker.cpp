@@ -7,7 +7,7 @@
 #include <exception>
 
 #include "retrieval/catalog.h"
-#include "retrieval/exact_index.h"
+#include "retrieval/vector_index.h"
 #include "retrieval/indexer.h"
 #include "ui/studio_paths.h"
 #include "util/fingerprint.h"
@@ -40,7 +40,7 @@ void RetrievalWorker::setModel(const brivl::ModelFiles& files, const brivl::Embe
   files_ = files;
   options_ = options;
   embedder_.reset();
-  exact_.reset();
+  index_.reset();
   db_.clear();
   refreshSummary();
 }
@@ -102,7 +102,7 @@ void RetrievalWorker::index(const QStringList& roots) {
     hooks.should_cancel = [this] { return cancel.load(); };
     Q_EMIT status(tr("Indexing…"));
     const auto r = brivl::update_index(catalog, *embedder_, options, hooks);
-    exact_.reset();
+    index_.reset();
     IndexSummary s;
     s.found = r.found, s.embedded = r.embedded, s.reused = r.reused, s.unchanged = r.unchanged;
     s.pruned = r.pruned, s.seconds = r.seconds, s.files = catalog.file_count();
@@ -112,7 +112,7 @@ void RetrievalWorker::index(const QStringList& roots) {
     Q_EMIT databaseChanged(db_, s.files);
     Q_EMIT indexed(s);
   } catch (const std::exception& e) {
-    exact_.reset();
+    index_.reset();
     Q_EMIT failed(tr("Indexing failed"), QString::fromUtf8(e.what()));
   }
 }
@@ -122,7 +122,7 @@ void RetrievalWorker::forget(const QString& folder) {
     if (files_.checkpoint.empty() || !QFileInfo::exists(databasePath())) return;
     auto catalog = brivl::Catalog::open(databasePath().toStdString(), false);
     catalog.prune({folder.toStdString()}, {});
-    exact_.reset();
+    index_.reset();
   } catch (const std::exception& e) {
     Q_EMIT failed(tr("Removing the folder failed"), QString::fromUtf8(e.what()));
     return;
@@ -135,23 +135,26 @@ void RetrievalWorker::search(const QString& query, int top) {
     BRIVL_CHECK(!files_.checkpoint.empty(), "no model loaded");
     const QString db = databasePath();
     BRIVL_CHECK(QFileInfo::exists(db), "the index is empty: add a folder first");
-    if (!exact_) {
+    if (!index_) {
+      // Streamed from the catalog into the engine the collection's size calls for (exact, or
+      // FAISS from faiss_min_size images when built with it); then resident between queries.
       auto catalog = brivl::Catalog::open(db.toStdString(), false);
-      const auto entries = catalog.entries();
-      BRIVL_CHECK(!entries.empty(), "the index is empty: add a folder first");
-      exact_ = std::make_unique<brivl::ExactIndex>(entries);
+      auto paths = catalog.indexed_paths();
+      BRIVL_CHECK(!paths.empty(), "the index is empty: add a folder first");
+      brivl::VectorIndexOptions options;
+      options.faiss_cache_file = db.toStdString() + ".faiss";
+      index_ = brivl::make_vector_index(std::move(paths), catalog.vector_dim(), brivl::rows_of(catalog), options);
     }
     ensureEmbedder();
     const auto vector = embedder_->embed_prompt(query.toStdString());
-    const auto scores = exact_->scores(vector);
-    const auto cutoff = brivl::relevance_cutoff(scores);
+    const auto result = index_->search_with_cutoff(vector, top);
     SearchOutcome out;
     out.query = query;
-    out.cutoff = cutoff.score;
-    out.cutoffRule = text(cutoff.rule);
-    out.indexSize = exact_->size();
-    for (const auto& hit : exact_->top(scores, top, -2.0f)) {
-      out.results.push_back({text(hit.path), hit.score, hit.score >= cutoff.score});
+    out.cutoff = result.cutoff.score;
+    out.cutoffRule = text(result.cutoff.rule);
+    out.indexSize = index_->size();
+    for (const auto& hit : result.hits) {
+      out.results.push_back({text(hit.path), hit.score, hit.score >= result.cutoff.score});
     }
     Q_EMIT searched(out);
   } catch (const std::exception& e) {

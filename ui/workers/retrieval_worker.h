@@ -1,7 +1,7 @@
 #pragma once
 // Indexing and search for the Retrieve tab, on one worker thread (moveToThread): it owns the
 // retrieval Embedder (loaded on first use), opens the catalog of the current model and keeps the
-// in-memory ExactIndex between queries. Requests are queued calls, so they run one at a time;
+// in-memory VectorIndex between queries. Requests are queued calls, so they run one at a time;
 // results come back as queued signals. Errors are reported, never thrown across the thread.
 #include <QMetaType>
 #include <QObject>
@@ -15,7 +15,7 @@
 #include "model/model_files.h"
 
 namespace brivl {
-class ExactIndex;
+class VectorIndex;
 }
 
 namespace brivl::ui {
@@ -70,7 +70,7 @@ class RetrievalWorker : public QObject {
   brivl::ModelFiles files_;
   brivl::EmbedderOptions options_;
   std::unique_ptr<brivl::Embedder> embedder_;
-  std::unique_ptr<brivl::ExactIndex> exact_;
+  std::unique_ptr<brivl::VectorIndex> index_;
   QString fingerprint_;
   QString db_;
 };
