@@ -1,6 +1,10 @@
 // brivl-studio: the Qt 6 desktop application (Imagine, Retrieve, Train) over brivl_core.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QTranslator>
 #include <QTimer>
 
 #include "ui/main_window.h"
@@ -11,6 +15,10 @@ int main(int argc, char** argv) {
   QApplication::setOrganizationName(QStringLiteral("BriVL"));
   QApplication::setApplicationName(QStringLiteral("BriVL Studio"));
   QApplication::setApplicationVersion(QStringLiteral(BRIVL_VERSION));
+  QApplication::setDesktopFileName(QStringLiteral("brivl-studio"));  // Wayland: match the .desktop entry
+  QIcon icon;
+  for (int side : {48, 64, 128, 256}) icon.addFile(QStringLiteral(":/icons/brivl-studio-%1.png").arg(side));
+  QApplication::setWindowIcon(icon);
 
   QCommandLineParser parser;
   parser.setApplicationDescription(QStringLiteral("BriVL Studio: imagine, retrieve and train with BriVL"));
@@ -19,6 +27,10 @@ int main(int argc, char** argv) {
   const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("Model bundle or training run folder to load."),
                                  QStringLiteral("DIR"));
   parser.addOption(model);
+  const QCommandLineOption lang(QStringLiteral("lang"),
+                                QStringLiteral("User interface language, e.g. zh_CN or en (default: the system's)."),
+                                QStringLiteral("LANG"));
+  parser.addOption(lang);
   // Documentation screenshots (hidden): drive each tab and save DIR/{imagine,retrieve,train}.png.
   auto hidden = [](QCommandLineOption o) {
     o.setFlags(QCommandLineOption::HiddenFromHelp);
@@ -31,6 +43,17 @@ int main(int argc, char** argv) {
   const auto shotPrompt = hidden({QStringLiteral("screenshot-prompt"), QStringLiteral("Imagine prompt."), QStringLiteral("TEXT")});
   parser.addOptions({shotDir, shotImages, shotRun, shotQuery, shotPrompt});
   parser.process(app);
+
+  // Our strings from the embedded translations, Qt's own (standard dialogs) from the system's.
+  const QLocale locale = parser.isSet(lang) ? QLocale(parser.value(lang)) : QLocale::system();
+  QTranslator studioTranslator, qtTranslator;
+  if (studioTranslator.load(locale, QStringLiteral("brivl-studio"), QStringLiteral("_"), QStringLiteral(":/i18n"))) {
+    QApplication::installTranslator(&studioTranslator);
+  }
+  if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                        QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
+    QApplication::installTranslator(&qtTranslator);
+  }
 
   brivl::ui::MainWindow window;
   if (parser.isSet(shotDir)) window.resize(1380, 860);

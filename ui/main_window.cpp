@@ -3,11 +3,13 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QMenuBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include "ui/about_dialog.h"
 #include "ui/error_panel.h"
 #include "ui/imagine_panel.h"
 #include "ui/model_bar.h"
@@ -86,6 +88,9 @@ void MainWindow::addShortcuts() {
   quit->setShortcut(QKeySequence::Quit);
   connect(quit, &QAction::triggered, this, &QWidget::close);
   addAction(quit);
+  auto* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About BriVL Studio"), this, [this] { showAboutDialog(this, *host_); });
+  help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

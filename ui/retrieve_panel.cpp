@@ -10,7 +10,12 @@
 #include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
+#include <QClipboard>
+#include <QDesktopServices>
+#include <QGuiApplication>
 #include <QListView>
+#include <QMenu>
+#include <QUrl>
 #include <QListWidget>
 #include <QProgressBar>
 #include <QPushButton>
@@ -109,7 +114,31 @@ QWidget* RetrievePanel::buildResults() {
   layout->addWidget(summary_);
   connect(grid_->selectionModel(), &QItemSelectionModel::currentChanged, this,
           [this](const QModelIndex& index) { showPreview(index.row()); });
+  connect(grid_, &QListView::doubleClicked, this, [this](const QModelIndex& index) { searchSimilar(index.row()); });
+  grid_->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(grid_, &QWidget::customContextMenuRequested, this, &RetrievePanel::showResultMenu);
   return area;
+}
+
+void RetrievePanel::searchSimilar(int row) {
+  if (row < 0 || row >= model_->rowCount()) return;
+  // The shared prompt syntax: an @path term is an image query (see core/text/prompt.h).
+  query_->setText(QStringLiteral("@") + model_->result(row).path);
+  search(query_->text());
+}
+
+void RetrievePanel::showResultMenu(const QPoint& position) {
+  const QModelIndex index = grid_->indexAt(position);
+  if (!index.isValid()) return;
+  const QString path = model_->result(index.row()).path;
+  QMenu menu(this);
+  menu.addAction(tr("More like this"), this, [this, row = index.row()] { searchSimilar(row); });
+  menu.addSeparator();
+  menu.addAction(tr("Open"), this, [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(path)); });
+  menu.addAction(tr("Open containing folder"), this,
+                 [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath())); });
+  menu.addAction(tr("Copy path"), this, [path] { QGuiApplication::clipboard()->setText(path); });
+  menu.exec(grid_->viewport()->mapToGlobal(position));
 }
 
 void RetrievePanel::connectWorker() {

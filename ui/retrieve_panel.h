@@ -31,6 +31,8 @@ class RetrievePanel : public QWidget {
   void addFolder(const QString& folder);  // remembers it and re-indexes
   void reindex();
   void search(const QString& query);
+  // "More like this": searches with the result's image as the query (double-click, context menu).
+  void searchSimilar(int row);
   QStringList folders() const { return folders_; }
   ResultModel* results() const { return model_; }
   bool isIndexing() const { return indexing_; }
@@ -52,6 +54,7 @@ class RetrievePanel : public QWidget {
   void onIndexed(const IndexSummary& summary);
   void onSearched(const SearchOutcome& outcome);
   void showPreview(int row);
+  void showResultMenu(const QPoint& position);
   template <typename F>
   void onWorker(F&& f);
 

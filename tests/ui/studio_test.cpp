@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QInputMethodEvent>
 #include <QLineEdit>
+#include <QListView>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QProcess>
@@ -20,7 +21,12 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QAction>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QTimer>
+#include <QMenuBar>
 #include <algorithm>
 #include <cstdlib>
 
@@ -104,6 +110,7 @@ class StudioTest : public QObject {
   void retrieveIndexesFolderWithBrokenFileAndFindsImages();
   void trainBuildsShapesRunsOneEpochAndServesAsModel();
   void trainStopsWithCheckpointAndResumesToTheEnd();
+  void aboutNamesVersionPaperModelAndAttributions();
   void eventLoopNeverStalled();
   void cleanupTestCase();
 
@@ -125,6 +132,32 @@ void StudioTest::initTestCase() {
   QVERIFY2(window_->modelHost()->isReady(), qPrintable(window_->errorPanel()->message()));
   qInfo("default model: %s", qPrintable(window_->modelHost()->model().request.dir));
   meter_.start();
+}
+
+// Help → About: a modal box; read it from a timer (exec() blocks), optionally save a picture of it
+// (BRIVL_TEST_SHOTS=DIR), then close it.
+void StudioTest::aboutNamesVersionPaperModelAndAttributions() {
+  QAction* about = nullptr;
+  for (auto* menu : window_->menuBar()->findChildren<QMenu*>())
+    for (auto* action : menu->actions())
+      if (action->text().contains(QStringLiteral("About BriVL"))) about = action;
+  QVERIFY(about != nullptr);
+  QString text;
+  QTimer::singleShot(200, this, [&text] {
+    auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+    if (!box) return;
+    text = box->text();
+    if (qEnvironmentVariableIsSet("BRIVL_TEST_SHOTS"))
+      box->grab().save(qEnvironmentVariable("BRIVL_TEST_SHOTS") + QStringLiteral("/about.png"));
+    box->accept();
+  });
+  about->trigger();
+  QVERIFY2(text.contains(QApplication::applicationVersion().isEmpty() ? QStringLiteral("BriVL Studio")
+                                                                       : QApplication::applicationVersion()),
+           qPrintable(text));
+  QVERIFY(text.contains(QStringLiteral("Nature Communications 13:3094")));
+  QVERIFY(text.contains(QStringLiteral("OpenMoji")));  // CC BY-SA asks for attribution
+  QVERIFY(text.contains(window_->modelHost()->model().fingerprint.toHtmlEscaped()));
 }
 
 void StudioTest::modelLoadErrorIsShownAndTheLoadedModelStays() {
@@ -237,6 +270,18 @@ void StudioTest::retrieveIndexesFolderWithBrokenFileAndFindsImages() {
   QCOMPARE(searched.first().at(0).toInt(), 3);
   QCOMPARE(panel->results()->rowCount(), 3);
   QTRY_VERIFY_WITH_TIMEOUT(panel->results()->thumbnailsLoaded() >= 1, 10000);
+
+  // Double-click = "more like this": the clicked image is the query and comes back first, ~1.0.
+  const QString third = panel->results()->result(2).path;
+  auto* grid = child<QListView>(panel, "resultsView");
+  const QRect cell = grid->visualRect(panel->results()->index(2));
+  // A view acts on a double-click only after the press that started it (as a real mouse sends).
+  QTest::mouseClick(grid->viewport(), Qt::LeftButton, Qt::NoModifier, cell.center());
+  QTest::mouseDClick(grid->viewport(), Qt::LeftButton, Qt::NoModifier, cell.center());
+  QTRY_COMPARE_WITH_TIMEOUT(searched.count(), 2, 60000);
+  QCOMPARE(query->text(), QStringLiteral("@") + third);
+  QCOMPARE(panel->results()->result(0).path, third);
+  QVERIFY(panel->results()->result(0).score > 0.999);
   qInfo("retrieve: worst event-loop gap %lld ms", meter_.takeWorst());
 }
 

@@ -1,0 +1,42 @@
+#include "ui/about_dialog.h"
+
+#include <QApplication>
+#include <QMessageBox>
+#include <QtGlobal>
+
+#include "embed/embedder.h"
+#include "ui/model_host.h"
+
+namespace brivl::ui {
+
+void showAboutDialog(QWidget* parent, const ModelHost& host) {
+  const auto& model = host.model();
+  const QString modelLine = host.isReady()
+                                ? QObject::tr("%1 (%2, checkpoint %3)")
+                                      .arg(model.request.dir.toHtmlEscaped(),
+                                           model.gpu ? QObject::tr("GPU") : QObject::tr("CPU"),
+                                           model.fingerprint.toHtmlEscaped())
+                                : QObject::tr("none loaded");
+  const QString text =
+      QObject::tr("<h3>BriVL Studio %1</h3>"
+                  "<p>Imagine, retrieve and train with <b>BriVL</b>, the Chinese vision-language foundation "
+                  "model of Fei et al., <i>Towards artificial general intelligence via a multimodal foundation "
+                  "model</i>, Nature Communications 13:3094 (2022); official checkpoints load unchanged.</p>"
+                  "<p><b>Model:</b> %2<br><b>Runtime:</b> %3<br><b>Qt:</b> %4</p>"
+                  "<p>The embedded default model <i>brivl-emoji-small</i> was trained on "
+                  "<a href=\"https://openmoji.org\">OpenMoji</a> emoji (CC BY-SA 4.0) with Chinese names from "
+                  "<a href=\"https://github.com/milesj/emojibase\">emojibase</a> (MIT), and on synthetic "
+                  "shapes; see its MODEL_CARD.md.</p>")
+          .arg(QApplication::applicationVersion().toHtmlEscaped(), modelLine,
+               QString::fromStdString(brivl::runtime_description()).toHtmlEscaped(), QString::fromLatin1(qVersion()));
+  QMessageBox box(parent);
+  box.setWindowTitle(QObject::tr("About BriVL Studio"));
+  box.setIconPixmap(QApplication::windowIcon().pixmap(96, 96));
+  box.setTextFormat(Qt::RichText);
+  box.setTextInteractionFlags(Qt::TextBrowserInteraction);
+  box.setText(text);
+  box.setObjectName(QStringLiteral("aboutDialog"));
+  box.exec();
+}
+
+}  // namespace brivl::ui

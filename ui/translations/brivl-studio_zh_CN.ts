@@ -1,0 +1,935 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>brivl::ui::ErrorPanel</name>
+    <message>
+        <location filename="../error_panel.cpp" line="20" />
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::Filmstrip</name>
+    <message>
+        <location filename="../filmstrip.cpp" line="25" />
+        <source>Intermediate frames: click or use the arrow keys to scrub</source>
+        <translation>中间帧：点击或用方向键浏览</translation>
+    </message>
+    <message>
+        <location filename="../filmstrip.cpp" line="36" />
+        <source>step %1</source>
+        <translation>第 %1 步</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::ImageCanvas</name>
+    <message>
+        <location filename="../image_canvas.cpp" line="21" />
+        <source>Wheel: zoom · drag: pan · double-click: fit</source>
+        <translation>滚轮：缩放 · 拖动：平移 · 双击：适应窗口</translation>
+    </message>
+    <message>
+        <location filename="../image_canvas.cpp" line="67" />
+        <source>Type a prompt and press Start</source>
+        <translation>输入提示词，然后点击开始</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::ImaginePanel</name>
+    <message>
+        <location filename="../imagine_panel.cpp" line="42" />
+        <source>Similarity to the prompt</source>
+        <translation>与提示词的相似度</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="42" />
+        <source>step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="47" />
+        <source>similarity</source>
+        <translation>相似度</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="48" />
+        <source>held-out views</source>
+        <translation>留出视图</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="49" />
+        <location filename="../imagine_panel.cpp" line="51" />
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="50" />
+        <source>cosine</source>
+        <translation>余弦</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="80" />
+        <source>Stopped at step %1.</source>
+        <translation>已在第 %1 步停止。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="85" />
+        <source>Failed.</source>
+        <translation>失败。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="86" />
+        <source>Imagination failed</source>
+        <translation>想象失败</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="95" />
+        <source>Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).</source>
+        <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="104" />
+        <source>Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5</source>
+        <translation>提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="107" />
+        <source>▶ Start</source>
+        <translation>▶ 开始</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="110" />
+        <source>■ Stop</source>
+        <translation>■ 停止</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="114" />
+        <source>Prompt:</source>
+        <translation>提示词：</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="125" />
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="146" />
+        <source>Random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="147" />
+        <source>A new random seed</source>
+        <translation>换一个随机种子</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="151" />
+        <source>Export PNG…</source>
+        <translation>导出 PNG…</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="153" />
+        <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
+        <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="156" />
+        <source>Preset</source>
+        <translation>预设</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="157" />
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="158" />
+        <source>Size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="159" />
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="160" />
+        <source>Cutouts</source>
+        <translation>裁剪视图数</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="161" />
+        <source>Image</source>
+        <translation>图像参数化</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="162" />
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="163" />
+        <source>Preview every</source>
+        <translation>预览间隔</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="209" />
+        <source>No model loaded</source>
+        <translation>尚未加载模型</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="209" />
+        <source>Load a model first (the bar at the top).</source>
+        <translation>请先加载模型（顶部的模型栏）。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="216" />
+        <source>Cannot start</source>
+        <translation>无法开始</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="225" />
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="246" />
+        <source>step %1/%2 · similarity %3</source>
+        <translation>第 %1/%2 步 · 相似度 %3</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="247" />
+        <source> · held-out %1</source>
+        <translation> · 留出 %1</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="248" />
+        <source> · %1 it/s · ETA %2 s</source>
+        <translation> · %1 步/秒 · 剩余 %2 秒</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="265" />
+        <source> · done</source>
+        <translation> · 完成</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="284" />
+        <source>Export image</source>
+        <translation>导出图像</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="284" />
+        <source>Images (*.png *.jpg *.jpeg *.webp)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="289" />
+        <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
+        <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="291" />
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::MainWindow</name>
+    <message>
+        <location filename="../main_window.cpp" line="31" />
+        <source>BriVL Studio</source>
+        <translation>BriVL 工作室</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="33" />
+        <source>Imagine</source>
+        <translation>想象</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="34" />
+        <source>Retrieve</source>
+        <translation>检索</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="35" />
+        <source>Train</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="46" />
+        <source>Welcome: type a prompt in Imagine, index a folder in Retrieve, or train a model.</source>
+        <translation>欢迎：在“想象”中输入提示词，在“检索”中为文件夹建立索引，或训练一个模型。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="53" />
+        <source>Could not load the model %1</source>
+        <translation>无法加载模型 %1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="57" />
+        <source>Model ready: %1</source>
+        <translation>模型已就绪：%1</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="91" />
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="92" />
+        <source>&amp;About BriVL Studio</source>
+        <translation>关于 BriVL 工作室(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="93" />
+        <source>About &amp;Qt</source>
+        <translation>关于 &amp;Qt</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::ModelBar</name>
+    <message>
+        <location filename="../model_bar.cpp" line="45" />
+        <source>Open…</source>
+        <translation>打开…</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="55" />
+        <source>Model bundle: config.yml, a .pth or .safetensors checkpoint and vocab.txt (a training run folder works too)</source>
+        <translation>模型包：config.yml、一个 .pth 或 .safetensors 检查点和 vocab.txt（训练运行文件夹也可以）</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="59" />
+        <source>auto picks the GPU when there is one</source>
+        <translation>auto：有 GPU 时使用 GPU</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="73" />
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="77" />
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="107" />
+        <source>No model</source>
+        <translation>无模型</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="107" />
+        <source>
+Choose a model folder with Open…</source>
+        <translation>
+用“打开…”选择模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="129" />
+        <source>Choose a model bundle or run folder</source>
+        <translation>选择模型包或训练运行文件夹</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="168" />
+        <source>no model</source>
+        <translation>无模型</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="172" />
+        <source>loading %1 …</source>
+        <translation>正在加载 %1 …</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="177" />
+        <source>ready · %1 · %2 · loaded in %3 s</source>
+        <translation>就绪 · %1 · %2 · 用时 %3 秒</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="178" />
+        <source>GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="178" />
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="184" />
+        <source>failed to load %1</source>
+        <translation>加载 %1 失败</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="193" />
+        <source>Memory: %1</source>
+        <translation>内存：%1</translation>
+    </message>
+</context>
+<context>
+    <name>QObject</name>
+    <message>
+        <location filename="../about_dialog.cpp" line="15" />
+        <source>%1 (%2, checkpoint %3)</source>
+        <translation>%1（%2，检查点 %3）</translation>
+    </message>
+    <message>
+        <location filename="../about_dialog.cpp" line="17" />
+        <source>GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <location filename="../about_dialog.cpp" line="17" />
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location filename="../about_dialog.cpp" line="19" />
+        <source>none loaded</source>
+        <translation>未加载</translation>
+    </message>
+    <message>
+        <location filename="../about_dialog.cpp" line="21" />
+        <source>&lt;h3&gt;BriVL Studio %1&lt;/h3&gt;&lt;p&gt;Imagine, retrieve and train with &lt;b&gt;BriVL&lt;/b&gt;, the Chinese vision-language foundation model of Fei et al., &lt;i&gt;Towards artificial general intelligence via a multimodal foundation model&lt;/i&gt;, Nature Communications 13:3094 (2022); official checkpoints load unchanged.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Model:&lt;/b&gt; %2&lt;br&gt;&lt;b&gt;Runtime:&lt;/b&gt; %3&lt;br&gt;&lt;b&gt;Qt:&lt;/b&gt; %4&lt;/p&gt;&lt;p&gt;The embedded default model &lt;i&gt;brivl-emoji-small&lt;/i&gt; was trained on &lt;a href="https://openmoji.org"&gt;OpenMoji&lt;/a&gt; emoji (CC BY-SA 4.0) with Chinese names from &lt;a href="https://github.com/milesj/emojibase"&gt;emojibase&lt;/a&gt; (MIT), and on synthetic shapes; see its MODEL_CARD.md.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;BriVL 工作室 %1&lt;/h3&gt;&lt;p&gt;用 &lt;b&gt;BriVL&lt;/b&gt; 进行想象、检索和训练。BriVL 是 Fei 等人提出的中文视觉-语言基础模型：&lt;i&gt;Towards artificial general intelligence via a multimodal foundation model&lt;/i&gt;，Nature Communications 13:3094 (2022)；官方检查点可原样加载。&lt;/p&gt;&lt;p&gt;&lt;b&gt;模型：&lt;/b&gt;%2&lt;br&gt;&lt;b&gt;运行环境：&lt;/b&gt;%3&lt;br&gt;&lt;b&gt;Qt：&lt;/b&gt;%4&lt;/p&gt;&lt;p&gt;内置默认模型 &lt;i&gt;brivl-emoji-small&lt;/i&gt; 使用 &lt;a href="https://openmoji.org"&gt;OpenMoji&lt;/a&gt; 表情（CC BY-SA 4.0）、&lt;a href="https://github.com/milesj/emojibase"&gt;emojibase&lt;/a&gt; 的中文名称（MIT）以及合成图形训练；详见其 MODEL_CARD.md。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../about_dialog.cpp" line="33" />
+        <source>About BriVL Studio</source>
+        <translation>关于 BriVL 工作室</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::ResultModel</name>
+    <message>
+        <location filename="../result_model.cpp" line="47" />
+        <source>loading…</source>
+        <translation>加载中…</translation>
+    </message>
+    <message>
+        <location filename="../result_model.cpp" line="76" />
+        <source> (below the relevance cutoff)</source>
+        <translation>（低于相关性阈值）</translation>
+    </message>
+    <message>
+        <location filename="../result_model.cpp" line="110" />
+        <source>unreadable</source>
+        <translation>无法读取</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::RetrievalWorker</name>
+    <message>
+        <location filename="../workers/retrieval_worker.cpp" line="61" />
+        <source>Loading the model for retrieval…</source>
+        <translation>正在为检索加载模型…</translation>
+    </message>
+    <message>
+        <location filename="../workers/retrieval_worker.cpp" line="81" />
+        <source>Opening the index failed</source>
+        <translation>打开索引失败</translation>
+    </message>
+    <message>
+        <location filename="../workers/retrieval_worker.cpp" line="103" />
+        <source>Indexing…</source>
+        <translation>正在建立索引…</translation>
+    </message>
+    <message>
+        <location filename="../workers/retrieval_worker.cpp" line="116" />
+        <source>Indexing failed</source>
+        <translation>建立索引失败</translation>
+    </message>
+    <message>
+        <location filename="../workers/retrieval_worker.cpp" line="127" />
+        <source>Removing the folder failed</source>
+        <translation>移除文件夹失败</translation>
+    </message>
+    <message>
+        <location filename="../workers/retrieval_worker.cpp" line="158" />
+        <source>Search failed</source>
+        <translation>搜索失败</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::RetrievePanel</name>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="77" />
+        <source>Search by meaning: 海边的日落 | 人:-0.5   or   @/path/to/photo.jpg</source>
+        <translation>按语义搜索：海边的日落 | 人:-0.5   或   @/路径/照片.jpg</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="79" />
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="84" />
+        <source>top </source>
+        <translation>前 </translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="87" />
+        <source>Query:</source>
+        <translation>查询：</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="108" />
+        <source>Add a folder of images, then search it by meaning.</source>
+        <translation>添加一个图片文件夹，然后按语义搜索。</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="135" />
+        <source>More like this</source>
+        <translation>查找相似图片</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="137" />
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="138" />
+        <source>Open containing folder</source>
+        <translation>打开所在文件夹</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="140" />
+        <source>Copy path</source>
+        <translation>复制路径</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="148" />
+        <source>Indexing %1 / %2 …</source>
+        <translation>正在建立索引 %1 / %2 …</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../retrieve_panel.cpp" line="152" />
+        <source>%n image(s) indexed</source>
+        <translation><numerusform>已索引 %n 张图片</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="178" />
+        <source>Folders</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="182" />
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="184" />
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="185" />
+        <source>Update index</source>
+        <translation>更新索引</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="186" />
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="189" />
+        <source>No model yet</source>
+        <translation>尚无模型</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="203" />
+        <source>Skipped files</source>
+        <translation>跳过的文件</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="224" />
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="228" />
+        <source>Click a result.</source>
+        <translation>点击一个结果。</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="250" />
+        <source>Add a folder of images</source>
+        <translation>添加图片文件夹</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="266" />
+        <location filename="../retrieve_panel.cpp" line="278" />
+        <source>No model loaded</source>
+        <translation>尚未加载模型</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="266" />
+        <location filename="../retrieve_panel.cpp" line="278" />
+        <source>Load a model first (the bar at the top).</source>
+        <translation>请先加载模型（顶部的模型栏）。</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="281" />
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="302" />
+        <source>%1 images indexed (%2 new, %3 moved, %4 unchanged, %5 skipped, %6 removed) in %7 s</source>
+        <translation>已索引 %1 张图片（新增 %2，移动 %3，未变 %4，跳过 %5，移除 %6），用时 %7 秒</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="314" />
+        <source>%1 of %2 images stand out from the collection (score ≥ %3); weaker matches are greyed.</source>
+        <translation>%2 张图片中有 %1 张明显匹配（得分 ≥ %3）；较弱的匹配显示为灰色。</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="317" />
+        <source>%1 of %2 images (too few for a relevance cutoff).</source>
+        <translation>%2 张图片中的 %1 张（图片太少，无法确定相关性阈值）。</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="329" />
+        <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 px · %5 KB&lt;br&gt;score %6</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 像素 · %5 KB&lt;br&gt;得分 %6</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::TrainPanel</name>
+    <message>
+        <location filename="../train_panel.cpp" line="73" />
+        <source>Building the dataset failed</source>
+        <translation>生成数据集失败</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="78" />
+        <source>— output of %1:</source>
+        <translation>— %1 的输出：</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="80" />
+        <source>Training failed</source>
+        <translation>训练失败</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="82" />
+        <source>— %1</source>
+        <translation>— %1</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="111" />
+        <source>Choose a folder</source>
+        <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="112" />
+        <source>Choose a file</source>
+        <translation>选择文件</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="119" />
+        <source>Dataset</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="122" />
+        <source>captions.csv / .tsv / .jsonl (image,text)</source>
+        <translation>captions.csv / .tsv / .jsonl（图像,文本）</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="129" />
+        <source>Build shapes dataset</source>
+        <translation>生成图形数据集</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="131" />
+        <source>Coloured shapes with Chinese captions (左上角的大红色圆形): a model learns them in minutes</source>
+        <translation>带中文描述的彩色图形（左上角的大红色圆形）：模型几分钟即可学会</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="137" />
+        <source>images of</source>
+        <translation>张图片，边长</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="140" />
+        <source>Data file</source>
+        <translation>数据文件</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="141" />
+        <source>&lt;i&gt;or build a synthetic one:&lt;/i&gt;</source>
+        <translation>&lt;i&gt;或生成一个合成数据集：&lt;/i&gt;</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="142" />
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="143" />
+        <source>Images</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="151" />
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="165" />
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="166" />
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="169" />
+        <source>new run folder</source>
+        <translation>新的运行文件夹</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="171" />
+        <source>default: the default model's config.yml</source>
+        <translation>默认：默认模型的 config.yml</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="172" />
+        <source>default: vocab.txt next to the config</source>
+        <translation>默认：配置文件旁的 vocab.txt</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="174" />
+        <source>Epochs</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="175" />
+        <source>Batch</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="176" />
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="177" />
+        <source>Time limit</source>
+        <translation>时间限制</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="178" />
+        <source>Run folder</source>
+        <translation>运行文件夹</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="179" />
+        <source>Model config</source>
+        <translation>模型配置</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="180" />
+        <source>Vocabulary</source>
+        <translation>词表</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="182" />
+        <source>▶ Launch</source>
+        <translation>▶ 启动</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="184" />
+        <source>■ Stop</source>
+        <translation>■ 停止</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="186" />
+        <source>Saves a checkpoint and stops; Resume continues</source>
+        <translation>保存检查点并停止；“继续”可接着训练</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="187" />
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="189" />
+        <source>Open run…</source>
+        <translation>打开运行…</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="191" />
+        <source>Follow a run folder, also one started with brivl train</source>
+        <translation>跟踪一个运行文件夹（也可以是用 brivl train 启动的）</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="192" />
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="194" />
+        <source>Load the run's best checkpoint as the studio's model</source>
+        <translation>将该运行的最佳检查点加载为工作室的模型</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="209" />
+        <source>Open a training run folder</source>
+        <translation>打开训练运行文件夹</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="218" />
+        <source>No run yet: build or choose a dataset, then Launch.</source>
+        <translation>尚无运行：生成或选择数据集，然后点击启动。</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="225" />
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="225" />
+        <source>step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="227" />
+        <location filename="../train_panel.cpp" line="230" />
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="228" />
+        <source>R@1 text→image</source>
+        <translation>R@1 文本→图像</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="229" />
+        <source>R@1 image→text</source>
+        <translation>R@1 图像→文本</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="231" />
+        <source>recall@1 (validation)</source>
+        <translation>recall@1（验证集）</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="237" />
+        <source>The run's log (train.log) appears here.</source>
+        <translation>运行日志（train.log）显示在这里。</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="280" />
+        <source>No dataset</source>
+        <translation>没有数据集</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="280" />
+        <source>Choose a data file (CSV/TSV/JSONL with image,text) or build the shapes dataset.</source>
+        <translation>请选择数据文件（含 image,text 的 CSV/TSV/JSONL）或生成图形数据集。</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="293" />
+        <source>Cannot launch training</source>
+        <translation>无法启动训练</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="300" />
+        <source>Starting %1 …</source>
+        <translation>正在启动 %1 …</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="306" />
+        <source> · stopping (saving a checkpoint)…</source>
+        <translation> · 正在停止（保存检查点）…</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="313" />
+        <source>Cannot resume</source>
+        <translation>无法继续</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="324" />
+        <source>A run is going</source>
+        <translation>有运行正在进行</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="324" />
+        <source>Stop the current run before following another one.</source>
+        <translation>请先停止当前运行，再跟踪其他运行。</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="328" />
+        <source>Not a run folder</source>
+        <translation>不是运行文件夹</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="328" />
+        <source>%1 has no status.json (made by brivl train)</source>
+        <translation>%1 中没有 status.json（由 brivl train 生成）</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="343" />
+        <source>&lt;b&gt;%1&lt;/b&gt; · step %2/%3 · epoch %4/%5</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; · 第 %2/%3 步 · 第 %4/%5 轮</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="344" />
+        <source> · ETA %1</source>
+        <translation> · 剩余 %1</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="345" />
+        <source> · %1 elapsed</source>
+        <translation> · 已用 %1</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="346" />
+        <source> · best R@1 %1 / %2</source>
+        <translation> · 最佳 R@1 %1 / %2</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::TrainProcess</name>
+    <message>
+        <location filename="../workers/train_process.cpp" line="13" />
+        <source>the training process crashed</source>
+        <translation>训练进程崩溃</translation>
+    </message>
+    <message>
+        <location filename="../workers/train_process.cpp" line="14" />
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../workers/train_process.cpp" line="15" />
+        <source>stopped with a checkpoint (Resume continues it)</source>
+        <translation>已停止并保存检查点（“继续”可接着训练）</translation>
+    </message>
+    <message>
+        <location filename="../workers/train_process.cpp" line="16" />
+        <source>failed (exit %1): %2</source>
+        <translation>失败（退出码 %1）：%2</translation>
+    </message>
+    <message>
+        <location filename="../workers/train_process.cpp" line="20" />
+        <source>could not start %1: %2</source>
+        <translation>无法启动 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../workers/train_process.cpp" line="51" />
+        <source>a training run is already going</source>
+        <translation>已有训练在进行</translation>
+    </message>
+    <message>
+        <location filename="../workers/train_process.cpp" line="56" />
+        <source>the brivl program was not found next to the studio, in the build tree or on the PATH (set BRIVL_CLI)</source>
+        <translation>未找到 brivl 程序（工作室旁、构建目录和 PATH 中都没有；可设置 BRIVL_CLI）</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Fills brivl-studio_zh_CN.ts with the Simplified Chinese translations below.
+
+Workflow after changing UI strings:
+  /usr/lib/qt6/bin/lupdate ui app/studio_main.cpp -ts ui/translations/brivl-studio_zh_CN.ts -no-obsolete
+  python3 ui/translations/fill_zh_CN.py       # then translate what it lists as missing
+Strings without a translation stay "unfinished" and show in English.
+"""
+import os
+import sys
+import xml.etree.ElementTree as ET
+
+ZH = {
+    "Dismiss": "关闭",
+    "Intermediate frames: click or use the arrow keys to scrub": "中间帧：点击或用方向键浏览",
+    "step %1": "第 %1 步",
+    "Wheel: zoom · drag: pan · double-click: fit": "滚轮：缩放 · 拖动：平移 · 双击：适应窗口",
+    "Type a prompt and press Start": "输入提示词，然后点击开始",
+    "Similarity to the prompt": "与提示词的相似度",
+    "step": "步数",
+    "similarity": "相似度",
+    "held-out views": "留出视图",
+    "loss": "损失",
+    "cosine": "余弦",
+    "Stopped at step %1.": "已在第 %1 步停止。",
+    "Failed.": "失败。",
+    "Imagination failed": "想象失败",
+    "Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).":
+        "加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。",
+    "Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5": "提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5",
+    "▶ Start": "▶ 开始",
+    "■ Stop": "■ 停止",
+    "Prompt:": "提示词：",
+    "Settings": "设置",
+    "Random": "随机",
+    "A new random seed": "换一个随机种子",
+    "Export PNG…": "导出 PNG…",
+    "PNG with the settings embedded (brivl imagine --replay FILE reproduces it)":
+        "嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）",
+    "Preset": "预设",
+    "Steps": "步数",
+    "Size": "尺寸",
+    "Seed": "种子",
+    "Cutouts": "裁剪视图数",
+    "Image": "图像参数化",
+    "Learning rate": "学习率",
+    "Preview every": "预览间隔",
+    "No model loaded": "尚未加载模型",
+    "Load a model first (the bar at the top).": "请先加载模型（顶部的模型栏）。",
+    "Cannot start": "无法开始",
+    "Starting…": "正在启动…",
+    "step %1/%2 · similarity %3": "第 %1/%2 步 · 相似度 %3",
+    " · held-out %1": " · 留出 %1",
+    " · %1 it/s · ETA %2 s": " · %1 步/秒 · 剩余 %2 秒",
+    " · done": " · 完成",
+    "Export image": "导出图像",
+    "Images (*.png *.jpg *.jpeg *.webp)": "图像 (*.png *.jpg *.jpeg *.webp)",
+    "Exported %1 (replay: brivl imagine --replay \"%1\" -o again.png)":
+        "已导出 %1（重现：brivl imagine --replay \"%1\" -o again.png）",
+    "Export failed": "导出失败",
+    "BriVL Studio": "BriVL 工作室",
+    "Imagine": "想象",
+    "Retrieve": "检索",
+    "Train": "训练",
+    "Welcome: type a prompt in Imagine, index a folder in Retrieve, or train a model.":
+        "欢迎：在“想象”中输入提示词，在“检索”中为文件夹建立索引，或训练一个模型。",
+    "Could not load the model %1": "无法加载模型 %1",
+    "Model ready: %1": "模型已就绪：%1",
+    "&Help": "帮助(&H)",
+    "&About BriVL Studio": "关于 BriVL 工作室(&A)",
+    "About &Qt": "关于 &Qt",
+    "Open…": "打开…",
+    "Model bundle: config.yml, a .pth or .safetensors checkpoint and vocab.txt (a training run folder works too)":
+        "模型包：config.yml、一个 .pth 或 .safetensors 检查点和 vocab.txt（训练运行文件夹也可以）",
+    "auto picks the GPU when there is one": "auto：有 GPU 时使用 GPU",
+    "Model:": "模型：",
+    "Device:": "设备：",
+    "No model": "无模型",
+    "\nChoose a model folder with Open…": "\n用“打开…”选择模型文件夹",
+    "Choose a model bundle or run folder": "选择模型包或训练运行文件夹",
+    "no model": "无模型",
+    "loading %1 …": "正在加载 %1 …",
+    "ready · %1 · %2 · loaded in %3 s": "就绪 · %1 · %2 · 用时 %3 秒",
+    "GPU": "GPU",
+    "CPU": "CPU",
+    "failed to load %1": "加载 %1 失败",
+    "Memory: %1": "内存：%1",
+    "%1 (%2, checkpoint %3)": "%1（%2，检查点 %3）",
+    "none loaded": "未加载",
+    "<h3>BriVL Studio %1</h3><p>Imagine, retrieve and train with <b>BriVL</b>, the Chinese vision-language foundation model of Fei et al., <i>Towards artificial general intelligence via a multimodal foundation model</i>, Nature Communications 13:3094 (2022); official checkpoints load unchanged.</p><p><b>Model:</b> %2<br><b>Runtime:</b> %3<br><b>Qt:</b> %4</p><p>The embedded default model <i>brivl-emoji-small</i> was trained on <a href=\"https://openmoji.org\">OpenMoji</a> emoji (CC BY-SA 4.0) with Chinese names from <a href=\"https://github.com/milesj/emojibase\">emojibase</a> (MIT), and on synthetic shapes; see its MODEL_CARD.md.</p>":
+        "<h3>BriVL 工作室 %1</h3><p>用 <b>BriVL</b> 进行想象、检索和训练。BriVL 是 Fei 等人提出的中文视觉-语言基础模型："
+        "<i>Towards artificial general intelligence via a multimodal foundation model</i>，Nature Communications 13:3094 (2022)；"
+        "官方检查点可原样加载。</p><p><b>模型：</b>%2<br><b>运行环境：</b>%3<br><b>Qt：</b>%4</p>"
+        "<p>内置默认模型 <i>brivl-emoji-small</i> 使用 <a href=\"https://openmoji.org\">OpenMoji</a> 表情（CC BY-SA 4.0）、"
+        "<a href=\"https://github.com/milesj/emojibase\">emojibase</a> 的中文名称（MIT）以及合成图形训练；详见其 MODEL_CARD.md。</p>",
+    "About BriVL Studio": "关于 BriVL 工作室",
+    "loading…": "加载中…",
+    " (below the relevance cutoff)": "（低于相关性阈值）",
+    "unreadable": "无法读取",
+    "Loading the model for retrieval…": "正在为检索加载模型…",
+    "Opening the index failed": "打开索引失败",
+    "Indexing…": "正在建立索引…",
+    "Indexing failed": "建立索引失败",
+    "Removing the folder failed": "移除文件夹失败",
+    "Search failed": "搜索失败",
+    "Search by meaning: 海边的日落 | 人:-0.5   or   @/path/to/photo.jpg": "按语义搜索：海边的日落 | 人:-0.5   或   @/路径/照片.jpg",
+    "Search": "搜索",
+    "top ": "前 ",
+    "Query:": "查询：",
+    "Add a folder of images, then search it by meaning.": "添加一个图片文件夹，然后按语义搜索。",
+    "More like this": "查找相似图片",
+    "Open": "打开",
+    "Open containing folder": "打开所在文件夹",
+    "Copy path": "复制路径",
+    "Indexing %1 / %2 …": "正在建立索引 %1 / %2 …",
+    "%n image(s) indexed": "已索引 %n 张图片",
+    "Folders": "文件夹",
+    "Add folder…": "添加文件夹…",
+    "Remove": "移除",
+    "Update index": "更新索引",
+    "Stop": "停止",
+    "No model yet": "尚无模型",
+    "Skipped files": "跳过的文件",
+    "Preview": "预览",
+    "Click a result.": "点击一个结果。",
+    "Add a folder of images": "添加图片文件夹",
+    "Searching…": "正在搜索…",
+    "%1 images indexed (%2 new, %3 moved, %4 unchanged, %5 skipped, %6 removed) in %7 s":
+        "已索引 %1 张图片（新增 %2，移动 %3，未变 %4，跳过 %5，移除 %6），用时 %7 秒",
+    "%1 of %2 images stand out from the collection (score ≥ %3); weaker matches are greyed.":
+        "%2 张图片中有 %1 张明显匹配（得分 ≥ %3）；较弱的匹配显示为灰色。",
+    "%1 of %2 images (too few for a relevance cutoff).": "%2 张图片中的 %1 张（图片太少，无法确定相关性阈值）。",
+    "<b>%1</b><br>%2<br>%3 × %4 px · %5 KB<br>score %6": "<b>%1</b><br>%2<br>%3 × %4 像素 · %5 KB<br>得分 %6",
+    "Building the dataset failed": "生成数据集失败",
+    "— output of %1:": "— %1 的输出：",
+    "Training failed": "训练失败",
+    "— %1": "— %1",
+    "Choose a folder": "选择文件夹",
+    "Choose a file": "选择文件",
+    "Dataset": "数据集",
+    "captions.csv / .tsv / .jsonl (image,text)": "captions.csv / .tsv / .jsonl（图像,文本）",
+    "Build shapes dataset": "生成图形数据集",
+    "Coloured shapes with Chinese captions (左上角的大红色圆形): a model learns them in minutes":
+        "带中文描述的彩色图形（左上角的大红色圆形）：模型几分钟即可学会",
+    "images of": "张图片，边长",
+    "Data file": "数据文件",
+    "<i>or build a synthetic one:</i>": "<i>或生成一个合成数据集：</i>",
+    "Folder": "文件夹",
+    "Images": "图片",
+    "Run": "运行",
+    "no limit": "不限",
+    " min": " 分钟",
+    "new run folder": "新的运行文件夹",
+    "default: the default model's config.yml": "默认：默认模型的 config.yml",
+    "default: vocab.txt next to the config": "默认：配置文件旁的 vocab.txt",
+    "Epochs": "轮数",
+    "Batch": "批大小",
+    "Time limit": "时间限制",
+    "Run folder": "运行文件夹",
+    "Model config": "模型配置",
+    "Vocabulary": "词表",
+    "▶ Launch": "▶ 启动",
+    "Saves a checkpoint and stops; Resume continues": "保存检查点并停止；“继续”可接着训练",
+    "Resume": "继续",
+    "Open run…": "打开运行…",
+    "Follow a run folder, also one started with brivl train": "跟踪一个运行文件夹（也可以是用 brivl train 启动的）",
+    "Use this model": "使用此模型",
+    "Load the run's best checkpoint as the studio's model": "将该运行的最佳检查点加载为工作室的模型",
+    "Open a training run folder": "打开训练运行文件夹",
+    "No run yet: build or choose a dataset, then Launch.": "尚无运行：生成或选择数据集，然后点击启动。",
+    "Training": "训练",
+    "R@1 text→image": "R@1 文本→图像",
+    "R@1 image→text": "R@1 图像→文本",
+    "recall@1 (validation)": "recall@1（验证集）",
+    "The run's log (train.log) appears here.": "运行日志（train.log）显示在这里。",
+    "No dataset": "没有数据集",
+    "Choose a data file (CSV/TSV/JSONL with image,text) or build the shapes dataset.":
+        "请选择数据文件（含 image,text 的 CSV/TSV/JSONL）或生成图形数据集。",
+    "Cannot launch training": "无法启动训练",
+    "Starting %1 …": "正在启动 %1 …",
+    " · stopping (saving a checkpoint)…": " · 正在停止（保存检查点）…",
+    "Cannot resume": "无法继续",
+    "A run is going": "有运行正在进行",
+    "Stop the current run before following another one.": "请先停止当前运行，再跟踪其他运行。",
+    "Not a run folder": "不是运行文件夹",
+    "%1 has no status.json (made by brivl train)": "%1 中没有 status.json（由 brivl train 生成）",
+    "<b>%1</b> · step %2/%3 · epoch %4/%5": "<b>%1</b> · 第 %2/%3 步 · 第 %4/%5 轮",
+    " · ETA %1": " · 剩余 %1",
+    " · %1 elapsed": " · 已用 %1",
+    " · best R@1 %1 / %2": " · 最佳 R@1 %1 / %2",
+    "the training process crashed": "训练进程崩溃",
+    "finished": "已完成",
+    "stopped with a checkpoint (Resume continues it)": "已停止并保存检查点（“继续”可接着训练）",
+    "failed (exit %1): %2": "失败（退出码 %1）：%2",
+    "could not start %1: %2": "无法启动 %1：%2",
+    "a training run is already going": "已有训练在进行",
+    "the brivl program was not found next to the studio, in the build tree or on the PATH (set BRIVL_CLI)":
+        "未找到 brivl 程序（工作室旁、构建目录和 PATH 中都没有；可设置 BRIVL_CLI）",
+}
+
+
+def main():
+    ts = os.path.join(os.path.dirname(os.path.abspath(__file__)), "brivl-studio_zh_CN.ts")
+    tree = ET.parse(ts)
+    # lupdate 6.4 does not follow C++17 nested namespaces (`namespace brivl::ui {`), so it names
+    # contexts "MainWindow" where tr() at run time asks for "brivl::ui::MainWindow".
+    for context in tree.iter("context"):
+        name = context.find("name")
+        if name.text != "QObject" and "::" not in name.text:
+            name.text = "brivl::ui::" + name.text
+    missing = []
+    for message in tree.iter("message"):
+        source = message.find("source").text or ""
+        translation = message.find("translation")
+        if source not in ZH:
+            missing.append(source)
+            continue
+        translation.attrib.pop("type", None)
+        if message.get("numerus") == "yes":
+            for child in list(translation):
+                translation.remove(child)
+            form = ET.SubElement(translation, "numerusform")
+            form.text = ZH[source]
+            translation.text = None
+        else:
+            translation.text = ZH[source]
+    tree.write(ts, encoding="utf-8", xml_declaration=True)
+    for source in missing:
+        print("missing:", source, file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
