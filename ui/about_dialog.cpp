@@ -1,6 +1,13 @@
 #include "ui/about_dialog.h"
 
 #include <QApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QTextBrowser>
+#include <QVBoxLayout>
 #include <QMessageBox>
 #include <QtGlobal>
 
@@ -37,6 +44,32 @@ void showAboutDialog(QWidget* parent, const ModelHost& host) {
   box.setText(text);
   box.setObjectName(QStringLiteral("aboutDialog"));
   box.exec();
+}
+
+void showModelCard(QWidget* parent, const ModelHost& host) {
+  const QString card = host.isReady() ? QString::fromStdString(host.model().files.card) : QString();
+  QFile file(card);
+  if (card.isEmpty() || !file.open(QIODevice::ReadOnly)) {
+    QMessageBox::information(parent, QObject::tr("Model card"),
+                             host.isReady() ? QObject::tr("The model %1 has no MODEL_CARD.md.").arg(host.model().request.dir)
+                                            : QObject::tr("No model loaded."));
+    return;
+  }
+  QDialog dialog(parent);
+  dialog.setObjectName(QStringLiteral("modelCardDialog"));
+  dialog.setWindowTitle(QObject::tr("Model card — %1").arg(QFileInfo(card).dir().dirName()));
+  auto* text = new QTextBrowser(&dialog);
+  text->setObjectName(QStringLiteral("modelCardText"));
+  text->setOpenExternalLinks(true);
+  text->setSearchPaths({QFileInfo(card).absolutePath()});  // the card's images (imagine-examples.png)
+  text->setMarkdown(QString::fromUtf8(file.readAll()));
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
+  QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  auto* layout = new QVBoxLayout(&dialog);
+  layout->addWidget(text);
+  layout->addWidget(buttons);
+  dialog.resize(820, 700);
+  dialog.exec();
 }
 
 }  // namespace brivl::ui

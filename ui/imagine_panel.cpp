@@ -1,6 +1,9 @@
 #include "ui/imagine_panel.h"
 
 #include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -22,7 +25,10 @@
 #include <cmath>
 #include <exception>
 
+#include "export/animation.h"
+#include "export/contact_sheet.h"
 #include "export/image_export.h"
+#include "export/png_export.h"
 #include "imagine/imagine_settings.h"
 #include "ui/filmstrip.h"
 #include "ui/image_canvas.h"
@@ -34,6 +40,10 @@
 #include "util/error.h"
 
 namespace brivl::ui {
+namespace {
+constexpr int kProgressionFrameMs = 100;  // GIF/MP4 frame duration, as the CLI's --frame-ms default
+}  // namespace
+
 ImaginePanel::ImaginePanel(ModelHost* host, QWidget* parent)
     : QWidget(parent),
       host_(host),
@@ -90,6 +100,7 @@ ImaginePanel::ImaginePanel(ModelHost* host, QWidget* parent)
   connect(host_, &ModelHost::modelReady, this, [this] {
     if (preset_->currentText() != QStringLiteral("custom")) applyPreset(preset_->currentText());
   });
+  setAcceptDrops(true);
   applyPreset(QStringLiteral("draft"));
   setRunning(false);
   status_->setText(tr("Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away)."));
@@ -109,15 +120,20 @@ QWidget* ImaginePanel::buildPromptRow() {
   start_->setDefault(true);
   stop_ = new QPushButton(tr("■ Stop"), row);
   stop_->setObjectName(QStringLiteral("stopButton"));
+  pause_ = new QPushButton(tr("‖ Pause"), row);
+  pause_->setObjectName(QStringLiteral("pauseButton"));
+  pause_->setCheckable(true);
   auto* layout = new QHBoxLayout(row);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(new QLabel(tr("Prompt:"), row));
   layout->addWidget(prompt_, 1);
   layout->addWidget(start_);
+  layout->addWidget(pause_);
   layout->addWidget(stop_);
   connect(prompt_, &QLineEdit::returnPressed, this, &ImaginePanel::start);
   connect(start_, &QPushButton::clicked, this, &ImaginePanel::start);
   connect(stop_, &QPushButton::clicked, this, &ImaginePanel::stop);
+  connect(pause_, &QPushButton::toggled, this, &ImaginePanel::setPaused);
   return row;
 }
 
@@ -151,6 +167,9 @@ QWidget* ImaginePanel::buildSettings() {
   export_ = new QPushButton(tr("Export PNG…"), box);
   export_->setObjectName(QStringLiteral("exportButton"));
   export_->setToolTip(tr("PNG with the settings embedded (brivl imagine --replay FILE reproduces it)"));
+  exportProgression_ = new QPushButton(tr("Export progression…"), box);
+  exportProgression_->setObjectName(QStringLiteral("exportProgressionButton"));
+  exportProgression_->setToolTip(tr("The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)"));
 
   auto* form = new QFormLayout(box);
   form->addRow(tr("Preset"), preset_);
@@ -162,6 +181,7 @@ QWidget* ImaginePanel::buildSettings() {
   form->addRow(tr("Learning rate"), lr_);
   form->addRow(tr("Preview every"), previewEvery_);
   form->addRow(export_);
+  form->addRow(exportProgression_);
   box->setMinimumWidth(250);
   box->setMaximumWidth(320);
 
@@ -169,6 +189,7 @@ QWidget* ImaginePanel::buildSettings() {
   for (QSpinBox* s : {steps_, size_, cutouts_}) connect(s, &QSpinBox::valueChanged, this, &ImaginePanel::markCustom);
   connect(dice, &QToolButton::clicked, this, [this] { seed_->setValue(QRandomGenerator::global()->bounded(1000000)); });
   connect(export_, &QPushButton::clicked, this, &ImaginePanel::exportWithDialog);
+  connect(exportProgression_, &QPushButton::clicked, this, &ImaginePanel::exportProgressionWithDialog);
   return box;
 }
 
@@ -231,11 +252,25 @@ void ImaginePanel::stop() {
   if (running_) worker_->stop();
 }
 
+void ImaginePanel::setPaused(bool paused) {
+  if (!running_) paused = false;
+  worker_->setPaused(paused);
+  const QSignalBlocker block(pause_);
+  pause_->setChecked(paused);
+  pause_->setText(paused ? tr("▶ Resume") : tr("‖ Pause"));
+  if (paused) status_->setText(status_->text() + tr(" · paused"));
+}
+
+bool ImaginePanel::isPaused() const { return worker_->isPaused(); }
+
 void ImaginePanel::setRunning(bool running) {
   running_ = running;
+  if (!running && worker_->isPaused()) setPaused(false);
   start_->setEnabled(!running && host_->isReady());
   stop_->setEnabled(running);
+  pause_->setEnabled(running);
   export_->setEnabled(!running && !lastImage_.isNull());
+  exportProgression_->setEnabled(!running && filmstrip_->count() > 1);
 }
 
 void ImaginePanel::onProgress(const brivl::ImagineProgress& p) {
@@ -277,18 +312,92 @@ bool ImaginePanel::exportTo(const QString& path, QString* error) {
   }
 }
 
-void ImaginePanel::exportWithDialog() {
+QString ImaginePanel::askExportPath(const QString& title, const QString& extension, const QString& filters) {
   const QString folder = QSettings().value(QStringLiteral("imagine/exportDir"),
                                            QStandardPaths::writableLocation(QStandardPaths::PicturesLocation)).toString();
-  const QString suggestion = QDir(folder).filePath(QStringLiteral("imagine-%1.png").arg(seed_->value()));
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export image"), suggestion, tr("Images (*.png *.jpg *.jpeg *.webp)"));
+  const QString suggestion = QDir(folder).filePath(QStringLiteral("imagine-%1.%2").arg(seed_->value()).arg(extension));
+  const QString path = QFileDialog::getSaveFileName(this, title, suggestion, filters);
+  if (!path.isEmpty()) QSettings().setValue(QStringLiteral("imagine/exportDir"), QFileInfo(path).absolutePath());
+  return path;
+}
+
+void ImaginePanel::exportWithDialog() {
+  const QString path = askExportPath(tr("Export image"), QStringLiteral("png"), tr("Images (*.png *.jpg *.jpeg *.webp)"));
   if (path.isEmpty()) return;
-  QSettings().setValue(QStringLiteral("imagine/exportDir"), QFileInfo(path).absolutePath());
   QString error;
   if (exportTo(path, &error)) {
     status_->setText(tr("Exported %1 (replay: brivl imagine --replay \"%1\" -o again.png)").arg(path));
   } else {
     Q_EMIT problem(tr("Export failed"), error);
+  }
+}
+
+bool ImaginePanel::exportProgressionTo(const QString& path, QString* error) {
+  try {
+    BRIVL_CHECK(filmstrip_->count() > 1, "no progression to export yet: run an imagination first");
+    std::vector<brivl::RgbImage> frames;
+    for (int row = 0; row < filmstrip_->count(); ++row) frames.push_back(toRgbImage(filmstrip_->frame(row)));
+    if (QFileInfo(path).suffix().compare(QStringLiteral("png"), Qt::CaseInsensitive) == 0) {
+      brivl::write_png(path.toStdString(), brivl::make_contact_sheet(frames));
+    } else {
+      brivl::write_animation(path.toStdString(), frames, kProgressionFrameMs);
+    }
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return false;
+  }
+}
+
+void ImaginePanel::exportProgressionWithDialog() {
+  QString filters = tr("GIF animation (*.gif)");
+  if (brivl::video_export_available()) filters += QStringLiteral(";;") + tr("MP4 video (*.mp4)");
+  filters += QStringLiteral(";;") + tr("Contact sheet (*.png)");
+  const QString path = askExportPath(tr("Export progression"), QStringLiteral("gif"), filters);
+  if (path.isEmpty()) return;
+  QString error;
+  if (exportProgressionTo(path, &error)) {
+    status_->setText(tr("Exported %1 (%2 frames)").arg(path).arg(filmstrip_->count()));
+  } else {
+    Q_EMIT problem(tr("Export failed"), error);
+  }
+}
+
+bool ImaginePanel::restoreSettingsFrom(const QString& path, QString* error) {
+  try {
+    const auto stored = brivl::read_image_settings(path.toStdString());
+    BRIVL_CHECK(stored.has_value(), path.toStdString(), ": no BriVL settings in this image (not exported by BriVL Studio or brivl imagine)");
+    const auto s = brivl::ImagineSettings::from_json(*stored, path.toStdString());
+    applyingPreset_ = true;  // the form is set as a whole: no "custom" flicker per field
+    prompt_->setText(QString::fromStdString(s.prompt));
+    steps_->setValue(s.steps);
+    size_->setValue(s.width);
+    seed_->setValue(static_cast<int>(std::min<uint64_t>(s.seed, 2147483647)));
+    cutouts_->setValue(s.augment.cutouts);
+    param_->setCurrentText(QString::fromStdString(s.param));
+    lr_->setValue(s.lr);
+    applyingPreset_ = false;
+    preset_->setCurrentText(QStringLiteral("custom"));
+    status_->setText(tr("Settings restored from %1: press Start to run them again.").arg(QFileInfo(path).fileName()));
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return false;
+  }
+}
+
+void ImaginePanel::dragEnterEvent(QDragEnterEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (!urls.isEmpty() && urls.first().isLocalFile()) event->acceptProposedAction();
+}
+
+void ImaginePanel::dropEvent(QDropEvent* event) {
+  const QString path = event->mimeData()->urls().first().toLocalFile();
+  QString error;
+  if (restoreSettingsFrom(path, &error)) {
+    event->acceptProposedAction();
+  } else {
+    Q_EMIT problem(tr("Cannot restore settings"), error);
   }
 }
 

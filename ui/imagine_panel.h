@@ -1,10 +1,13 @@
 #pragma once
-// The Imagine tab: prompt, presets and settings, Start/Stop, the live canvas, the similarity
-// plot, the filmstrip of intermediate frames and the export. The engine runs in ImagineWorker.
+// The Imagine tab: prompt, presets and settings, Start/Pause/Stop, the live canvas, the similarity
+// plot, the filmstrip of intermediate frames and the exports (image, animation, contact sheet);
+// dropping an exported image restores its settings. The engine runs in ImagineWorker.
 #include <QImage>
 #include <QWidget>
 
 class QComboBox;
+class QDragEnterEvent;
+class QDropEvent;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -34,9 +37,17 @@ class ImaginePanel : public QWidget {
   void setPrompt(const QString& prompt);
   void start();
   void stop();
+  void setPaused(bool paused);
   bool isRunning() const { return running_; }
+  bool isPaused() const;
   // Writes the last finished image as PNG with its settings embedded. False (and `error`) on failure.
   bool exportTo(const QString& path, QString* error = nullptr);
+  // Writes the filmstrip's frames as an animation (.gif, or .mp4 where OpenCV has FFmpeg) or, for
+  // .png, as a contact sheet. False (and `error`) on failure.
+  bool exportProgressionTo(const QString& path, QString* error = nullptr);
+  // Fills the form with the settings embedded in an image exported by the studio or
+  // `brivl imagine` (PNG/JPEG/WebP or its .json sidecar); what dropping such a file does.
+  bool restoreSettingsFrom(const QString& path, QString* error = nullptr);
   const QImage& lastImage() const { return lastImage_; }
   const QString& lastSettingsJson() const { return lastSettingsJson_; }
   LineChart* chart() const { return chart_; }
@@ -47,13 +58,20 @@ class ImaginePanel : public QWidget {
   void runStopped(int step);
   void problem(const QString& title, const QString& message);
 
+ protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
  private:
   QWidget* buildSettings();
   QWidget* buildPromptRow();
   void applyPreset(const QString& name);
   void markCustom();
   brivl::ImagineSettings settingsFromForm() const;
+  // A save dialog in the last export folder, suggesting imagine-<seed>.<extension>; empty if cancelled.
+  QString askExportPath(const QString& title, const QString& extension, const QString& filters);
   void exportWithDialog();
+  void exportProgressionWithDialog();
   void setRunning(bool running);
   void onProgress(const brivl::ImagineProgress& p);
   void onPreview(int step, const QImage& image);
@@ -65,6 +83,8 @@ class ImaginePanel : public QWidget {
   QPushButton* start_;
   QPushButton* stop_;
   QPushButton* export_;
+  QPushButton* exportProgression_;
+  QPushButton* pause_;
   QComboBox* preset_;
   QSpinBox* steps_;
   QSpinBox* size_;

@@ -56,6 +56,13 @@ MainWindow::MainWindow(QWidget* parent)
     errors_->hide();
     statusBar()->showMessage(tr("Model ready: %1").arg(host_->model().request.dir), 8000);
   });
+  connect(retrieve_, &RetrievePanel::imaginationWanted, this, [this] {
+    if (imagine_->lastImage().isNull()) {
+      showProblem(tr("No imagination yet"), tr("Run one in the Imagine tab first."));
+      return;
+    }
+    retrieve_->searchImage(imagine_->lastImage());
+  });
   connect(train_, &TrainPanel::useModel, this, [this](const QString& runDir) {
     bar_->loadModel(runDir);
     tabs_->setCurrentWidget(imagine_);
@@ -89,6 +96,7 @@ void MainWindow::addShortcuts() {
   connect(quit, &QAction::triggered, this, &QWidget::close);
   addAction(quit);
   auto* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Model card"), this, [this] { showModelCard(this, *host_); });
   help->addAction(tr("&About BriVL Studio"), this, [this] { showAboutDialog(this, *host_); });
   help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }

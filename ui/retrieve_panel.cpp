@@ -7,10 +7,14 @@
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QImage>
 #include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
 #include <QClipboard>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QDesktopServices>
 #include <QGuiApplication>
 #include <QListView>
@@ -27,6 +31,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "ui/model_host.h"
+#include "ui/studio_paths.h"
 #include "ui/result_model.h"
 #include "ui/workers/retrieval_worker.h"
 
@@ -51,6 +56,7 @@ RetrievePanel::RetrievePanel(ModelHost* host, QWidget* parent)
   worker_->moveToThread(thread_);
   thread_->setObjectName(QStringLiteral("retrieval"));
   thread_->start();
+  setAcceptDrops(true);
 
   auto* body = new QSplitter(Qt::Horizontal, this);
   body->addWidget(buildSidebar());
@@ -77,6 +83,10 @@ QWidget* RetrievePanel::buildQueryRow() {
   query_->setPlaceholderText(tr("Search by meaning: 海边的日落 | 人:-0.5   or   @/path/to/photo.jpg"));
   query_->setClearButtonEnabled(true);
   searchButton_ = new QPushButton(tr("Search"), row);
+  auto* byImagination = new QPushButton(tr("Search with the imagination"), row);
+  byImagination->setObjectName(QStringLiteral("searchImaginationButton"));
+  byImagination->setToolTip(tr("Use the last image of the Imagine tab as the query"));
+  connect(byImagination, &QPushButton::clicked, this, &RetrievePanel::imaginationWanted);
   searchButton_->setObjectName(QStringLiteral("searchButton"));
   top_ = new QSpinBox(row);
   top_->setRange(1, 1000);
@@ -88,6 +98,7 @@ QWidget* RetrievePanel::buildQueryRow() {
   layout->addWidget(query_, 1);
   layout->addWidget(top_);
   layout->addWidget(searchButton_);
+  layout->addWidget(byImagination);
   connect(query_, &QLineEdit::returnPressed, this, [this] { search(query_->text()); });
   connect(searchButton_, &QPushButton::clicked, this, [this] { search(query_->text()); });
   return row;
@@ -118,6 +129,27 @@ QWidget* RetrievePanel::buildResults() {
   grid_->setContextMenuPolicy(Qt::CustomContextMenu);
   connect(grid_, &QWidget::customContextMenuRequested, this, &RetrievePanel::showResultMenu);
   return area;
+}
+
+void RetrievePanel::dragEnterEvent(QDragEnterEvent* event) {
+  const auto urls = event->mimeData()->urls();
+  if (!urls.isEmpty() && urls.first().isLocalFile()) event->acceptProposedAction();
+}
+
+void RetrievePanel::dropEvent(QDropEvent* event) {
+  query_->setText(QStringLiteral("@") + event->mimeData()->urls().first().toLocalFile());
+  event->acceptProposedAction();
+  search(query_->text());
+}
+
+void RetrievePanel::searchImage(const QImage& image) {
+  const QString path = QDir(appDataDir()).filePath(QStringLiteral("imagination-query.png"));
+  if (!image.save(path, "PNG")) {
+    Q_EMIT problem(tr("Search failed"), tr("Cannot write %1").arg(path));
+    return;
+  }
+  query_->setText(QStringLiteral("@") + path);
+  search(query_->text());
 }
 
 void RetrievePanel::searchSimilar(int row) {

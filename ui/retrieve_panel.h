@@ -5,6 +5,10 @@
 #include <QStringList>
 #include <QWidget>
 
+class QDragEnterEvent;
+class QImage;
+class QDropEvent;
+
 class QLabel;
 class QLineEdit;
 class QListView;
@@ -31,13 +35,22 @@ class RetrievePanel : public QWidget {
   void addFolder(const QString& folder);  // remembers it and re-indexes
   void reindex();
   void search(const QString& query);
+  // Searches by an image that has no file (the current imagination): saved to the app data folder
+  // as imagination-query.png, then queried as "@path".
+  void searchImage(const QImage& image);
   // "More like this": searches with the result's image as the query (double-click, context menu).
   void searchSimilar(int row);
   QStringList folders() const { return folders_; }
   ResultModel* results() const { return model_; }
   bool isIndexing() const { return indexing_; }
 
+ protected:
+  // Dropping an image file searches by it ("@path").
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
  Q_SIGNALS:
+  void imaginationWanted();  // "Search with the imagination": the window hands over its image
   void indexFinished(qint64 files, const QStringList& skipped);
   void searchFinished(int results);
   void problem(const QString& title, const QString& message);

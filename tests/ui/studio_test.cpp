@@ -21,6 +21,8 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QDialog>
+#include <QTextBrowser>
 #include <QAction>
 #include <QMenu>
 #include <QMenuBar>
@@ -108,9 +110,9 @@ class StudioTest : public QObject {
   void modelLoadErrorIsShownAndTheLoadedModelStays();
   void imagineShowsPreviewsStopsAndExportsReplayableSettings();
   void retrieveIndexesFolderWithBrokenFileAndFindsImages();
+  void aboutNamesVersionPaperModelAndAttributions();  // before Train: it switches to the trained model
   void trainBuildsShapesRunsOneEpochAndServesAsModel();
   void trainStopsWithCheckpointAndResumesToTheEnd();
-  void aboutNamesVersionPaperModelAndAttributions();
   void eventLoopNeverStalled();
   void cleanupTestCase();
 
@@ -137,10 +139,14 @@ void StudioTest::initTestCase() {
 // Help → About: a modal box; read it from a timer (exec() blocks), optionally save a picture of it
 // (BRIVL_TEST_SHOTS=DIR), then close it.
 void StudioTest::aboutNamesVersionPaperModelAndAttributions() {
-  QAction* about = nullptr;
-  for (auto* menu : window_->menuBar()->findChildren<QMenu*>())
-    for (auto* action : menu->actions())
-      if (action->text().contains(QStringLiteral("About BriVL"))) about = action;
+  // The menu bar's action whose text contains `text` (null when there is none).
+  const auto menuAction = [this](const QString& text) -> QAction* {
+    for (auto* menu : window_->menuBar()->findChildren<QMenu*>())
+      for (auto* action : menu->actions())
+        if (action->text().contains(text)) return action;
+    return nullptr;
+  };
+  QAction* about = menuAction(QStringLiteral("About BriVL"));
   QVERIFY(about != nullptr);
   QString text;
   QTimer::singleShot(200, this, [&text] {
@@ -158,6 +164,19 @@ void StudioTest::aboutNamesVersionPaperModelAndAttributions() {
   QVERIFY(text.contains(QStringLiteral("Nature Communications 13:3094")));
   QVERIFY(text.contains(QStringLiteral("OpenMoji")));  // CC BY-SA asks for attribution
   QVERIFY(text.contains(window_->modelHost()->model().fingerprint.toHtmlEscaped()));
+
+  // Help → Model card renders the bundle's MODEL_CARD.md.
+  QAction* card = menuAction(QStringLiteral("Model card"));
+  QVERIFY(card != nullptr);
+  QString cardText;
+  QTimer::singleShot(200, this, [&cardText] {
+    auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+    if (!dialog) return;
+    if (auto* browser = dialog->findChild<QTextBrowser*>(QStringLiteral("modelCardText"))) cardText = browser->toPlainText();
+    dialog->reject();
+  });
+  card->trigger();
+  QVERIFY2(cardText.contains(QStringLiteral("OpenMoji")), qPrintable(cardText.left(300)));
 }
 
 void StudioTest::modelLoadErrorIsShownAndTheLoadedModelStays() {
@@ -227,6 +246,26 @@ void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {
   const auto a = brivl::decode_image_file(exported.toStdString());
   const auto b = brivl::decode_image_file(replayed.toStdString());
   QVERIFY2(a.pixels == b.pixels, "brivl imagine --replay of the studio's export gave other pixels");
+
+  // The progression as a GIF and as a contact sheet.
+  const QString gif = work_.filePath(QStringLiteral("fox.gif")), sheet = work_.filePath(QStringLiteral("fox-sheet.png"));
+  QVERIFY2(panel->exportProgressionTo(gif, &error), qPrintable(error));
+  QFile gifFile(gif);
+  QVERIFY(gifFile.open(QIODevice::ReadOnly));
+  QCOMPARE(gifFile.read(6), QByteArray("GIF89a"));
+  QVERIFY2(panel->exportProgressionTo(sheet, &error), qPrintable(error));
+  QVERIFY(brivl::decode_image_file(sheet.toStdString()).width > 64);
+
+  // Dropping the export back restores its settings into the form.
+  child<QSpinBox>(panel, "stepsSpin")->setValue(99);
+  child<QSpinBox>(panel, "seedSpin")->setValue(1);
+  prompt->setText(QStringLiteral("别的"));
+  QVERIFY2(panel->restoreSettingsFrom(exported, &error), qPrintable(error));
+  QCOMPARE(prompt->text(), QStringLiteral("雪地里的红色狐狸:1"));
+  QCOMPARE(child<QSpinBox>(panel, "stepsSpin")->value(), 12);
+  QCOMPARE(child<QSpinBox>(panel, "seedSpin")->value(), 7);
+  QVERIFY(!panel->restoreSettingsFrom(kSource + QStringLiteral("/assets/samples/emoji_1F431.png"), &error));
+  QVERIFY2(error.contains(QStringLiteral("no BriVL settings")), qPrintable(error));
   meter_.start();
 
   // Stop: a long run ends at the next step with runStopped.
@@ -234,8 +273,20 @@ void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {
   child<QSpinBox>(panel, "stepsSpin")->setValue(5000);
   QTest::mouseClick(child<QPushButton>(panel, "startButton"), Qt::LeftButton);
   QTRY_VERIFY_WITH_TIMEOUT(panel->chart()->pointCount(0) >= 2, 60000);
+  // Pause holds the engine before its next step (one already under way may still finish).
+  QTest::mouseClick(child<QPushButton>(panel, "pauseButton"), Qt::LeftButton);
+  QVERIFY(panel->isPaused());
+  QTest::qWait(300);
+  const int held = panel->chart()->pointCount(0);
+  QTest::qWait(700);
+  QCOMPARE(panel->chart()->pointCount(0), held);
+  QTest::mouseClick(child<QPushButton>(panel, "pauseButton"), Qt::LeftButton);  // resume
+  QVERIFY(!panel->isPaused());
+  QTRY_VERIFY_WITH_TIMEOUT(panel->chart()->pointCount(0) > held, 60000);
+  QTest::mouseClick(child<QPushButton>(panel, "pauseButton"), Qt::LeftButton);  // stop while paused
   QTest::mouseClick(child<QPushButton>(panel, "stopButton"), Qt::LeftButton);
   QTRY_COMPARE_WITH_TIMEOUT(stopped.count(), 1, 60000);
+  QVERIFY(!panel->isPaused());
   QVERIFY(!panel->isRunning());
   QVERIFY(child<QPushButton>(panel, "startButton")->isEnabled());
   qInfo("imagine + stop: worst event-loop gap %lld ms", meter_.takeWorst());
@@ -282,6 +333,12 @@ void StudioTest::retrieveIndexesFolderWithBrokenFileAndFindsImages() {
   QCOMPARE(query->text(), QStringLiteral("@") + third);
   QCOMPARE(panel->results()->result(0).path, third);
   QVERIFY(panel->results()->result(0).score > 0.999);
+
+  // The last imagination (from the Imagine test) as the query.
+  QTest::mouseClick(child<QPushButton>(panel, "searchImaginationButton"), Qt::LeftButton);
+  QTRY_COMPARE_WITH_TIMEOUT(searched.count(), 3, 60000);
+  QVERIFY2(query->text().endsWith(QStringLiteral("imagination-query.png")), qPrintable(query->text()));
+  QCOMPARE(panel->results()->rowCount(), 3);
   qInfo("retrieve: worst event-loop gap %lld ms", meter_.takeWorst());
 }
 

@@ -37,200 +37,262 @@
 <context>
     <name>brivl::ui::ImaginePanel</name>
     <message>
-        <location filename="../imagine_panel.cpp" line="42" />
+        <location filename="../imagine_panel.cpp" line="52" />
         <source>Similarity to the prompt</source>
         <translation>与提示词的相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="42" />
+        <location filename="../imagine_panel.cpp" line="52" />
         <source>step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="47" />
+        <location filename="../imagine_panel.cpp" line="57" />
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="48" />
+        <location filename="../imagine_panel.cpp" line="58" />
         <source>held-out views</source>
         <translation>留出视图</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="49" />
-        <location filename="../imagine_panel.cpp" line="51" />
+        <location filename="../imagine_panel.cpp" line="59" />
+        <location filename="../imagine_panel.cpp" line="61" />
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="50" />
+        <location filename="../imagine_panel.cpp" line="60" />
         <source>cosine</source>
         <translation>余弦</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="80" />
+        <location filename="../imagine_panel.cpp" line="90" />
         <source>Stopped at step %1.</source>
         <translation>已在第 %1 步停止。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="85" />
+        <location filename="../imagine_panel.cpp" line="95" />
         <source>Failed.</source>
         <translation>失败。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="86" />
+        <location filename="../imagine_panel.cpp" line="96" />
         <source>Imagination failed</source>
         <translation>想象失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="95" />
+        <location filename="../imagine_panel.cpp" line="106" />
         <source>Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).</source>
         <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="104" />
+        <location filename="../imagine_panel.cpp" line="115" />
         <source>Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5</source>
         <translation>提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="107" />
+        <location filename="../imagine_panel.cpp" line="118" />
         <source>▶ Start</source>
         <translation>▶ 开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="110" />
+        <location filename="../imagine_panel.cpp" line="121" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="114" />
+        <location filename="../imagine_panel.cpp" line="123" />
+        <location filename="../imagine_panel.cpp" line="260" />
+        <source>‖ Pause</source>
+        <translation>‖ 暂停</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="128" />
         <source>Prompt:</source>
         <translation>提示词：</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="125" />
+        <location filename="../imagine_panel.cpp" line="141" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="146" />
+        <location filename="../imagine_panel.cpp" line="162" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="147" />
+        <location filename="../imagine_panel.cpp" line="163" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="151" />
+        <location filename="../imagine_panel.cpp" line="167" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="153" />
+        <location filename="../imagine_panel.cpp" line="169" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="156" />
+        <location filename="../imagine_panel.cpp" line="170" />
+        <source>Export progression…</source>
+        <translation>导出过程…</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="172" />
+        <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
+        <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="175" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="157" />
+        <location filename="../imagine_panel.cpp" line="176" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="158" />
+        <location filename="../imagine_panel.cpp" line="177" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="159" />
+        <location filename="../imagine_panel.cpp" line="178" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="160" />
+        <location filename="../imagine_panel.cpp" line="179" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="161" />
+        <location filename="../imagine_panel.cpp" line="180" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="162" />
+        <location filename="../imagine_panel.cpp" line="181" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="163" />
+        <location filename="../imagine_panel.cpp" line="182" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="209" />
+        <location filename="../imagine_panel.cpp" line="230" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="209" />
+        <location filename="../imagine_panel.cpp" line="230" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="216" />
+        <location filename="../imagine_panel.cpp" line="237" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="225" />
+        <location filename="../imagine_panel.cpp" line="246" />
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="246" />
+        <location filename="../imagine_panel.cpp" line="260" />
+        <source>▶ Resume</source>
+        <translation>▶ 继续</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="261" />
+        <source> · paused</source>
+        <translation> · 已暂停</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="281" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="247" />
+        <location filename="../imagine_panel.cpp" line="282" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="248" />
+        <location filename="../imagine_panel.cpp" line="283" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="265" />
+        <location filename="../imagine_panel.cpp" line="300" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="284" />
+        <location filename="../imagine_panel.cpp" line="319" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="284" />
+        <location filename="../imagine_panel.cpp" line="319" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="289" />
+        <location filename="../imagine_panel.cpp" line="324" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="291" />
+        <location filename="../imagine_panel.cpp" line="326" />
+        <location filename="../imagine_panel.cpp" line="361" />
         <source>Export failed</source>
         <translation>导出失败</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="351" />
+        <source>GIF animation (*.gif)</source>
+        <translation>GIF 动画 (*.gif)</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="352" />
+        <source>MP4 video (*.mp4)</source>
+        <translation>MP4 视频 (*.mp4)</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="353" />
+        <source>Contact sheet (*.png)</source>
+        <translation>缩略图总览 (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="354" />
+        <source>Export progression</source>
+        <translation>导出过程</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="359" />
+        <source>Exported %1 (%2 frames)</source>
+        <translation>已导出 %1（%2 帧）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="380" />
+        <source>Settings restored from %1: press Start to run them again.</source>
+        <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="399" />
+        <source>Cannot restore settings</source>
+        <translation>无法恢复设置</translation>
     </message>
 </context>
 <context>
@@ -271,17 +333,32 @@
         <translation>模型已就绪：%1</translation>
     </message>
     <message>
-        <location filename="../main_window.cpp" line="91" />
+        <location filename="../main_window.cpp" line="61" />
+        <source>No imagination yet</source>
+        <translation>还没有想象结果</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="61" />
+        <source>Run one in the Imagine tab first.</source>
+        <translation>请先在“想象”中运行一次。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="98" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.cpp" line="92" />
+        <location filename="../main_window.cpp" line="99" />
+        <source>&amp;Model card</source>
+        <translation>模型卡(&amp;M)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.cpp" line="100" />
         <source>&amp;About BriVL Studio</source>
         <translation>关于 BriVL 工作室(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.cpp" line="93" />
+        <location filename="../main_window.cpp" line="101" />
         <source>About &amp;Qt</source>
         <translation>关于 &amp;Qt</translation>
     </message>
@@ -369,34 +446,54 @@ Choose a model folder with Open…</source>
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../about_dialog.cpp" line="15" />
+        <location filename="../about_dialog.cpp" line="22" />
         <source>%1 (%2, checkpoint %3)</source>
         <translation>%1（%2，检查点 %3）</translation>
     </message>
     <message>
-        <location filename="../about_dialog.cpp" line="17" />
+        <location filename="../about_dialog.cpp" line="24" />
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../about_dialog.cpp" line="17" />
+        <location filename="../about_dialog.cpp" line="24" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../about_dialog.cpp" line="19" />
+        <location filename="../about_dialog.cpp" line="26" />
         <source>none loaded</source>
         <translation>未加载</translation>
     </message>
     <message>
-        <location filename="../about_dialog.cpp" line="21" />
+        <location filename="../about_dialog.cpp" line="28" />
         <source>&lt;h3&gt;BriVL Studio %1&lt;/h3&gt;&lt;p&gt;Imagine, retrieve and train with &lt;b&gt;BriVL&lt;/b&gt;, the Chinese vision-language foundation model of Fei et al., &lt;i&gt;Towards artificial general intelligence via a multimodal foundation model&lt;/i&gt;, Nature Communications 13:3094 (2022); official checkpoints load unchanged.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Model:&lt;/b&gt; %2&lt;br&gt;&lt;b&gt;Runtime:&lt;/b&gt; %3&lt;br&gt;&lt;b&gt;Qt:&lt;/b&gt; %4&lt;/p&gt;&lt;p&gt;The embedded default model &lt;i&gt;brivl-emoji-small&lt;/i&gt; was trained on &lt;a href="https://openmoji.org"&gt;OpenMoji&lt;/a&gt; emoji (CC BY-SA 4.0) with Chinese names from &lt;a href="https://github.com/milesj/emojibase"&gt;emojibase&lt;/a&gt; (MIT), and on synthetic shapes; see its MODEL_CARD.md.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;BriVL 工作室 %1&lt;/h3&gt;&lt;p&gt;用 &lt;b&gt;BriVL&lt;/b&gt; 进行想象、检索和训练。BriVL 是 Fei 等人提出的中文视觉-语言基础模型：&lt;i&gt;Towards artificial general intelligence via a multimodal foundation model&lt;/i&gt;，Nature Communications 13:3094 (2022)；官方检查点可原样加载。&lt;/p&gt;&lt;p&gt;&lt;b&gt;模型：&lt;/b&gt;%2&lt;br&gt;&lt;b&gt;运行环境：&lt;/b&gt;%3&lt;br&gt;&lt;b&gt;Qt：&lt;/b&gt;%4&lt;/p&gt;&lt;p&gt;内置默认模型 &lt;i&gt;brivl-emoji-small&lt;/i&gt; 使用 &lt;a href="https://openmoji.org"&gt;OpenMoji&lt;/a&gt; 表情（CC BY-SA 4.0）、&lt;a href="https://github.com/milesj/emojibase"&gt;emojibase&lt;/a&gt; 的中文名称（MIT）以及合成图形训练；详见其 MODEL_CARD.md。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../about_dialog.cpp" line="33" />
+        <location filename="../about_dialog.cpp" line="40" />
         <source>About BriVL Studio</source>
         <translation>关于 BriVL 工作室</translation>
+    </message>
+    <message>
+        <location filename="../about_dialog.cpp" line="53" />
+        <source>Model card</source>
+        <translation>模型卡</translation>
+    </message>
+    <message>
+        <location filename="../about_dialog.cpp" line="54" />
+        <source>The model %1 has no MODEL_CARD.md.</source>
+        <translation>模型 %1 没有 MODEL_CARD.md。</translation>
+    </message>
+    <message>
+        <location filename="../about_dialog.cpp" line="55" />
+        <source>No model loaded.</source>
+        <translation>尚未加载模型。</translation>
+    </message>
+    <message>
+        <location filename="../about_dialog.cpp" line="60" />
+        <source>Model card — %1</source>
+        <translation>模型卡 — %1</translation>
     </message>
 </context>
 <context>
@@ -445,7 +542,7 @@ Choose a model folder with Open…</source>
         <translation>移除文件夹失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="158" />
+        <location filename="../workers/retrieval_worker.cpp" line="161" />
         <source>Search failed</source>
         <translation>搜索失败</translation>
     </message>
@@ -453,144 +550,164 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::RetrievePanel</name>
     <message>
-        <location filename="../retrieve_panel.cpp" line="77" />
+        <location filename="../retrieve_panel.cpp" line="83" />
         <source>Search by meaning: 海边的日落 | 人:-0.5   or   @/path/to/photo.jpg</source>
         <translation>按语义搜索：海边的日落 | 人:-0.5   或   @/路径/照片.jpg</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="79" />
+        <location filename="../retrieve_panel.cpp" line="85" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="84" />
+        <location filename="../retrieve_panel.cpp" line="86" />
+        <source>Search with the imagination</source>
+        <translation>用想象结果搜索</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="88" />
+        <source>Use the last image of the Imagine tab as the query</source>
+        <translation>用“想象”中的最新图像作为查询</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="94" />
         <source>top </source>
         <translation>前 </translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="87" />
+        <location filename="../retrieve_panel.cpp" line="97" />
         <source>Query:</source>
         <translation>查询：</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="108" />
+        <location filename="../retrieve_panel.cpp" line="119" />
         <source>Add a folder of images, then search it by meaning.</source>
         <translation>添加一个图片文件夹，然后按语义搜索。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="135" />
+        <location filename="../retrieve_panel.cpp" line="148" />
+        <source>Search failed</source>
+        <translation>搜索失败</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="148" />
+        <source>Cannot write %1</source>
+        <translation>无法写入 %1</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="167" />
         <source>More like this</source>
         <translation>查找相似图片</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="137" />
+        <location filename="../retrieve_panel.cpp" line="169" />
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="138" />
+        <location filename="../retrieve_panel.cpp" line="170" />
         <source>Open containing folder</source>
         <translation>打开所在文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="140" />
+        <location filename="../retrieve_panel.cpp" line="172" />
         <source>Copy path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="148" />
+        <location filename="../retrieve_panel.cpp" line="180" />
         <source>Indexing %1 / %2 …</source>
         <translation>正在建立索引 %1 / %2 …</translation>
     </message>
     <message numerus="yes">
-        <location filename="../retrieve_panel.cpp" line="152" />
+        <location filename="../retrieve_panel.cpp" line="184" />
         <source>%n image(s) indexed</source>
         <translation><numerusform>已索引 %n 张图片</numerusform></translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="178" />
+        <location filename="../retrieve_panel.cpp" line="210" />
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="182" />
+        <location filename="../retrieve_panel.cpp" line="214" />
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="184" />
+        <location filename="../retrieve_panel.cpp" line="216" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="185" />
+        <location filename="../retrieve_panel.cpp" line="217" />
         <source>Update index</source>
         <translation>更新索引</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="186" />
+        <location filename="../retrieve_panel.cpp" line="218" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="189" />
+        <location filename="../retrieve_panel.cpp" line="221" />
         <source>No model yet</source>
         <translation>尚无模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="203" />
+        <location filename="../retrieve_panel.cpp" line="235" />
         <source>Skipped files</source>
         <translation>跳过的文件</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="224" />
+        <location filename="../retrieve_panel.cpp" line="256" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="228" />
+        <location filename="../retrieve_panel.cpp" line="260" />
         <source>Click a result.</source>
         <translation>点击一个结果。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="250" />
+        <location filename="../retrieve_panel.cpp" line="282" />
         <source>Add a folder of images</source>
         <translation>添加图片文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="266" />
-        <location filename="../retrieve_panel.cpp" line="278" />
+        <location filename="../retrieve_panel.cpp" line="298" />
+        <location filename="../retrieve_panel.cpp" line="310" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="266" />
-        <location filename="../retrieve_panel.cpp" line="278" />
+        <location filename="../retrieve_panel.cpp" line="298" />
+        <location filename="../retrieve_panel.cpp" line="310" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="281" />
+        <location filename="../retrieve_panel.cpp" line="313" />
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="302" />
+        <location filename="../retrieve_panel.cpp" line="334" />
         <source>%1 images indexed (%2 new, %3 moved, %4 unchanged, %5 skipped, %6 removed) in %7 s</source>
         <translation>已索引 %1 张图片（新增 %2，移动 %3，未变 %4，跳过 %5，移除 %6），用时 %7 秒</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="314" />
+        <location filename="../retrieve_panel.cpp" line="346" />
         <source>%1 of %2 images stand out from the collection (score ≥ %3); weaker matches are greyed.</source>
         <translation>%2 张图片中有 %1 张明显匹配（得分 ≥ %3）；较弱的匹配显示为灰色。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="317" />
+        <location filename="../retrieve_panel.cpp" line="349" />
         <source>%1 of %2 images (too few for a relevance cutoff).</source>
         <translation>%2 张图片中的 %1 张（图片太少，无法确定相关性阈值）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="329" />
+        <location filename="../retrieve_panel.cpp" line="361" />
         <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 px · %5 KB&lt;br&gt;score %6</source>
         <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 像素 · %5 KB&lt;br&gt;得分 %6</translation>
     </message>

@@ -22,6 +22,7 @@ void ImagineWorker::start(std::shared_ptr<brivl::Imaginer> imaginer, const brivl
                           int previewEvery) {
   wait();  // the previous run has reported already (the panel starts one run at a time)
   cancel_ = false;
+  paused_ = false;
   lastStep_ = 0;
   thread_ = QThread::create([this, imaginer, settings, previewEvery] { run(imaginer, settings, previewEvery); });
   thread_->setObjectName(QStringLiteral("imagine"));
@@ -41,7 +42,11 @@ void ImagineWorker::wait() {
 void ImagineWorker::run(std::shared_ptr<brivl::Imaginer> imaginer, brivl::ImagineSettings settings, int previewEvery) {
   brivl::ImagineHooks hooks;
   hooks.preview_every = previewEvery;
-  hooks.should_cancel = [this] { return cancel_.load(); };
+  // Checked before every step: a paused run waits here (on the worker thread, the UI stays live).
+  hooks.should_cancel = [this] {
+    while (paused_.load() && !cancel_.load()) QThread::msleep(20);
+    return cancel_.load();
+  };
   hooks.on_progress = [this](const brivl::ImagineProgress& p) {
     lastStep_ = p.step;
     Q_EMIT progress(p);

@@ -28,6 +28,9 @@ class ImagineWorker : public QObject {
   // run at a time per engine).
   void start(std::shared_ptr<brivl::Imaginer> imaginer, const brivl::ImagineSettings& settings, int previewEvery);
   void stop();  // asks the engine to stop before its next step
+  // Holds the engine before its next step until resumed (or stopped); the image stays as it is.
+  void setPaused(bool paused) { paused_ = paused; }
+  bool isPaused() const { return paused_.load(); }
   void wait();
 
  Q_SIGNALS:
@@ -42,6 +45,7 @@ class ImagineWorker : public QObject {
   void run(std::shared_ptr<brivl::Imaginer> imaginer, brivl::ImagineSettings settings, int previewEvery);
   QThread* thread_ = nullptr;
   std::atomic<bool> cancel_{false};
+  std::atomic<bool> paused_{false};
   std::atomic<int> lastStep_{0};
 };
 
