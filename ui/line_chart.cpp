@@ -107,6 +107,16 @@ int LineChart::pointCount(int series) const {
   return series >= 0 && series < series_.size() ? static_cast<int>(series_[series]->count()) : 0;
 }
 
+double LineChart::value(int series, int index) const {
+  if (series < 0 || series >= series_.size() || index < 0 || index >= series_[series]->count()) return std::nan("");
+  return series_[series]->at(index).y();
+}
+
+double LineChart::xValue(int series, int index) const {
+  if (series < 0 || series >= series_.size() || index < 0 || index >= series_[series]->count()) return std::nan("");
+  return series_[series]->at(index).x();
+}
+
 int LineChart::totalPoints() const {
   int n = 0;
   for (auto* s : series_) n += static_cast<int>(s->count());

@@ -25,6 +25,8 @@ class LineChart : public QChartView {
   void append(int series, double x, double y);  // non-finite y is ignored
   void clear();
   int pointCount(int series) const;
+  double value(int series, int index) const;   // y of a plotted point (NaN when there is none)
+  double xValue(int series, int index) const;  // its x
   int totalPoints() const;
 
  private:

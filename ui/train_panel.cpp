@@ -1,5 +1,6 @@
 #include "ui/train_panel.h"
 
+#include <QCheckBox>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -16,9 +17,11 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 
 #include "ui/form_widgets.h"
 #include "ui/line_chart.h"
@@ -83,8 +86,12 @@ TrainPanel::TrainPanel(QWidget* parent)
     updateButtons();
     Q_EMIT processExited(code);
   });
-  connect(monitor_, &RunMonitor::reset, chart_, &LineChart::clear);
-  connect(monitor_, &RunMonitor::trainPoint, this, [this](qint64 step, double loss) { chart_->append(lossSeries_, step, loss); });
+  connect(monitor_, &RunMonitor::reset, this, [this] {
+    chart_->clear();
+    speedChart_->clear();
+    for (auto& raw : rawLoss_) raw.clear();
+  });
+  connect(monitor_, &RunMonitor::trainPoint, this, &TrainPanel::addTrainPoint);
   connect(monitor_, &RunMonitor::evalPoint, this, [this](qint64 step, double t2i, double i2t) {
     chart_->append(t2iSeries_, step, t2i);
     chart_->append(i2tSeries_, step, i2t);
@@ -230,13 +237,30 @@ QWidget* TrainPanel::buildMonitor() {
   chart_->setAxisTitle(LineChart::Axis::Left, tr("loss"));
   chart_->setAxisTitle(LineChart::Axis::Right, tr("recall@1 (validation)"));
   chart_->setFixedRange(LineChart::Axis::Right, 0, 1);
+  lossI2tSeries_ = chart_->addSeries(tr("loss image→text"), LineChart::Axis::Left, QColor(0x9e, 0xc3, 0xe6), 1.0);
+  lossT2iSeries_ = chart_->addSeries(tr("loss text→image"), LineChart::Axis::Left, QColor(0xa8, 0xa8, 0xa8), 1.0);
+  speedChart_ = new LineChart(tr("Schedule and speed"), tr("step"), area);
+  speedChart_->setObjectName(QStringLiteral("speedChart"));
+  lrSeries_ = speedChart_->addSeries(tr("learning rate"), LineChart::Axis::Left, QColor(0x94, 0x67, 0xbd));
+  speedSeries_ = speedChart_->addSeries(tr("samples/s"), LineChart::Axis::Right, QColor(0x8c, 0x56, 0x4b), 1.0);
+  speedChart_->setAxisTitle(LineChart::Axis::Left, tr("learning rate"));
+  speedChart_->setAxisTitle(LineChart::Axis::Right, tr("samples/s"));
+  smooth_ = new QCheckBox(tr("Smooth the loss"), area);
+  smooth_->setObjectName(QStringLiteral("smoothCheck"));
+  smooth_->setToolTip(tr("Exponential moving average (0.9) of the loss curves; the raw points are kept"));
+  connect(smooth_, &QCheckBox::toggled, this, &TrainPanel::setSmoothing);
+  auto* charts = new QTabWidget(area);
+  charts->setObjectName(QStringLiteral("trainCharts"));
+  charts->addTab(chart_, tr("Loss and recall"));
+  charts->addTab(speedChart_, tr("Learning rate and speed"));
+  charts->setCornerWidget(smooth_, Qt::TopRightCorner);
   log_ = new QPlainTextEdit(area);
   log_->setObjectName(QStringLiteral("trainLog"));
   log_->setReadOnly(true);
   log_->setMaximumBlockCount(1000);
   log_->setPlaceholderText(tr("The run's log (train.log) appears here."));
   auto* split = new QSplitter(Qt::Vertical, area);
-  split->addWidget(chart_);
+  split->addWidget(charts);
   split->addWidget(log_);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
@@ -340,6 +364,7 @@ void TrainPanel::onStatus(const RunStatus& s) {
   progress_->setRange(0, static_cast<int>(std::max<qint64>(1, s.totalSteps)));
   progress_->setValue(static_cast<int>(s.step));
   chart_->setXMax(static_cast<double>(s.totalSteps));
+  speedChart_->setXMax(static_cast<double>(s.totalSteps));
   QString text = tr("<b>%1</b> · step %2/%3 · epoch %4/%5").arg(s.state).arg(s.step).arg(s.totalSteps).arg(s.epoch).arg(s.epochs);
   if (s.state == QStringLiteral("running")) text += tr(" · ETA %1").arg(clockText(s.etaSeconds));
   else text += tr(" · %1 elapsed").arg(clockText(s.elapsedSeconds));
@@ -357,6 +382,52 @@ void TrainPanel::updateButtons() {
   resume_->setEnabled(!running && !runDir_.isEmpty() && s.state != QStringLiteral("finished") && !s.state.isEmpty());
   open_->setEnabled(!running);
   use_->setEnabled(!runDir_.isEmpty() && s.hasCheckpoint());
+}
+
+namespace {
+constexpr double kSmoothing = 0.9;  // weight of the running average per new point
+}  // namespace
+
+void TrainPanel::addTrainPoint(qint64 step, double loss, double lossI2t, double lossT2i, double lr,
+                               double samplesPerSecond) {
+  const double values[3] = {loss, lossI2t, lossT2i};
+  const int series[3] = {lossSeries_, lossI2tSeries_, lossT2iSeries_};
+  for (int k = 0; k < 3; ++k) {
+    if (!std::isfinite(values[k])) continue;
+    rawLoss_[k].append(QPointF(static_cast<double>(step), values[k]));
+    ema_[k] = rawLoss_[k].size() == 1 ? values[k] : kSmoothing * ema_[k] + (1 - kSmoothing) * values[k];
+    chart_->append(series[k], static_cast<double>(step), smooth_->isChecked() ? ema_[k] : values[k]);
+  }
+  speedChart_->append(lrSeries_, static_cast<double>(step), lr);
+  speedChart_->append(speedSeries_, static_cast<double>(step), samplesPerSecond);
+}
+
+void TrainPanel::setSmoothing(bool on) {
+  if (smooth_->isChecked() != on) smooth_->setChecked(on);  // toggled() calls back with the same value
+  replotLosses();
+}
+
+void TrainPanel::replotLosses() {
+  // LineChart clears all its series at once: keep the recall points and put them back.
+  QVector<QPointF> recall[2];
+  const int recallSeries[2] = {t2iSeries_, i2tSeries_};
+  for (int r = 0; r < 2; ++r)
+    for (int i = 0; i < chart_->pointCount(recallSeries[r]); ++i)
+      recall[r].append(QPointF(chart_->xValue(recallSeries[r], i), chart_->value(recallSeries[r], i)));
+  chart_->clear();
+  const int series[3] = {lossSeries_, lossI2tSeries_, lossT2iSeries_};
+  for (int k = 0; k < 3; ++k) {
+    double average = 0;
+    for (int i = 0; i < rawLoss_[k].size(); ++i) {
+      const QPointF& p = rawLoss_[k][i];
+      average = i == 0 ? p.y() : kSmoothing * average + (1 - kSmoothing) * p.y();
+      chart_->append(series[k], p.x(), smooth_->isChecked() ? average : p.y());
+    }
+    ema_[k] = average;
+  }
+  for (int r = 0; r < 2; ++r)
+    for (const QPointF& p : recall[r]) chart_->append(recallSeries[r], p.x(), p.y());
+  chart_->setXMax(static_cast<double>(progress_->maximum()));
 }
 
 }  // namespace brivl::ui

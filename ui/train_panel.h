@@ -2,9 +2,12 @@
 // The Train tab: dataset (pick a file or build the shapes dataset), the run's settings, Launch /
 // Stop / Resume of a `brivl train` child process, live loss and recall charts from the run
 // folder, its status and log, and "Use this model" (a run folder is a model bundle).
+#include <QPointF>
+#include <QVector>
 #include <QWidget>
 
 class QDoubleSpinBox;
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -33,7 +36,10 @@ class TrainPanel : public QWidget {
   void resume();
   void attach(const QString& runDir);  // follow an existing run (e.g. one started from the CLI)
   QString runDir() const { return runDir_; }
-  LineChart* chart() const { return chart_; }
+  LineChart* chart() const { return chart_; }        // loss (both directions) and recall@1
+  LineChart* speedChart() const { return speedChart_; }  // learning rate and samples/s
+  // Exponential moving average of the loss curves (raw points are kept; toggling re-plots).
+  void setSmoothing(bool on);
   RunMonitor* monitor() const { return monitor_; }
   bool isTraining() const;
 
@@ -76,9 +82,19 @@ class TrainPanel : public QWidget {
   QPushButton* use_;
   QLabel* status_;
   QProgressBar* progress_;
+  void addTrainPoint(qint64 step, double loss, double lossI2t, double lossT2i, double lr, double samplesPerSecond);
+  void replotLosses();
+
   LineChart* chart_;
+  LineChart* speedChart_;
+  QCheckBox* smooth_;
   QPlainTextEdit* log_;
-  int lossSeries_ = 0, t2iSeries_ = 0, i2tSeries_ = 0;
+  int lossSeries_ = 0, lossI2tSeries_ = 0, lossT2iSeries_ = 0, t2iSeries_ = 0, i2tSeries_ = 0;
+  int lrSeries_ = 0, speedSeries_ = 0;
+  // The loss curves as they came (total, image→text, text→image), for re-plotting when the
+  // smoothing is switched; and the running averages of the live, smoothed plot.
+  QVector<QPointF> rawLoss_[3];
+  double ema_[3] = {0, 0, 0};
 };
 
 }  // namespace brivl::ui

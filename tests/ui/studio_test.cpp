@@ -369,6 +369,18 @@ void StudioTest::trainBuildsShapesRunsOneEpochAndServesAsModel() {
   QTRY_COMPARE_WITH_TIMEOUT(panel->monitor()->status().state, QStringLiteral("finished"), 5000);
   QVERIFY(panel->chart()->totalPoints() >= 1);
   QTRY_VERIFY_WITH_TIMEOUT(child<QPlainTextEdit>(panel, "trainLog")->toPlainText().contains(QStringLiteral("finished at step")), 5000);
+  // Learning rate and samples/s per logged step on the second chart.
+  QCOMPARE(panel->speedChart()->pointCount(0), panel->chart()->pointCount(0));
+  QVERIFY(panel->speedChart()->value(0, 0) > 0);
+  // Smoothing re-plots the loss curves from the kept raw points; recall points stay.
+  const int losses = panel->chart()->pointCount(0), recalls = panel->chart()->pointCount(1);
+  const double rawLast = panel->chart()->value(0, losses - 1);
+  panel->setSmoothing(true);
+  QCOMPARE(panel->chart()->pointCount(0), losses);
+  QCOMPARE(panel->chart()->pointCount(1), recalls);
+  QVERIFY2(losses < 2 || panel->chart()->value(0, losses - 1) != rawLast, "the smoothed curve equals the raw one");
+  panel->setSmoothing(false);
+  QCOMPARE(panel->chart()->value(0, losses - 1), rawLast);
   qInfo("train: %d chart points, worst event-loop gap %lld ms", panel->chart()->totalPoints(), meter_.takeWorst());
 
   auto* use = child<QPushButton>(panel, "useModelButton");

@@ -239,58 +239,58 @@
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="319" />
+        <location filename="../imagine_panel.cpp" line="325" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="319" />
+        <location filename="../imagine_panel.cpp" line="325" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="324" />
+        <location filename="../imagine_panel.cpp" line="329" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="326" />
-        <location filename="../imagine_panel.cpp" line="361" />
+        <location filename="../imagine_panel.cpp" line="331" />
+        <location filename="../imagine_panel.cpp" line="362" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="351" />
+        <location filename="../imagine_panel.cpp" line="353" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="352" />
+        <location filename="../imagine_panel.cpp" line="354" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="353" />
+        <location filename="../imagine_panel.cpp" line="355" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="354" />
+        <location filename="../imagine_panel.cpp" line="356" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="359" />
+        <location filename="../imagine_panel.cpp" line="360" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="380" />
+        <location filename="../imagine_panel.cpp" line="381" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="399" />
+        <location filename="../imagine_panel.cpp" line="400" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>
@@ -715,298 +715,346 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::TrainPanel</name>
     <message>
-        <location filename="../train_panel.cpp" line="73" />
+        <location filename="../train_panel.cpp" line="76" />
         <source>Building the dataset failed</source>
         <translation>生成数据集失败</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="78" />
+        <location filename="../train_panel.cpp" line="81" />
         <source>— output of %1:</source>
         <translation>— %1 的输出：</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="80" />
+        <location filename="../train_panel.cpp" line="83" />
         <source>Training failed</source>
         <translation>训练失败</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="82" />
+        <location filename="../train_panel.cpp" line="85" />
         <source>— %1</source>
         <translation>— %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="111" />
+        <location filename="../train_panel.cpp" line="118" />
         <source>Choose a folder</source>
         <translation>选择文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="112" />
+        <location filename="../train_panel.cpp" line="119" />
         <source>Choose a file</source>
         <translation>选择文件</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="119" />
+        <location filename="../train_panel.cpp" line="126" />
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="122" />
+        <location filename="../train_panel.cpp" line="129" />
         <source>captions.csv / .tsv / .jsonl (image,text)</source>
         <translation>captions.csv / .tsv / .jsonl（图像,文本）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="129" />
+        <location filename="../train_panel.cpp" line="136" />
         <source>Build shapes dataset</source>
         <translation>生成图形数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="131" />
+        <location filename="../train_panel.cpp" line="138" />
         <source>Coloured shapes with Chinese captions (左上角的大红色圆形): a model learns them in minutes</source>
         <translation>带中文描述的彩色图形（左上角的大红色圆形）：模型几分钟即可学会</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="137" />
+        <location filename="../train_panel.cpp" line="144" />
         <source>images of</source>
         <translation>张图片，边长</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="140" />
+        <location filename="../train_panel.cpp" line="147" />
         <source>Data file</source>
         <translation>数据文件</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="141" />
+        <location filename="../train_panel.cpp" line="148" />
         <source>&lt;i&gt;or build a synthetic one:&lt;/i&gt;</source>
         <translation>&lt;i&gt;或生成一个合成数据集：&lt;/i&gt;</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="142" />
+        <location filename="../train_panel.cpp" line="149" />
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="143" />
+        <location filename="../train_panel.cpp" line="150" />
         <source>Images</source>
         <translation>图片</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="151" />
+        <location filename="../train_panel.cpp" line="158" />
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="165" />
+        <location filename="../train_panel.cpp" line="172" />
         <source>no limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="166" />
+        <location filename="../train_panel.cpp" line="173" />
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="169" />
+        <location filename="../train_panel.cpp" line="176" />
         <source>new run folder</source>
         <translation>新的运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="171" />
+        <location filename="../train_panel.cpp" line="178" />
         <source>default: the default model's config.yml</source>
         <translation>默认：默认模型的 config.yml</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="172" />
+        <location filename="../train_panel.cpp" line="179" />
         <source>default: vocab.txt next to the config</source>
         <translation>默认：配置文件旁的 vocab.txt</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="174" />
+        <location filename="../train_panel.cpp" line="181" />
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="175" />
+        <location filename="../train_panel.cpp" line="182" />
         <source>Batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="176" />
+        <location filename="../train_panel.cpp" line="183" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="177" />
+        <location filename="../train_panel.cpp" line="184" />
         <source>Time limit</source>
         <translation>时间限制</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="178" />
+        <location filename="../train_panel.cpp" line="185" />
         <source>Run folder</source>
         <translation>运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="179" />
+        <location filename="../train_panel.cpp" line="186" />
         <source>Model config</source>
         <translation>模型配置</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="180" />
+        <location filename="../train_panel.cpp" line="187" />
         <source>Vocabulary</source>
         <translation>词表</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="182" />
+        <location filename="../train_panel.cpp" line="189" />
         <source>▶ Launch</source>
         <translation>▶ 启动</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="184" />
+        <location filename="../train_panel.cpp" line="191" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="186" />
+        <location filename="../train_panel.cpp" line="193" />
         <source>Saves a checkpoint and stops; Resume continues</source>
         <translation>保存检查点并停止；“继续”可接着训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="187" />
+        <location filename="../train_panel.cpp" line="194" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="189" />
+        <location filename="../train_panel.cpp" line="196" />
         <source>Open run…</source>
         <translation>打开运行…</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="191" />
+        <location filename="../train_panel.cpp" line="198" />
         <source>Follow a run folder, also one started with brivl train</source>
         <translation>跟踪一个运行文件夹（也可以是用 brivl train 启动的）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="192" />
+        <location filename="../train_panel.cpp" line="199" />
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="194" />
+        <location filename="../train_panel.cpp" line="201" />
         <source>Load the run's best checkpoint as the studio's model</source>
         <translation>将该运行的最佳检查点加载为工作室的模型</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="209" />
+        <location filename="../train_panel.cpp" line="216" />
         <source>Open a training run folder</source>
         <translation>打开训练运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="218" />
+        <location filename="../train_panel.cpp" line="225" />
         <source>No run yet: build or choose a dataset, then Launch.</source>
         <translation>尚无运行：生成或选择数据集，然后点击启动。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="225" />
+        <location filename="../train_panel.cpp" line="232" />
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="225" />
+        <location filename="../train_panel.cpp" line="232" />
+        <location filename="../train_panel.cpp" line="242" />
         <source>step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="227" />
-        <location filename="../train_panel.cpp" line="230" />
+        <location filename="../train_panel.cpp" line="234" />
+        <location filename="../train_panel.cpp" line="237" />
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="228" />
+        <location filename="../train_panel.cpp" line="235" />
         <source>R@1 text→image</source>
         <translation>R@1 文本→图像</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="229" />
+        <location filename="../train_panel.cpp" line="236" />
         <source>R@1 image→text</source>
         <translation>R@1 图像→文本</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="231" />
+        <location filename="../train_panel.cpp" line="238" />
         <source>recall@1 (validation)</source>
         <translation>recall@1（验证集）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="237" />
+        <location filename="../train_panel.cpp" line="240" />
+        <source>loss image→text</source>
+        <translation>损失 图像→文本</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="241" />
+        <source>loss text→image</source>
+        <translation>损失 文本→图像</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="242" />
+        <source>Schedule and speed</source>
+        <translation>学习率与速度</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="244" />
+        <location filename="../train_panel.cpp" line="246" />
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="245" />
+        <location filename="../train_panel.cpp" line="247" />
+        <source>samples/s</source>
+        <translation>样本/秒</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="248" />
+        <source>Smooth the loss</source>
+        <translation>平滑损失曲线</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="250" />
+        <source>Exponential moving average (0.9) of the loss curves; the raw points are kept</source>
+        <translation>损失曲线的指数移动平均（0.9）；原始数据点会保留</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="254" />
+        <source>Loss and recall</source>
+        <translation>损失与召回率</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="255" />
+        <source>Learning rate and speed</source>
+        <translation>学习率与速度</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="261" />
         <source>The run's log (train.log) appears here.</source>
         <translation>运行日志（train.log）显示在这里。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="280" />
+        <location filename="../train_panel.cpp" line="304" />
         <source>No dataset</source>
         <translation>没有数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="280" />
+        <location filename="../train_panel.cpp" line="304" />
         <source>Choose a data file (CSV/TSV/JSONL with image,text) or build the shapes dataset.</source>
         <translation>请选择数据文件（含 image,text 的 CSV/TSV/JSONL）或生成图形数据集。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="293" />
+        <location filename="../train_panel.cpp" line="317" />
         <source>Cannot launch training</source>
         <translation>无法启动训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="300" />
+        <location filename="../train_panel.cpp" line="324" />
         <source>Starting %1 …</source>
         <translation>正在启动 %1 …</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="306" />
+        <location filename="../train_panel.cpp" line="330" />
         <source> · stopping (saving a checkpoint)…</source>
         <translation> · 正在停止（保存检查点）…</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="313" />
+        <location filename="../train_panel.cpp" line="337" />
         <source>Cannot resume</source>
         <translation>无法继续</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="324" />
+        <location filename="../train_panel.cpp" line="348" />
         <source>A run is going</source>
         <translation>有运行正在进行</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="324" />
+        <location filename="../train_panel.cpp" line="348" />
         <source>Stop the current run before following another one.</source>
         <translation>请先停止当前运行，再跟踪其他运行。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="328" />
+        <location filename="../train_panel.cpp" line="352" />
         <source>Not a run folder</source>
         <translation>不是运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="328" />
+        <location filename="../train_panel.cpp" line="352" />
         <source>%1 has no status.json (made by brivl train)</source>
         <translation>%1 中没有 status.json（由 brivl train 生成）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="343" />
+        <location filename="../train_panel.cpp" line="368" />
         <source>&lt;b&gt;%1&lt;/b&gt; · step %2/%3 · epoch %4/%5</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; · 第 %2/%3 步 · 第 %4/%5 轮</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="344" />
+        <location filename="../train_panel.cpp" line="369" />
         <source> · ETA %1</source>
         <translation> · 剩余 %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="345" />
+        <location filename="../train_panel.cpp" line="370" />
         <source> · %1 elapsed</source>
         <translation> · 已用 %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="346" />
+        <location filename="../train_panel.cpp" line="371" />
         <source> · best R@1 %1 / %2</source>
         <translation> · 最佳 R@1 %1 / %2</translation>
     </message>
