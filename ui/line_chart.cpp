@@ -89,6 +89,25 @@ void LineChart::append(int series, double x, double y) {
   rescale();
 }
 
+void LineChart::setPoints(int series, const QVector<QPointF>& points) {
+  if (series < 0 || series >= series_.size()) return;
+  series_[series]->replace(points);
+  AxisState& a = state(seriesAxis_[series]);
+  if (!a.fixed) {  // the range of every series on this axis, as append() would have grown it
+    a.empty = true, a.min = 0, a.max = 1;
+    for (int k = 0; k < series_.size(); ++k) {
+      if (seriesAxis_[k] != seriesAxis_[series]) continue;
+      for (const QPointF& p : series_[k]->points()) {
+        a.min = a.empty ? p.y() : std::min(a.min, p.y());
+        a.max = a.empty ? p.y() : std::max(a.max, p.y());
+        a.empty = false;
+      }
+    }
+  }
+  for (const QPointF& p : points) xMax_ = std::max(xMax_, p.x());
+  rescale();
+}
+
 void LineChart::clear() {
   for (auto* s : series_) s->clear();
   for (AxisState* a : {&left_, &right_}) {
@@ -110,11 +129,6 @@ int LineChart::pointCount(int series) const {
 double LineChart::value(int series, int index) const {
   if (series < 0 || series >= series_.size() || index < 0 || index >= series_[series]->count()) return std::nan("");
   return series_[series]->at(index).y();
-}
-
-double LineChart::xValue(int series, int index) const {
-  if (series < 0 || series >= series_.size() || index < 0 || index >= series_[series]->count()) return std::nan("");
-  return series_[series]->at(index).x();
 }
 
 int LineChart::totalPoints() const {

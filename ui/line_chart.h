@@ -2,6 +2,7 @@
 // A small line chart (QtCharts) with a left and an optional right value axis, growing as points
 // arrive: the imagination's similarity curves, the training's loss and recall curves.
 #include <QChartView>
+#include <QPointF>
 #include <QVector>
 
 class QLineSeries;
@@ -23,10 +24,11 @@ class LineChart : public QChartView {
   // The x axis spans at least [0, max] (e.g. the planned number of steps).
   void setXMax(double max);
   void append(int series, double x, double y);  // non-finite y is ignored
+  // Replaces the points of one series (e.g. re-plotted smoothed); its axis range is recomputed.
+  void setPoints(int series, const QVector<QPointF>& points);
   void clear();
   int pointCount(int series) const;
-  double value(int series, int index) const;   // y of a plotted point (NaN when there is none)
-  double xValue(int series, int index) const;  // its x
+  double value(int series, int index) const;  // y of a plotted point (NaN when there is none)
   int totalPoints() const;
 
  private:

@@ -408,26 +408,18 @@ void TrainPanel::setSmoothing(bool on) {
 }
 
 void TrainPanel::replotLosses() {
-  // LineChart clears all its series at once: keep the recall points and put them back.
-  QVector<QPointF> recall[2];
-  const int recallSeries[2] = {t2iSeries_, i2tSeries_};
-  for (int r = 0; r < 2; ++r)
-    for (int i = 0; i < chart_->pointCount(recallSeries[r]); ++i)
-      recall[r].append(QPointF(chart_->xValue(recallSeries[r], i), chart_->value(recallSeries[r], i)));
-  chart_->clear();
   const int series[3] = {lossSeries_, lossI2tSeries_, lossT2iSeries_};
   for (int k = 0; k < 3; ++k) {
+    QVector<QPointF> points;
     double average = 0;
     for (int i = 0; i < rawLoss_[k].size(); ++i) {
       const QPointF& p = rawLoss_[k][i];
       average = i == 0 ? p.y() : kSmoothing * average + (1 - kSmoothing) * p.y();
-      chart_->append(series[k], p.x(), smooth_->isChecked() ? average : p.y());
+      points.append(QPointF(p.x(), smooth_->isChecked() ? average : p.y()));
     }
+    chart_->setPoints(series[k], points);
     ema_[k] = average;
   }
-  for (int r = 0; r < 2; ++r)
-    for (const QPointF& p : recall[r]) chart_->append(recallSeries[r], p.x(), p.y());
-  chart_->setXMax(static_cast<double>(progress_->maximum()));
 }
 
 }  // namespace brivl::ui

@@ -67,14 +67,19 @@ ImagineProgress ImaginationSession::step() {
   const auto views = make_views(image, model_->config().img_size, settings_.augment, generator_);
   p.transform_ms = ms_since(t);
   t = Clock::now();
-  auto regularisers = torch::zeros({}, image.options());
-  if (settings_.tv_weight > 0) regularisers = regularisers + settings_.tv_weight * total_variation(image);
-  if (settings_.range_weight > 0) regularisers = regularisers + settings_.range_weight * range_penalty(logits);
+  // Undefined when no regulariser is on: the common case builds no extra tensors.
+  torch::Tensor regularisers;
+  const auto add = [&regularisers](const torch::Tensor& term) {
+    regularisers = regularisers.defined() ? regularisers + term : term;
+  };
+  if (settings_.tv_weight > 0) add(settings_.tv_weight * total_variation(image));
+  if (settings_.range_weight > 0) add(settings_.range_weight * range_penalty(logits));
   const int64_t n = views.size(0);
   double backward_ms = 0;
   if (views_per_pass_ <= 0 || views_per_pass_ >= n) {
     // All views in one forward: the GPU path, and small models on the CPU.
-    const auto loss = -(embed(views) * target_).sum(1).mean() + regularisers;
+    auto loss = -(embed(views) * target_).sum(1).mean();
+    if (regularisers.defined()) loss = loss + regularisers;
     p.forward_ms = ms_since(t);
     t = Clock::now();
     loss.backward();
@@ -97,9 +102,11 @@ ImagineProgress ImaginationSession::step() {
       backward_ms += ms_since(t);
     }
     t = Clock::now();
-    ((views * detached.grad()).sum() + regularisers).backward();
+    auto into_image = (views * detached.grad()).sum();
+    if (regularisers.defined()) into_image = into_image + regularisers;
+    into_image.backward();
     backward_ms += ms_since(t);
-    p.loss = view_loss + regularisers.item<double>();
+    p.loss = view_loss + (regularisers.defined() ? regularisers.item<double>() : 0.0);
   }
   t = Clock::now();
   optimizer_->step();
