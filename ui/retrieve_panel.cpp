@@ -39,6 +39,10 @@ namespace brivl::ui {
 namespace {
 
 const QString kFoldersKey = QStringLiteral("retrieve/folders");
+const QString kCaptionsKey = QStringLiteral("retrieve/captionList");
+const QString kQueryKey = QStringLiteral("retrieve/lastQuery");
+const QString kTopKey = QStringLiteral("retrieve/top");
+constexpr int kCaptionsShown = 5;
 
 QImage loadPreview(const QString& path, int side) {
   QImageReader reader(path);
@@ -69,11 +73,18 @@ RetrievePanel::RetrievePanel(ModelHost* host, QWidget* parent)
   layout->addWidget(buildQueryRow());
   layout->addWidget(body, 1);
   connectWorker();
-  connect(host_, &ModelHost::modelReady, this, [this] {
-    const ModelHandle m = host_->model();
-    onWorker([m](RetrievalWorker* w) { w->setModel(m.files, m.options); });
-  });
+  // Results survive restarts: the last query is searched again once the index is open.
+  restoreQuery_ = QSettings().value(kQueryKey).toString();
+  connect(host_, &ModelHost::modelReady, this, &RetrievePanel::useModel);
+  if (host_->isReady()) useModel();
   setIndexing(false);
+}
+
+void RetrievePanel::useModel() {
+  const ModelHandle m = host_->model();
+  onWorker([m](RetrievalWorker* w) { w->setModel(m.files, m.imaginer->embedder()); });
+  const QString captions = QSettings().value(kCaptionsKey).toString();
+  if (!captions.isEmpty() && !captionsReady_ && QFileInfo::exists(captions)) loadCaptionList(captions);
 }
 
 QWidget* RetrievePanel::buildQueryRow() {
@@ -90,7 +101,7 @@ QWidget* RetrievePanel::buildQueryRow() {
   searchButton_->setObjectName(QStringLiteral("searchButton"));
   top_ = new QSpinBox(row);
   top_->setRange(1, 1000);
-  top_->setValue(60);
+  top_->setValue(QSettings().value(kTopKey, 60).toInt());
   top_->setPrefix(tr("top "));
   auto* layout = new QHBoxLayout(row);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -183,11 +194,32 @@ void RetrievePanel::connectWorker() {
   connect(worker_, &RetrievalWorker::databaseChanged, this, [this](const QString& db, qint64 files) {
     indexStatus_->setText(tr("%n image(s) indexed", nullptr, static_cast<int>(files)));
     indexStatus_->setToolTip(db);
+    if (files > 0 && !restoreQuery_.isEmpty() && query_->text().isEmpty()) {
+      query_->setText(restoreQuery_);
+      search(restoreQuery_);
+    }
+    restoreQuery_.clear();
+  });
+  connect(worker_, &RetrievalWorker::captionsLoaded, this, [this](const QString& path, int count) {
+    captionsReady_ = true;
+    captionSource_->setText(tr("%n caption(s) from %1", nullptr, count).arg(QFileInfo(path).fileName()));
+    captionSource_->setToolTip(path);
+    describeCurrent();
+  });
+  connect(worker_, &RetrievalWorker::described, this, [this](const QString& path, const QVector<CaptionScore>& ranked) {
+    const int current = grid_->currentIndex().row();
+    if (current < 0 || model_->result(current).path != path) return;  // another result was chosen meanwhile
+    captions_->clear();
+    for (const auto& c : ranked) {
+      auto* item = new QListWidgetItem(QStringLiteral("%1   %2").arg(c.score, 0, 'f', 3).arg(c.text), captions_);
+      item->setToolTip(c.text);
+    }
   });
   connect(worker_, &RetrievalWorker::indexed, this, &RetrievePanel::onIndexed);
   connect(worker_, &RetrievalWorker::searched, this, &RetrievePanel::onSearched);
   connect(worker_, &RetrievalWorker::failed, this, [this](const QString& what, const QString& message) {
     setIndexing(false);
+    if (!captionsReady_) captionSource_->setText(tr("No caption list"));
     summary_->setText(what + QStringLiteral(": ") + message);
     Q_EMIT problem(what, message);
   });
@@ -260,9 +292,28 @@ QWidget* RetrievePanel::buildPreview() {
   previewText_ = new QLabel(tr("Click a result."), box);
   previewText_->setWordWrap(true);
   previewText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  // Image -> text over a caption list the user picks (zero-shot labels, a caption file).
+  auto* captionBox = new QGroupBox(tr("Best captions"), box);
+  captionBox->setToolTip(tr("Ranks the texts of a list (one per line) for the selected image"));
+  auto* pick = new QPushButton(tr("Caption list…"), captionBox);
+  pick->setObjectName(QStringLiteral("captionListButton"));
+  captionSource_ = new QLabel(tr("No caption list"), captionBox);
+  captionSource_->setObjectName(QStringLiteral("captionSource"));
+  captionSource_->setWordWrap(true);
+  captions_ = new QListWidget(captionBox);
+  captions_->setObjectName(QStringLiteral("captionsList"));
+  captions_->setMaximumHeight(120);
+  auto* captionLayout = new QVBoxLayout(captionBox);
+  auto* captionRow = new QHBoxLayout;
+  captionRow->addWidget(captionSource_, 1);
+  captionRow->addWidget(pick);
+  captionLayout->addLayout(captionRow);
+  captionLayout->addWidget(captions_);
+  connect(pick, &QPushButton::clicked, this, &RetrievePanel::browseCaptionList);
   auto* layout = new QVBoxLayout(box);
   layout->addWidget(previewImage_, 1);
   layout->addWidget(previewText_);
+  layout->addWidget(captionBox);
   box->setMinimumWidth(260);
   box->setMaximumWidth(400);
   return box;
@@ -312,6 +363,8 @@ void RetrievePanel::search(const QString& query) {
   }
   summary_->setText(tr("Searching…"));
   const int top = top_->value();
+  QSettings().setValue(kQueryKey, query);
+  QSettings().setValue(kTopKey, top);
   onWorker([query, top](RetrievalWorker* w) { w->search(query, top); });
 }
 
@@ -374,6 +427,33 @@ void RetrievePanel::showPreview(int row) {
         image.width() < box.width() / 2 ? Qt::FastTransformation : Qt::SmoothTransformation)));
   });
   watcher->setFuture(QtConcurrent::run(loadPreview, r.path, 360));
+  describeCurrent();
+}
+
+void RetrievePanel::loadCaptionList(const QString& path) {
+  if (!host_->isReady()) {
+    Q_EMIT problem(tr("No model loaded"), tr("Load a model first (the bar at the top)."));
+    return;
+  }
+  QSettings().setValue(kCaptionsKey, path);
+  captionsReady_ = false;
+  captionSource_->setText(tr("Embedding the captions…"));
+  onWorker([path](RetrievalWorker* w) { w->loadCaptions(path); });
+}
+
+void RetrievePanel::browseCaptionList() {
+  const QString start = QSettings().value(kCaptionsKey, QDir::homePath()).toString();
+  const QString path = QFileDialog::getOpenFileName(this, tr("Caption list (one text per line)"), start,
+                                                    tr("Text files (*.txt);;All files (*)"));
+  if (!path.isEmpty()) loadCaptionList(path);
+}
+
+void RetrievePanel::describeCurrent() {
+  captions_->clear();
+  const int row = grid_->currentIndex().row();
+  if (!captionsReady_ || row < 0 || row >= model_->rowCount()) return;
+  const QString path = model_->result(row).path;
+  onWorker([path](RetrievalWorker* w) { w->describe(path, kCaptionsShown); });
 }
 
 }  // namespace brivl::ui

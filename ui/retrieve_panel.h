@@ -40,6 +40,9 @@ class RetrievePanel : public QWidget {
   void searchImage(const QImage& image);
   // "More like this": searches with the result's image as the query (double-click, context menu).
   void searchSimilar(int row);
+  // Image -> text: the captions of this list (one per line) are ranked for the selected result
+  // in the preview. Remembered across restarts.
+  void loadCaptionList(const QString& path);
   QStringList folders() const { return folders_; }
   ResultModel* results() const { return model_; }
   bool isIndexing() const { return indexing_; }
@@ -61,6 +64,7 @@ class RetrievePanel : public QWidget {
   QWidget* buildResults();
   QWidget* buildPreview();
   void connectWorker();
+  void useModel();  // the loaded model (on start when it is ready already, then on each load)
   void browseFolder();
   void removeFolder();
   void setIndexing(bool indexing);
@@ -68,6 +72,8 @@ class RetrievePanel : public QWidget {
   void onSearched(const SearchOutcome& outcome);
   void showPreview(int row);
   void showResultMenu(const QPoint& position);
+  void browseCaptionList();
+  void describeCurrent();
   template <typename F>
   void onWorker(F&& f);
 
@@ -92,6 +98,10 @@ class RetrievePanel : public QWidget {
   QLabel* summary_;
   QLabel* previewImage_;
   QLabel* previewText_;
+  QLabel* captionSource_;
+  QListWidget* captions_;
+  bool captionsReady_ = false;
+  QString restoreQuery_;  // the last session's query, searched again once its index is open
 };
 
 }  // namespace brivl::ui

@@ -10,6 +10,7 @@
 #include "model_options.h"
 #include "output_format.h"
 #include "progress_line.h"
+#include "retrieval/caption_ranker.h"
 #include "retrieval/duplicate_folding.h"
 #include "retrieval/indexer.h"
 #include "retrieval/vector_index.h"
@@ -229,13 +230,9 @@ void run_caption(CaptionArgs& a) {
   if (!a.db.empty()) catalog = Catalog::open(a.db, false);
   const auto files = model_for(a.model, catalog ? &*catalog : nullptr);
   auto embedder = Embedder::load(files, embedder_options(a.model));
-  const auto image = embedder.embed_images({a.image});
-  const auto texts = embedder.embed_texts(captions);
-  const auto sim = cosine_matrix(image, texts);
+  const CaptionRanker ranker(embedder, std::move(captions), "caption: the candidate texts");
   std::vector<std::pair<std::string, float>> ranked;
-  for (size_t j = 0; j < captions.size(); ++j) ranked.emplace_back(captions[j], sim.data[j]);
-  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
-  ranked.resize(std::min(ranked.size(), static_cast<size_t>(a.top)));
+  for (auto& r : ranker.rank_image(embedder, a.image, a.top)) ranked.emplace_back(std::move(r.text), r.score);
   print_ranked(ranked, a.json);
 }
 

@@ -11,30 +11,36 @@
 namespace brivl {
 
 struct Imaginer::State {
-  Embedder embedder;  // the loaded model, tokenizer and prompt embedding
+  std::shared_ptr<Embedder> embedder;  // the loaded model, tokenizer and prompt embedding
   std::string fingerprint;
   int image_batch_size;  // EmbedderOptions::image_batch_size: views per pass when > 0
 };
 
-Imaginer::Imaginer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Imaginer::Imaginer(Imaginer&&) noexcept = default;
 Imaginer& Imaginer::operator=(Imaginer&&) noexcept = default;
 Imaginer::~Imaginer() = default;
 
 Imaginer Imaginer::load(const ModelFiles& files, const EmbedderOptions& options) {
-  return Imaginer(std::make_unique<State>(State{Embedder::load(files, options), file_fingerprint(files.checkpoint), options.image_batch_size}));
+  return Imaginer(std::make_shared<Embedder>(Embedder::load(files, options)), files.checkpoint, options.image_batch_size);
 }
 
-bool Imaginer::on_gpu() const { return embedder_model(state_->embedder).device.is_cuda(); }
+Imaginer::Imaginer(std::shared_ptr<Embedder> embedder, const std::string& checkpoint, int views_per_pass) {
+  BRIVL_CHECK(embedder != nullptr, "Imaginer: no model");
+  BRIVL_CHECK(views_per_pass >= 0, "views per pass must be positive (got ", views_per_pass, ")");
+  state_ = std::make_unique<State>(State{std::move(embedder), file_fingerprint(checkpoint), views_per_pass});
+}
+
+bool Imaginer::on_gpu() const { return embedder_model(*state_->embedder).device.is_cuda(); }
+const std::shared_ptr<Embedder>& Imaginer::embedder() const { return state_->embedder; }
 const std::string& Imaginer::model_fingerprint() const { return state_->fingerprint; }
 
 RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   settings.validate();
   settings.engine_version = kImagineEngineVersion;
   settings.model_fingerprint = state_->fingerprint;
-  state_->embedder.use_threads();  // same thread count as the CLI, on whatever thread runs this
-  auto& m = embedder_model(state_->embedder);
-  auto query = state_->embedder.embed_prompt(settings.prompt, settings.max_text_len);
+  state_->embedder->use_threads();  // same thread count as the CLI, on whatever thread runs this
+  auto& m = embedder_model(*state_->embedder);
+  auto query = state_->embedder->embed_prompt(settings.prompt, settings.max_text_len);
   const auto target = torch::from_blob(query.data(), {static_cast<int64_t>(query.size())}, torch::kFloat32).clone();
   std::optional<torch::Tensor> init;
   if (!settings.init_image.empty()) init = rgb_to_tensor(decode_image_file(settings.init_image));

@@ -21,11 +21,17 @@ struct ImagineHooks {
 class Imaginer {
  public:
   static Imaginer load(const ModelFiles& files, const EmbedderOptions& options);
+  // An engine on a model that is already loaded (the studio's retrieval uses the same one, so a
+  // large model sits in memory once). `checkpoint` is hashed for model_fingerprint();
+  // `views_per_pass` > 0 fixes the views per forward pass (EmbedderOptions::image_batch_size).
+  // The embedder may be used from another thread meanwhile: both only run the frozen model.
+  Imaginer(std::shared_ptr<Embedder> embedder, const std::string& checkpoint, int views_per_pass = 0);
   Imaginer(Imaginer&&) noexcept;
   Imaginer& operator=(Imaginer&&) noexcept;
   ~Imaginer();
 
   bool on_gpu() const;
+  const std::shared_ptr<Embedder>& embedder() const;
   // "size:<bytes> crc32:<sampled crc>" of the checkpoint: identifies the weights in exports.
   const std::string& model_fingerprint() const;
   // Runs settings.steps steps and returns the final image. Fills settings.engine_version and
@@ -34,7 +40,6 @@ class Imaginer {
 
  private:
   struct State;
-  explicit Imaginer(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
 

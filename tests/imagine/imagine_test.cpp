@@ -1,6 +1,9 @@
 // The imagination engine on the fixture model: determinism, seeds, cancel, previews, the
 // parameterisations and views. (Quality needs a trained model: the random-weight fixture only
 // exercises the plumbing, see issue notes.)
+#include <atomic>
+#include <thread>
+
 #include "imagine/augment.h"
 #include "imagine/imaginer.h"
 #include "imagine/parameterization.h"
@@ -60,6 +63,47 @@ TEST(Imagine, ViewsInSeveralPassesGiveTheSameImage) {
   EXPECT_EQ(views_per_pass_for(false, 456, 4), 1);
   EXPECT_EQ(views_per_pass_for(false, 96, 4), 4);
   EXPECT_EQ(views_per_pass_for(true, 456, 32), 32);
+}
+
+// The studio runs imagination and retrieval on one loaded model from two threads. Both only run
+// the frozen model, so an imagination made while another thread embeds texts and images is the
+// same image as one made alone, and the other thread's embeddings are the same too.
+TEST(Imagine, SharedModelGivesTheSameResultsWhileAnotherThreadEmbeds) {
+  EmbedderOptions o;
+  o.device = "cpu";
+  o.threads = 1;
+  auto embedder = std::make_shared<Embedder>(Embedder::load(test::fixture_model_files(), o));
+  Imaginer imaginer(embedder, test::fixture_model_files().checkpoint);
+  EXPECT_EQ(imaginer.embedder().get(), embedder.get());
+  EXPECT_EQ(imaginer.model_fingerprint(), fixture_imaginer().model_fingerprint());
+  const std::vector<std::string> texts = {"红色的圆", "蓝色的方块", "一只猫在睡觉"};
+  const Matrix alone_texts = embedder->embed_texts(texts);
+  auto alone = small_settings(11);
+  alone.steps = 8;
+  const auto alone_image = imaginer.run(alone);
+
+  std::atomic<bool> done{false};
+  std::atomic<int> rounds{0}, mismatches{0};
+  std::thread other([&] {
+    while (!done.load()) {
+      if (embedder->embed_texts(texts).data != alone_texts.data) ++mismatches;
+      ++rounds;
+    }
+  });
+  auto together = small_settings(11);
+  together.steps = 8;
+  ImagineHooks hooks;
+  hooks.should_cancel = [&] {  // let the other thread run inside every step
+    const int seen = rounds.load();
+    while (rounds.load() == seen) std::this_thread::yield();
+    return false;
+  };
+  const auto together_image = imaginer.run(together, hooks);
+  done = true;
+  other.join();
+  EXPECT_GE(rounds.load(), 8);
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(together_image.pixels, alone_image.pixels);
 }
 
 TEST(Imagine, ReportsEveryStepAndPreviewsEveryK) {

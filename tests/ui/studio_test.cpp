@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QInputMethodEvent>
+#include <QLabel>
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
@@ -339,6 +340,46 @@ void StudioTest::retrieveIndexesFolderWithBrokenFileAndFindsImages() {
   QTRY_COMPARE_WITH_TIMEOUT(searched.count(), 3, 60000);
   QVERIFY2(query->text().endsWith(QStringLiteral("imagination-query.png")), qPrintable(query->text()));
   QCOMPARE(panel->results()->rowCount(), 3);
+
+  // Image -> text: with a list of names, the selected cat emoji's best caption is 猫 (the model
+  // learnt the sample emoji by name), and the shown scores fall.
+  for (const char* name : {"emoji_1F431.png", "emoji_1F697.png"}) {
+    QVERIFY(QFile::copy(kSource + QStringLiteral("/assets/samples/") + QLatin1String(name), folder + QLatin1Char('/') + QLatin1String(name)));
+  }
+  panel->reindex();
+  QTRY_COMPARE_WITH_TIMEOUT(indexed.count(), 2, 180000);
+  QCOMPARE(indexed.last().at(0).toLongLong(), 5);
+  QFile names(work_.filePath(QStringLiteral("names.txt")));
+  QVERIFY(names.open(QIODevice::WriteOnly));
+  names.write("笑脸\n红心\n猫\n红苹果\n太阳\n汽车\n\n猫\n");
+  names.close();
+  panel->loadCaptionList(names.fileName());
+  QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(panel, "captionSource")->text().contains(QStringLiteral("6")), 60000);
+  query->clear();
+  imeCommit(query, QStringLiteral("猫"));
+  QTest::keyClick(query, Qt::Key_Return);
+  QTRY_COMPARE_WITH_TIMEOUT(searched.count(), 4, 60000);
+  QVERIFY2(panel->results()->result(0).path.endsWith(QStringLiteral("emoji_1F431.png")), qPrintable(panel->results()->result(0).path));
+  auto* captions = child<QListWidget>(panel, "captionsList");
+  QTRY_COMPARE_WITH_TIMEOUT(captions->count(), 5, 60000);
+  QVERIFY2(captions->item(0)->text().endsWith(QStringLiteral("猫")), qPrintable(captions->item(0)->text()));
+  for (int i = 1; i < captions->count(); ++i) {
+    QVERIFY(captions->item(i - 1)->text().section(QLatin1Char(' '), 0, 0).toDouble() >=
+            captions->item(i)->text().section(QLatin1Char(' '), 0, 0).toDouble());
+  }
+
+  // A restart (a new Retrieve tab on the loaded model) shows the last query's results again and
+  // has the caption list back.
+  {
+    brivl::ui::RetrievePanel again(window_->modelHost());
+    QSignalSpy againSearched(&again, &brivl::ui::RetrievePanel::searchFinished);
+    QTRY_COMPARE_WITH_TIMEOUT(againSearched.count(), 1, 60000);
+    QCOMPARE(child<QLineEdit>(&again, "queryEdit")->text(), QStringLiteral("猫"));
+    QCOMPARE(again.results()->rowCount(), panel->results()->rowCount());
+    QCOMPARE(again.results()->result(0).path, panel->results()->result(0).path);
+    QCOMPARE(again.folders(), panel->folders());
+    QTRY_COMPARE_WITH_TIMEOUT(child<QListWidget>(&again, "captionsList")->count(), 5, 60000);
+  }
   qInfo("retrieve: worst event-loop gap %lld ms", meter_.takeWorst());
 }
 

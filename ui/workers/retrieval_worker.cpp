@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <exception>
 
+#include "retrieval/caption_ranker.h"
 #include "retrieval/catalog.h"
 #include "retrieval/vector_index.h"
 #include "retrieval/indexer.h"
@@ -28,18 +29,18 @@ QStringList skippedLines(const brivl::Catalog& catalog) {
 RetrievalWorker::RetrievalWorker() {
   qRegisterMetaType<brivl::ui::IndexSummary>();
   qRegisterMetaType<brivl::ui::SearchOutcome>();
+  qRegisterMetaType<QVector<brivl::ui::CaptionScore>>();
 }
 
 RetrievalWorker::~RetrievalWorker() = default;
 
-void RetrievalWorker::setModel(const brivl::ModelFiles& files, const brivl::EmbedderOptions& options) {
-  if (files.checkpoint == files_.checkpoint && files.config == files_.config && options.device == options_.device &&
-      options.dtype == options_.dtype) {
-    return;
-  }
+void RetrievalWorker::setModel(const brivl::ModelFiles& files, std::shared_ptr<brivl::Embedder> embedder) {
+  const bool sameWeights = files.checkpoint == files_.checkpoint && files.config == files_.config;
+  // A reload on another device or precision is a new embedder; caption embeddings follow it.
+  if (embedder != embedder_) captions_.reset();
+  embedder_ = std::move(embedder);
+  if (sameWeights) return;
   files_ = files;
-  options_ = options;
-  embedder_.reset();
   index_.reset();
   db_.clear();
   refreshSummary();
@@ -54,12 +55,6 @@ QString RetrievalWorker::databasePath() {
   QDir(appDataDir()).mkpath(QStringLiteral("indexes"));
   db_ = appDataDir() + QStringLiteral("/indexes/index-") + QString::fromLatin1(id) + QStringLiteral(".db");
   return db_;
-}
-
-void RetrievalWorker::ensureEmbedder() {
-  if (embedder_) return;
-  Q_EMIT status(tr("Loading the model for retrieval…"));
-  embedder_ = std::make_unique<brivl::Embedder>(brivl::Embedder::load(files_, options_));
 }
 
 void RetrievalWorker::refreshSummary() {
@@ -85,8 +80,7 @@ void RetrievalWorker::refreshSummary() {
 void RetrievalWorker::index(const QStringList& roots) {
   cancel = false;
   try {
-    BRIVL_CHECK(!files_.checkpoint.empty(), "no model loaded");
-    ensureEmbedder();
+    BRIVL_CHECK(embedder_ != nullptr, "no model loaded");
     auto catalog = brivl::Catalog::open(databasePath().toStdString(), true);
     brivl::bind_model(catalog, files_, fingerprint_.toStdString(), embedder_->summary().embedding_dim);
     brivl::IndexOptions options;
@@ -132,7 +126,7 @@ void RetrievalWorker::forget(const QString& folder) {
 
 void RetrievalWorker::search(const QString& query, int top) {
   try {
-    BRIVL_CHECK(!files_.checkpoint.empty(), "no model loaded");
+    BRIVL_CHECK(embedder_ != nullptr, "no model loaded");
     const QString db = databasePath();
     BRIVL_CHECK(QFileInfo::exists(db), "the index is empty: add a folder first");
     if (!index_) {
@@ -145,7 +139,6 @@ void RetrievalWorker::search(const QString& query, int top) {
       options.faiss_cache_file = db.toStdString() + ".faiss";
       index_ = brivl::make_vector_index(std::move(paths), catalog.vector_dim(), brivl::rows_of(catalog), options);
     }
-    ensureEmbedder();
     const auto vector = embedder_->embed_prompt(query.toStdString());
     const auto result = index_->search_with_cutoff(vector, top);
     SearchOutcome out;
@@ -159,6 +152,36 @@ void RetrievalWorker::search(const QString& query, int top) {
     Q_EMIT searched(out);
   } catch (const std::exception& e) {
     Q_EMIT failed(tr("Search failed"), QString::fromUtf8(e.what()));
+  }
+}
+
+void RetrievalWorker::loadCaptions(const QString& path) {
+  try {
+    BRIVL_CHECK(embedder_ != nullptr, "no model loaded");
+    Q_EMIT status(tr("Embedding the captions of %1…").arg(QFileInfo(path).fileName()));
+    auto list = brivl::read_caption_list(path.toStdString());
+    captions_ = std::make_unique<brivl::CaptionRanker>(*embedder_, std::move(list), path.toStdString());
+    captionsPath_ = path;
+    Q_EMIT captionsLoaded(path, static_cast<int>(captions_->size()));
+  } catch (const std::exception& e) {
+    Q_EMIT failed(tr("Loading the captions failed"), QString::fromUtf8(e.what()));
+  }
+}
+
+void RetrievalWorker::describe(const QString& imagePath, int top) {
+  try {
+    if (captionsPath_.isEmpty() || embedder_ == nullptr) return;
+    if (!captions_) {  // the model changed since the list was embedded
+      captions_ = std::make_unique<brivl::CaptionRanker>(*embedder_, brivl::read_caption_list(captionsPath_.toStdString()),
+                                                         captionsPath_.toStdString());
+    }
+    QVector<CaptionScore> out;
+    for (const auto& r : captions_->rank_image(*embedder_, imagePath.toStdString(), top)) {
+      out.push_back({text(r.text), r.score});
+    }
+    Q_EMIT described(imagePath, out);
+  } catch (const std::exception& e) {
+    Q_EMIT failed(tr("Captioning failed"), QString::fromUtf8(e.what()));
   }
 }
 

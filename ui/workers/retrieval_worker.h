@@ -1,6 +1,7 @@
 #pragma once
-// Indexing and search for the Retrieve tab, on one worker thread (moveToThread): it owns the
-// retrieval Embedder (loaded on first use), opens the catalog of the current model and keeps the
+// Indexing and search for the Retrieve tab, on one worker thread (moveToThread): it uses the
+// studio's loaded model (the Embedder the Imagine tab's engine runs on; both only run the frozen
+// model, so they may work at the same time), opens the catalog of the current model and keeps the
 // in-memory VectorIndex between queries. Requests are queued calls, so they run one at a time;
 // results come back as queued signals. Errors are reported, never thrown across the thread.
 #include <QMetaType>
@@ -15,6 +16,7 @@
 #include "model/model_files.h"
 
 namespace brivl {
+class CaptionRanker;
 class VectorIndex;
 }
 
@@ -32,6 +34,11 @@ struct IndexSummary {
   QStringList skippedFiles;  // "path: reason", every skipped file of the index
 };
 
+struct CaptionScore {
+  QString text;
+  float score = 0;
+};
+
 struct SearchOutcome {
   QString query;
   QVector<SearchResult> results;  // best first; those below the cutoff are marked
@@ -47,11 +54,15 @@ class RetrievalWorker : public QObject {
   ~RetrievalWorker() override;
 
   // All of these run on the worker's thread (call them through QMetaObject::invokeMethod).
-  void setModel(const brivl::ModelFiles& files, const brivl::EmbedderOptions& options);
+  void setModel(const brivl::ModelFiles& files, std::shared_ptr<brivl::Embedder> embedder);
   void index(const QStringList& roots);
   void search(const QString& query, int top);
   void forget(const QString& folder);  // drops the folder's files from the index
   void refreshSummary();
+  // Image -> text: embeds a caption list once (captionsLoaded), then ranks it for images
+  // (described). The list is re-embedded when the model changes.
+  void loadCaptions(const QString& path);
+  void describe(const QString& imagePath, int top);
 
   std::atomic<bool> cancel{false};
 
@@ -61,16 +72,18 @@ class RetrievalWorker : public QObject {
   void indexProgress(qint64 done, qint64 total);
   void indexed(const brivl::ui::IndexSummary& summary);
   void searched(const brivl::ui::SearchOutcome& outcome);
+  void captionsLoaded(const QString& path, int count);
+  void described(const QString& imagePath, const QVector<brivl::ui::CaptionScore>& captions);
   void failed(const QString& what, const QString& message);
 
  private:
-  void ensureEmbedder();
   QString databasePath();
 
   brivl::ModelFiles files_;
-  brivl::EmbedderOptions options_;
-  std::unique_ptr<brivl::Embedder> embedder_;
+  std::shared_ptr<brivl::Embedder> embedder_;
   std::unique_ptr<brivl::VectorIndex> index_;
+  std::unique_ptr<brivl::CaptionRanker> captions_;
+  QString captionsPath_;
   QString fingerprint_;
   QString db_;
 };
@@ -79,3 +92,4 @@ class RetrievalWorker : public QObject {
 
 Q_DECLARE_METATYPE(brivl::ui::IndexSummary)
 Q_DECLARE_METATYPE(brivl::ui::SearchOutcome)
+Q_DECLARE_METATYPE(QVector<brivl::ui::CaptionScore>)

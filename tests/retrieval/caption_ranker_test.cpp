@@ -1,0 +1,71 @@
+// Image -> text ranking against the official pipeline: for every fixture image, the captions'
+// scores are the official similarity row (expected_similarity.npy, [images, texts]) and their
+// order is that row sorted, best first.
+#include "retrieval/caption_ranker.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "model/model_test_support.h"
+#include "text/text_lines.h"
+#include "util/atomic_file.h"
+#include "util/npy.h"
+
+namespace brivl {
+namespace {
+
+Embedder fixture_embedder() {
+  EmbedderOptions o;
+  o.device = "cpu";
+  return Embedder::load(test::fixture_model_files(), o);
+}
+
+TEST(CaptionRanker, MatchesTheOfficialSimilarityForEveryImage) {
+  auto embedder = fixture_embedder();
+  const auto texts = read_text_lines(test::fixture_file("texts.txt"));
+  const auto images = test::fixture_image_paths();
+  const auto expected = read_npy(test::fixture_file("expected_similarity.npy")).as_float();
+  ASSERT_EQ(expected.size(), images.size() * texts.size());
+  int64_t batches = 0;
+  EmbedHooks hooks;
+  hooks.on_progress = [&](int64_t, int64_t) { ++batches; };
+  const CaptionRanker ranker(embedder, texts, "texts.txt", hooks);
+  EXPECT_GE(batches, 1);
+  ASSERT_EQ(ranker.size(), texts.size());
+  for (size_t i = 0; i < images.size(); ++i) {
+    const float* row = expected.data() + i * texts.size();
+    std::vector<size_t> order(texts.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return row[a] > row[b]; });
+    const auto ranked = ranker.rank_image(embedder, images[i], 5);
+    ASSERT_EQ(ranked.size(), 5u);
+    for (size_t k = 0; k < ranked.size(); ++k) {
+      EXPECT_NEAR(ranked[k].score, row[order[k]], 1e-4) << images[i] << " rank " << k;
+      // Scores closer than the tolerance may swap places; their texts then score alike.
+      if (k + 1 < texts.size() && row[order[k]] - row[order[k + 1]] > 2e-4) {
+        EXPECT_EQ(ranked[k].text, texts[order[k]]) << images[i] << " rank " << k;
+      }
+      if (k > 0) EXPECT_GE(ranked[k - 1].score, ranked[k].score);
+    }
+  }
+  EXPECT_EQ(ranker.rank_image(embedder, images[0], 1000).size(), texts.size());  // top beyond the list
+}
+
+TEST(CaptionRanker, RejectsAnEmptyListAndAWrongDimensionNamingThem) {
+  auto embedder = fixture_embedder();
+  EXPECT_BRIVL_ERROR(CaptionRanker(embedder, {}, "labels.txt"), "labels.txt: no captions");
+  const CaptionRanker ranker(embedder, {"猫", "狗"}, "two labels");
+  EXPECT_BRIVL_ERROR((void)ranker.rank(std::vector<float>(3, 0.5f), 1), "image embedding has 3 values");
+}
+
+TEST(CaptionRanker, CaptionListDropsBlankAndRepeatedLines) {
+  test::TempDir dir;
+  const std::string path = dir.file("labels.txt");
+  write_file_atomically(path, "猫\r\n\n  狗 \n猫\n\u3000\n红色的圆\n");
+  EXPECT_EQ(read_caption_list(path), (std::vector<std::string>{"猫", "狗", "红色的圆"}));
+  write_file_atomically(path, "\n \n");
+  EXPECT_BRIVL_ERROR(read_caption_list(path), "labels.txt: no captions");
+}
+
+}  // namespace
+}  // namespace brivl
