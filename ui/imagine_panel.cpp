@@ -19,6 +19,9 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QListWidget>
+#include <QTabWidget>
+#include <QKeyEvent>
 #include <QStandardPaths>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -31,6 +34,9 @@
 #include "export/png_export.h"
 #include "imagine/imagine_settings.h"
 #include "ui/filmstrip.h"
+#include "ui/history_gallery.h"
+#include "ui/prompt_term_button.h"
+#include "ui/studio_paths.h"
 #include "ui/image_canvas.h"
 #include "ui/image_convert.h"
 #include "ui/form_widgets.h"
@@ -52,7 +58,8 @@ ImaginePanel::ImaginePanel(ModelHost* host, QWidget* parent)
       chart_(new LineChart(tr("Similarity to the prompt"), tr("step"), this)),
       filmstrip_(new Filmstrip(this)),
       progress_(new QProgressBar(this)),
-      status_(new QLabel(this)) {
+      status_(new QLabel(this)),
+      history_(new HistoryGallery(QDir(appDataDir()).filePath(QStringLiteral("history")), this)) {
   chart_->setObjectName(QStringLiteral("similarityChart"));
   similaritySeries_ = chart_->addSeries(tr("similarity"), LineChart::Axis::Left, QColor(0x1f, 0x77, 0xb4));
   robustSeries_ = chart_->addSeries(tr("held-out views"), LineChart::Axis::Left, QColor(0xff, 0x7f, 0x0e));
@@ -69,9 +76,16 @@ ImaginePanel::ImaginePanel(ModelHost* host, QWidget* parent)
   centre->setStretchFactor(0, 3);
   centre->setStretchFactor(1, 1);
   centre->setSizes({330, 250});
+  side_ = new QTabWidget(this);
+  side_->setObjectName(QStringLiteral("imagineSideTabs"));
+  side_->addTab(buildSettings(), tr("Settings"));
+  side_->addTab(buildQueue(), tr("Queue"));
+  side_->addTab(history_, tr("History"));
+  side_->setMinimumWidth(270);
+  side_->setMaximumWidth(340);
   auto* body = new QSplitter(Qt::Horizontal, this);
   body->addWidget(centre);
-  body->addWidget(buildSettings());
+  body->addWidget(side_);
   body->setStretchFactor(0, 1);
   body->setStretchFactor(1, 0);
 
@@ -89,12 +103,18 @@ ImaginePanel::ImaginePanel(ModelHost* host, QWidget* parent)
     setRunning(false);
     status_->setText(tr("Stopped at step %1.").arg(step));
     Q_EMIT runStopped(step);
+    startNext();
   });
   connect(worker_, &ImagineWorker::failed, this, [this](const QString& message) {
     setRunning(false);
     status_->setText(tr("Failed."));
     Q_EMIT problem(tr("Imagination failed"), message);
+    startNext();
   });
+  connect(history_, &HistoryGallery::reopenRequested, this, &ImaginePanel::reopen);
+  connect(history_, &HistoryGallery::replayRequested, this, &ImaginePanel::replay);
+  connect(history_, &HistoryGallery::problem, this, &ImaginePanel::problem);
+  history_->reload();
   connect(filmstrip_, &Filmstrip::frameSelected, canvas_, [this](int, const QImage& image) { canvas_->setImage(image); });
   connect(host_, &ModelHost::stateChanged, this, [this] { setRunning(running_); });
   connect(host_, &ModelHost::modelReady, this, [this] {
@@ -123,15 +143,24 @@ QWidget* ImaginePanel::buildPromptRow() {
   pause_ = new QPushButton(tr("‖ Pause"), row);
   pause_->setObjectName(QStringLiteral("pauseButton"));
   pause_->setCheckable(true);
+  queueButton_ = new QPushButton(tr("+ Queue"), row);
+  queueButton_->setObjectName(QStringLiteral("queueButton"));
+  queueButton_->setToolTip(tr("Run these settings after the current run (Ctrl+Enter)"));
+  queueButton_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+  termButton_ = new PromptTermButton(prompt_, row);
+  connect(termButton_, &PromptTermButton::problem, this, &ImaginePanel::problem);
   auto* layout = new QHBoxLayout(row);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(new QLabel(tr("Prompt:"), row));
   layout->addWidget(prompt_, 1);
+  layout->addWidget(termButton_);
   layout->addWidget(start_);
+  layout->addWidget(queueButton_);
   layout->addWidget(pause_);
   layout->addWidget(stop_);
   connect(prompt_, &QLineEdit::returnPressed, this, &ImaginePanel::start);
   connect(start_, &QPushButton::clicked, this, &ImaginePanel::start);
+  connect(queueButton_, &QPushButton::clicked, this, &ImaginePanel::enqueue);
   connect(stop_, &QPushButton::clicked, this, &ImaginePanel::stop);
   connect(pause_, &QPushButton::toggled, this, &ImaginePanel::setPaused);
   return row;
@@ -180,10 +209,18 @@ QWidget* ImaginePanel::buildSettings() {
   form->addRow(tr("Image"), param_);
   form->addRow(tr("Learning rate"), lr_);
   form->addRow(tr("Preview every"), previewEvery_);
+  restoredNote_ = new QLabel(box);
+  restoredNote_->setObjectName(QStringLiteral("restoredNote"));
+  restoredNote_->setWordWrap(true);
+  restoredNote_->setVisible(false);
+  restoredNote_->setTextFormat(Qt::RichText);
+  connect(restoredNote_, &QLabel::linkActivated, this, [this] {
+    baseSettings_.reset();
+    restoredNote_->setVisible(false);
+  });
+  form->addRow(restoredNote_);
   form->addRow(export_);
   form->addRow(exportProgression_);
-  box->setMinimumWidth(250);
-  box->setMaximumWidth(320);
 
   connect(preset_, &QComboBox::textActivated, this, &ImaginePanel::applyPreset);
   for (QSpinBox* s : {steps_, size_, cutouts_}) connect(s, &QSpinBox::valueChanged, this, &ImaginePanel::markCustom);
@@ -213,39 +250,119 @@ void ImaginePanel::markCustom() {
 }
 
 brivl::ImagineSettings ImaginePanel::settingsFromForm() const {
-  brivl::ImagineSettings s;
+  brivl::ImagineSettings s = baseSettings_.value_or(brivl::ImagineSettings{});
   s.prompt = prompt_->text().trimmed().toStdString();
   s.steps = steps_->value();
-  s.width = s.height = size_->value();
-  s.seed = static_cast<uint64_t>(seed_->value());
+  // The form has one size field: a restored non-square image keeps its shape until it is changed.
+  if (!baseSettings_ || size_->value() != baseSettings_->width) s.width = s.height = size_->value();
+  // The seed field tops out at 2^31 - 1: a larger restored seed stays as long as the field shows it.
+  const bool keepSeed = baseSettings_ && static_cast<uint64_t>(seed_->value()) == std::min<uint64_t>(baseSettings_->seed, 2147483647);
+  if (!keepSeed) s.seed = static_cast<uint64_t>(seed_->value());
   s.augment.cutouts = cutouts_->value();
   s.param = param_->currentText().toStdString();
   s.lr = lr_->value();
   return s;
 }
 
+std::optional<ImaginePanel::Job> ImaginePanel::jobFromForm() {
+  Job job{settingsFromForm(), previewEvery_->value()};
+  try {
+    job.settings.validate();
+  } catch (const std::exception& e) {
+    Q_EMIT problem(tr("Cannot start"), QString::fromUtf8(e.what()));
+    return std::nullopt;
+  }
+  QSettings().setValue(QStringLiteral("imagine/prompt"), prompt_->text());
+  return job;
+}
+
 void ImaginePanel::start() {
-  if (running_) return;
+  if (running_) {
+    enqueue();
+    return;
+  }
   if (!host_->isReady()) {
     Q_EMIT problem(tr("No model loaded"), tr("Load a model first (the bar at the top)."));
     return;
   }
-  brivl::ImagineSettings settings = settingsFromForm();
-  try {
-    settings.validate();
-  } catch (const std::exception& e) {
-    Q_EMIT problem(tr("Cannot start"), QString::fromUtf8(e.what()));
-    return;
+  if (const auto job = jobFromForm()) run(*job);
+}
+
+void ImaginePanel::enqueue() {
+  const auto job = jobFromForm();
+  if (!job) return;
+  queue_.push_back(*job);
+  refreshQueue();
+  if (!running_) {
+    startNext();
+  } else {
+    status_->setText(tr("Queued “%1” (%n job(s) waiting).", nullptr, queueLength()).arg(QString::fromStdString(job->settings.prompt)));
   }
-  QSettings().setValue(QStringLiteral("imagine/prompt"), prompt_->text());
+}
+
+void ImaginePanel::clearQueue() {
+  queue_.clear();
+  refreshQueue();
+}
+
+void ImaginePanel::startNext() {
+  if (running_ || queue_.empty() || !host_->isReady()) return;
+  const Job job = queue_.front();
+  queue_.erase(queue_.begin());
+  refreshQueue();
+  run(job);
+}
+
+void ImaginePanel::run(const Job& job) {
   chart_->clear();
-  chart_->setXMax(settings.steps);
+  chart_->setXMax(job.settings.steps);
   filmstrip_->clearFrames();
-  progress_->setRange(0, settings.steps);
+  curve_.clear();
+  lastRobust_ = std::nan("");
+  runSteps_ = job.settings.steps;
+  progress_->setRange(0, job.settings.steps);
   progress_->setValue(0);
-  status_->setText(tr("Starting…"));
+  status_->setText(tr("Starting “%1”…").arg(QString::fromStdString(job.settings.prompt)));
   setRunning(true);
-  worker_->start(host_->model().imaginer, settings, previewEvery_->value());
+  runClock_.start();
+  worker_->start(host_->model().imaginer, job.settings, job.previewEvery);
+}
+
+QWidget* ImaginePanel::buildQueue() {
+  auto* page = new QWidget(this);
+  queueList_ = new QListWidget(page);
+  queueList_->setObjectName(QStringLiteral("queueList"));
+  queueList_->setWordWrap(true);
+  auto* remove = new QPushButton(tr("Remove"), page);
+  auto* clear = new QPushButton(tr("Clear"), page);
+  auto* hint = new QLabel(tr("Jobs run one after another, each with the settings it was queued with. "
+                             "“+ Queue” (Ctrl+Enter) adds the form as it is now."), page);
+  hint->setWordWrap(true);
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(remove);
+  buttons->addWidget(clear);
+  auto* layout = new QVBoxLayout(page);
+  layout->addWidget(queueList_, 1);
+  layout->addLayout(buttons);
+  layout->addWidget(hint);
+  connect(remove, &QPushButton::clicked, this, [this] {
+    const int row = queueList_->currentRow();
+    if (row < 0 || row >= queueLength()) return;
+    queue_.erase(queue_.begin() + row);
+    refreshQueue();
+  });
+  connect(clear, &QPushButton::clicked, this, &ImaginePanel::clearQueue);
+  return page;
+}
+
+void ImaginePanel::refreshQueue() {
+  queueList_->clear();
+  for (const Job& job : queue_) {
+    const auto& s = job.settings;
+    queueList_->addItem(tr("%1\n%2 steps · %3 px · seed %4").arg(QString::fromStdString(s.prompt)).arg(s.steps).arg(s.width).arg(s.seed));
+  }
+  side_->setTabText(side_->indexOf(queueList_->parentWidget()),
+                    queue_.empty() ? tr("Queue") : tr("Queue (%1)").arg(queueLength()));
 }
 
 void ImaginePanel::stop() {
@@ -267,6 +384,7 @@ void ImaginePanel::setRunning(bool running) {
   running_ = running;
   if (!running && worker_->isPaused()) setPaused(false);
   start_->setEnabled(!running && host_->isReady());
+  queueButton_->setEnabled(host_->isReady());
   stop_->setEnabled(running);
   pause_->setEnabled(running);
   export_->setEnabled(!running && !lastImage_.isNull());
@@ -274,6 +392,8 @@ void ImaginePanel::setRunning(bool running) {
 }
 
 void ImaginePanel::onProgress(const brivl::ImagineProgress& p) {
+  curve_.emplace_back(p.step, p.similarity);
+  if (std::isfinite(p.robust_similarity)) lastRobust_ = p.robust_similarity;
   chart_->append(similaritySeries_, p.step, p.similarity);
   chart_->append(robustSeries_, p.step, p.robust_similarity);
   chart_->append(lossSeries_, p.step, p.loss);
@@ -298,7 +418,15 @@ void ImaginePanel::onFinished(const QImage& image, const QString& settingsJson) 
   canvas_->setImage(image);
   setRunning(false);
   status_->setText(status_->text() + tr(" · done"));
+  brivl::ImagineOutcome outcome;
+  outcome.similarity = curve_.empty() ? std::nan("") : curve_.back().second;
+  outcome.robust_similarity = lastRobust_;
+  outcome.seconds = static_cast<double>(runClock_.elapsed()) / 1000.0;
+  outcome.curve = curve_;
+  QString error;
+  if (!history_->add(image, settingsJson, outcome, &error)) Q_EMIT problem(tr("Saving to the history failed"), error);
   Q_EMIT runFinished(image);
+  startNext();
 }
 
 bool ImaginePanel::exportTo(const QString& path, QString* error) {
@@ -367,23 +495,68 @@ bool ImaginePanel::restoreSettingsFrom(const QString& path, QString* error) {
   try {
     const auto stored = brivl::read_image_settings(path.toStdString());
     BRIVL_CHECK(stored.has_value(), path.toStdString(), ": no BriVL settings in this image (not exported by BriVL Studio or brivl imagine)");
-    const auto s = brivl::ImagineSettings::from_json(*stored, path.toStdString());
-    applyingPreset_ = true;  // the form is set as a whole: no "custom" flicker per field
-    prompt_->setText(QString::fromStdString(s.prompt));
-    steps_->setValue(s.steps);
-    size_->setValue(s.width);
-    seed_->setValue(static_cast<int>(std::min<uint64_t>(s.seed, 2147483647)));
-    cutouts_->setValue(s.augment.cutouts);
-    param_->setCurrentText(QString::fromStdString(s.param));
-    lr_->setValue(s.lr);
-    applyingPreset_ = false;
-    preset_->setCurrentText(QStringLiteral("custom"));
+    restoreSettings(brivl::ImagineSettings::from_json(*stored, path.toStdString()), QFileInfo(path).fileName());
     status_->setText(tr("Settings restored from %1: press Start to run them again.").arg(QFileInfo(path).fileName()));
     return true;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromUtf8(e.what());
     return false;
   }
+}
+
+void ImaginePanel::restoreSettings(const brivl::ImagineSettings& s, const QString& origin) {
+  applyingPreset_ = true;  // the form is set as a whole: no "custom" flicker per field
+  prompt_->setText(QString::fromStdString(s.prompt));
+  steps_->setValue(s.steps);
+  size_->setValue(s.width);
+  seed_->setValue(static_cast<int>(std::min<uint64_t>(s.seed, 2147483647)));
+  cutouts_->setValue(s.augment.cutouts);
+  param_->setCurrentText(QString::fromStdString(s.param));
+  lr_->setValue(s.lr);
+  applyingPreset_ = false;
+  preset_->setCurrentText(QStringLiteral("custom"));
+  baseSettings_ = s;
+  restoredNote_->setText(tr("Settings without a field here (regularisers, views, start image…) are those of %1. "
+                            "<a href=\"reset\">Use the defaults</a>").arg(origin.toHtmlEscaped()));
+  restoredNote_->setVisible(true);
+}
+
+void ImaginePanel::reopen(int row) {
+  if (row < 0 || row >= history_->entryCount()) return;
+  if (running_) {
+    status_->setText(tr("Finish or stop the current run to reopen an earlier one."));
+    return;
+  }
+  const brivl::HistoryEntry& e = history_->entry(row);
+  const QImage image(QString::fromStdString(e.image_path));
+  if (image.isNull()) {
+    Q_EMIT problem(tr("Cannot reopen"), tr("%1 cannot be read").arg(QString::fromStdString(e.image_path)));
+    return;
+  }
+  restoreSettings(e.settings, QString::fromStdString(e.id));
+  lastImage_ = image.convertToFormat(QImage::Format_RGB888);
+  lastSettingsJson_ = QString::fromStdString(e.settings_json);
+  chart_->clear();
+  chart_->setXMax(e.settings.steps);
+  for (const auto& [step, similarity] : e.outcome.curve) {
+    if (std::isfinite(similarity)) chart_->append(similaritySeries_, step, similarity);
+  }
+  filmstrip_->clearFrames();
+  filmstrip_->addFrame(e.settings.steps, lastImage_);
+  canvas_->setImage(lastImage_);
+  progress_->setRange(0, e.settings.steps);
+  progress_->setValue(e.settings.steps);
+  QString text = tr("Reopened “%1” (%2)").arg(QString::fromStdString(e.settings.prompt), QString::fromStdString(e.created));
+  if (std::isfinite(e.outcome.similarity)) text += tr(" · similarity %1").arg(e.outcome.similarity, 0, 'f', 4);
+  status_->setText(text);
+  setRunning(false);
+}
+
+void ImaginePanel::replay(int row) {
+  if (row < 0 || row >= history_->entryCount()) return;
+  const brivl::HistoryEntry e = history_->entry(row);
+  restoreSettings(e.settings, QString::fromStdString(e.id));
+  start();  // queued when a run is going
 }
 
 void ImaginePanel::dragEnterEvent(QDragEnterEvent* event) {

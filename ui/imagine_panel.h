@@ -1,9 +1,17 @@
 #pragma once
-// The Imagine tab: prompt, presets and settings, Start/Pause/Stop, the live canvas, the similarity
-// plot, the filmstrip of intermediate frames and the exports (image, animation, contact sheet);
-// dropping an exported image restores its settings. The engine runs in ImagineWorker.
+// The Imagine tab: prompt (with a helper for weighted terms), presets and settings,
+// Start/Pause/Stop, a queue of jobs, the live canvas, the similarity plot, the filmstrip of
+// intermediate frames, the persistent history (reopen, replay, delete) and the exports (image,
+// animation, contact sheet); dropping an exported image restores its settings. The engine runs
+// in ImagineWorker.
+#include <QElapsedTimer>
 #include <QImage>
 #include <QWidget>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "imagine/imagine_settings.h"
 
 class QComboBox;
 class QDragEnterEvent;
@@ -11,19 +19,19 @@ class QDropEvent;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
+class QTabWidget;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
-namespace brivl {
-struct ImagineProgress;
-struct ImagineSettings;
-}  // namespace brivl
 
 namespace brivl::ui {
 
 class Filmstrip;
+class HistoryGallery;
 class ImageCanvas;
+class PromptTermButton;
 class ImagineWorker;
 class LineChart;
 class ModelHost;
@@ -35,7 +43,19 @@ class ImaginePanel : public QWidget {
   ~ImaginePanel() override;
 
   void setPrompt(const QString& prompt);
+  // Starts the form's settings now, or (while a run is going) puts them in the queue.
   void start();
+  // Puts the form's settings at the end of the queue; they start when the runs before them end
+  // (finished, stopped or failed). Starts at once when nothing runs.
+  void enqueue();
+  int queueLength() const { return static_cast<int>(queue_.size()); }
+  void clearQueue();
+  // History: shows an entry's image, curve and settings (every setting, also those without a
+  // field in the form); replay runs them again (queued while a run is going).
+  void reopen(int row);
+  void replay(int row);
+  HistoryGallery* history() const { return history_; }
+  PromptTermButton* termButton() const { return termButton_; }
   void stop();
   void setPaused(bool paused);
   bool isRunning() const { return running_; }
@@ -65,6 +85,19 @@ class ImaginePanel : public QWidget {
  private:
   QWidget* buildSettings();
   QWidget* buildPromptRow();
+  QWidget* buildQueue();
+  struct Job {
+    brivl::ImagineSettings settings;
+    int previewEvery = 1;
+  };
+  // The form as a job; false (and a problem shown) when the settings are not valid.
+  std::optional<Job> jobFromForm();
+  void run(const Job& job);
+  void startNext();  // the next queued job, if any and nothing runs
+  void refreshQueue();
+  // Fills the form from settings made elsewhere (an export, a history entry); the settings the
+  // form has no field for are kept and used by the next start.
+  void restoreSettings(const brivl::ImagineSettings& s, const QString& origin);
   void applyPreset(const QString& name);
   void markCustom();
   brivl::ImagineSettings settingsFromForm() const;
@@ -85,6 +118,8 @@ class ImaginePanel : public QWidget {
   QPushButton* export_;
   QPushButton* exportProgression_;
   QPushButton* pause_;
+  QPushButton* queueButton_;
+  PromptTermButton* termButton_;
   QComboBox* preset_;
   QSpinBox* steps_;
   QSpinBox* size_;
@@ -98,6 +133,16 @@ class ImaginePanel : public QWidget {
   Filmstrip* filmstrip_;
   QProgressBar* progress_;
   QLabel* status_;
+  QLabel* restoredNote_;
+  QTabWidget* side_;
+  QListWidget* queueList_;
+  HistoryGallery* history_;
+  std::vector<Job> queue_;
+  std::optional<brivl::ImagineSettings> baseSettings_;  // restored settings beyond the form's fields
+  int runSteps_ = 0;
+  QElapsedTimer runClock_;
+  std::vector<std::pair<int, double>> curve_;  // (step, similarity) of the current run
+  double lastRobust_ = 0;
   int similaritySeries_ = 0, robustSeries_ = 0, lossSeries_ = 0;
   bool running_ = false;
   bool applyingPreset_ = false;

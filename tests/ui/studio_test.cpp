@@ -31,6 +31,7 @@
 #include <QTimer>
 #include <QMenuBar>
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "export/image_export.h"
@@ -38,6 +39,8 @@
 #include "imagine/imagine_settings.h"
 #include "ui/error_panel.h"
 #include "ui/filmstrip.h"
+#include "ui/history_gallery.h"
+#include "ui/prompt_term_button.h"
 #include "ui/imagine_panel.h"
 #include "ui/line_chart.h"
 #include "ui/main_window.h"
@@ -110,6 +113,7 @@ class StudioTest : public QObject {
   void initTestCase();
   void modelLoadErrorIsShownAndTheLoadedModelStays();
   void imagineShowsPreviewsStopsAndExportsReplayableSettings();
+  void imagineQueuesJobsKeepsAHistoryAndReplaysIt();
   void retrieveIndexesFolderWithBrokenFileAndFindsImages();
   void aboutNamesVersionPaperModelAndAttributions();  // before Train: it switches to the trained model
   void trainBuildsShapesRunsOneEpochAndServesAsModel();
@@ -291,6 +295,79 @@ void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {
   QVERIFY(!panel->isRunning());
   QVERIFY(child<QPushButton>(panel, "startButton")->isEnabled());
   qInfo("imagine + stop: worst event-loop gap %lld ms", meter_.takeWorst());
+}
+
+// The prompt's term helper, a queue of two jobs run one after the other, the persistent history
+// (listed again from its folder), reopening an entry, replaying one to the same pixels, deleting.
+void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
+  auto* panel = window_->imaginePanel();
+  auto* history = panel->history();
+  auto* prompt = child<QLineEdit>(panel, "promptEdit");
+  QCOMPARE(history->entryCount(), 1);  // the finished fox run; the stopped one is not kept
+  QCOMPARE(QString::fromStdString(history->entry(0).settings.prompt), QStringLiteral("雪地里的红色狐狸:1"));
+  QCOMPARE(history->entry(0).outcome.curve.size(), size_t{12});
+
+  QString error;
+  prompt->setText(QStringLiteral("红色的圆"));
+  QVERIFY2(panel->termButton()->appendTerm(QStringLiteral("蓝色 | 方块"), -0.5, false, &error), qPrintable(error));
+  QCOMPARE(prompt->text(), QStringLiteral("红色的圆:1 | 蓝色 \\| 方块:-0.5"));  // the bar is escaped: one term
+  QVERIFY(!panel->termButton()->appendTerm(QStringLiteral("  "), 1, false, &error));
+  QVERIFY2(error.contains(QStringLiteral("empty")), qPrintable(error));
+  prompt->setText(QStringLiteral("红色的圆"));
+  QVERIFY2(panel->termButton()->appendTerm(QStringLiteral("蓝色"), -0.5, false, &error), qPrintable(error));
+  QCOMPARE(prompt->text(), QStringLiteral("红色的圆:1 | 蓝色:-0.5"));
+
+  child<QSpinBox>(panel, "stepsSpin")->setValue(6);
+  child<QSpinBox>(panel, "sizeSpin")->setValue(48);
+  child<QSpinBox>(panel, "seedSpin")->setValue(3);
+  QSignalSpy finished(panel, &brivl::ui::ImaginePanel::runFinished);
+  auto* queueButton = child<QPushButton>(panel, "queueButton");
+  QTest::mouseClick(queueButton, Qt::LeftButton);  // nothing runs: starts at once
+  QVERIFY(panel->isRunning());
+  child<QSpinBox>(panel, "seedSpin")->setValue(4);
+  QTest::mouseClick(queueButton, Qt::LeftButton);  // waits for the first
+  QCOMPARE(panel->queueLength(), 1);
+  QCOMPARE(child<QListWidget>(panel, "queueList")->count(), 1);
+  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 120000);
+  QCOMPARE(panel->queueLength(), 0);
+  QCOMPARE(history->entryCount(), 3);
+  QCOMPARE(history->entry(0).settings.seed, uint64_t{4});
+  QCOMPARE(history->entry(1).settings.seed, uint64_t{3});
+  QCOMPARE(QString::fromStdString(history->entry(1).settings.prompt), QStringLiteral("红色的圆:1 | 蓝色:-0.5"));
+  QCOMPARE(history->entry(0).outcome.curve.size(), size_t{6});
+  QVERIFY(std::isfinite(history->entry(0).outcome.similarity));
+
+  // The history is on disk: a gallery over the same folder lists the same entries.
+  {
+    brivl::ui::HistoryGallery again(history->folder());
+    again.reload();
+    QCOMPARE(again.entryCount(), 3);
+    for (int row = 0; row < 3; ++row) QCOMPARE(again.entry(row).id, history->entry(row).id);
+  }
+
+  // Reopen the fox: its settings in the form, its image on the canvas, its curve on the chart.
+  panel->reopen(2);
+  QCOMPARE(prompt->text(), QStringLiteral("雪地里的红色狐狸:1"));
+  QCOMPARE(child<QSpinBox>(panel, "stepsSpin")->value(), 12);
+  QCOMPARE(panel->chart()->pointCount(0), 12);
+  QCOMPARE(panel->lastImage().size(), QSize(64, 64));
+  QVERIFY(child<QLabel>(panel, "restoredNote")->isVisibleTo(panel));
+
+  // Replay the seed-3 job: a new entry with the same pixels.
+  const std::string seed3 = history->entry(1).image_path;
+  panel->replay(1);
+  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, 120000);
+  QCOMPARE(history->entryCount(), 4);
+  QCOMPARE(history->entry(0).settings.seed, uint64_t{3});
+  QVERIFY2(brivl::decode_image_file(history->entry(0).image_path).pixels == brivl::decode_image_file(seed3).pixels,
+           "replaying a history entry gave other pixels");
+
+  // Delete removes the entry and its file.
+  const QString gone = QString::fromStdString(history->entry(0).image_path);
+  QVERIFY2(history->removeRow(0, &error), qPrintable(error));
+  QCOMPARE(history->entryCount(), 3);
+  QVERIFY(!QFile::exists(gone));
+  qInfo("imagine queue + history: worst event-loop gap %lld ms", meter_.takeWorst());
 }
 
 void StudioTest::retrieveIndexesFolderWithBrokenFileAndFindsImages() {

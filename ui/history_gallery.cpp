@@ -1,0 +1,176 @@
+#include "ui/history_gallery.h"
+
+#include <QDesktopServices>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QImageReader>
+#include <QKeyEvent>
+#include <QMenu>
+#include <QMessageBox>
+#include <QUrl>
+#include <QtConcurrent/QtConcurrentMap>
+#include <cmath>
+#include <exception>
+
+#include "ui/image_convert.h"
+#include "util/error.h"
+
+namespace brivl::ui {
+namespace {
+
+constexpr int kThumbnail = 88;
+
+QImage loadThumbnail(const QString& path) {
+  QImageReader reader(path);
+  const QSize full = reader.size();
+  if (full.isValid()) reader.setScaledSize(full.scaled(kThumbnail, kThumbnail, Qt::KeepAspectRatio));
+  QImage image = reader.read();
+  image.setText(QStringLiteral("path"), path);  // results arrive by index; rows may have moved since
+  return image;
+}
+
+QString elided(const QString& text, int chars) { return text.size() <= chars ? text : text.left(chars - 1) + QChar(0x2026); }
+
+}  // namespace
+
+HistoryGallery::HistoryGallery(const QString& folder, QWidget* parent) : QListWidget(parent) {
+  setObjectName(QStringLiteral("historyList"));
+  setViewMode(QListView::IconMode);
+  setResizeMode(QListView::Adjust);
+  setMovement(QListView::Static);
+  setUniformItemSizes(true);
+  setIconSize(QSize(kThumbnail, kThumbnail));
+  setGridSize(QSize(kThumbnail + 16, kThumbnail + 40));
+  setWordWrap(true);
+  setSelectionMode(QAbstractItemView::SingleSelection);
+  setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(this, &QWidget::customContextMenuRequested, this, &HistoryGallery::showMenu);
+  connect(this, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { Q_EMIT reopenRequested(row(item)); });
+  try {
+    history_ = std::make_unique<brivl::ImaginationHistory>(folder.toStdString());
+  } catch (const std::exception& e) {
+    // Shown once the window is up (the panel forwards it); the tab works without a history.
+    QMetaObject::invokeMethod(this, [this, m = QString::fromUtf8(e.what())] { Q_EMIT problem(tr("No imagination history"), m); },
+                              Qt::QueuedConnection);
+  }
+}
+
+HistoryGallery::~HistoryGallery() {
+  if (thumbnails_) thumbnails_->waitForFinished();
+}
+
+QString HistoryGallery::folder() const { return history_ ? QString::fromStdString(history_->folder()) : QString(); }
+
+QListWidgetItem* HistoryGallery::makeItem(const brivl::HistoryEntry& e) const {
+  const QString prompt = QString::fromStdString(e.settings.prompt);
+  auto* item = new QListWidgetItem(elided(prompt, 14));
+  item->setData(Qt::UserRole, QString::fromStdString(e.image_path));
+  QString tip = QStringLiteral("<b>%1</b><br>").arg(prompt.toHtmlEscaped());
+  tip += tr("%1 steps · %2 × %3 px · seed %4").arg(e.settings.steps).arg(e.settings.width).arg(e.settings.height).arg(e.settings.seed);
+  if (std::isfinite(e.outcome.similarity)) tip += QStringLiteral("<br>") + tr("similarity %1").arg(e.outcome.similarity, 0, 'f', 4);
+  if (e.outcome.seconds > 0) tip += QStringLiteral(" · ") + tr("%1 s").arg(e.outcome.seconds, 0, 'f', 1);
+  if (!e.created.empty()) tip += QStringLiteral("<br>") + QString::fromStdString(e.created);
+  tip += QStringLiteral("<br><i>") + tr("Double-click to reopen; right-click to replay or delete") + QStringLiteral("</i>");
+  item->setToolTip(tip);
+  return item;
+}
+
+void HistoryGallery::reload() {
+  if (!history_) return;
+  if (thumbnails_) thumbnails_->cancel();
+  clear();
+  try {
+    auto listing = history_->list();
+    entries_ = std::move(listing.entries);
+    if (!listing.problems.empty()) {
+      QStringList lines;
+      for (const auto& p : listing.problems) lines << QString::fromStdString(p);
+      Q_EMIT problem(tr("Some history files could not be read"), lines.join(QLatin1Char('\n')));
+    }
+  } catch (const std::exception& e) {
+    entries_.clear();
+    Q_EMIT problem(tr("Reading the imagination history failed"), QString::fromUtf8(e.what()));
+  }
+  for (const auto& e : entries_) addItem(makeItem(e));
+  loadThumbnails();
+}
+
+void HistoryGallery::loadThumbnails() {
+  QStringList paths;
+  for (const auto& e : entries_) paths << QString::fromStdString(e.image_path);
+  if (!thumbnails_) {
+    thumbnails_ = new QFutureWatcher<QImage>(this);
+    connect(thumbnails_, &QFutureWatcherBase::resultReadyAt, this, [this](int index) {
+      const QImage image = thumbnails_->resultAt(index);
+      const QString path = image.text(QStringLiteral("path"));
+      for (int row = 0; row < count(); ++row) {
+        if (item(row)->data(Qt::UserRole).toString() == path) item(row)->setIcon(QIcon(QPixmap::fromImage(image)));
+      }
+    });
+  }
+  thumbnails_->setFuture(QtConcurrent::mapped(paths, loadThumbnail));
+}
+
+bool HistoryGallery::add(const QImage& image, const QString& settingsJson, const brivl::ImagineOutcome& outcome, QString* error) {
+  try {
+    BRIVL_CHECK(history_ != nullptr, "no history folder");
+    auto e = history_->add(toRgbImage(image), settingsJson.toStdString(), outcome);
+    auto* it = makeItem(e);
+    it->setIcon(QIcon(QPixmap::fromImage(image.scaled(kThumbnail, kThumbnail, Qt::KeepAspectRatio, Qt::SmoothTransformation))));
+    entries_.insert(entries_.begin(), std::move(e));
+    insertItem(0, it);
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return false;
+  }
+}
+
+bool HistoryGallery::removeRow(int row, QString* error) {
+  try {
+    BRIVL_CHECK(history_ != nullptr && row >= 0 && row < entryCount(), "no such history entry");
+    history_->remove(entries_[static_cast<size_t>(row)].id);
+    entries_.erase(entries_.begin() + row);
+    delete takeItem(row);
+    return true;
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return false;
+  }
+}
+
+void HistoryGallery::confirmRemove(int row) {
+  if (row < 0 || row >= entryCount()) return;
+  const QString prompt = QString::fromStdString(entry(row).settings.prompt);
+  if (QMessageBox::question(this, tr("Delete imagination"), tr("Delete “%1” from the history? Its image file is removed.").arg(prompt)) !=
+      QMessageBox::Yes) {
+    return;
+  }
+  QString error;
+  if (!removeRow(row, &error)) Q_EMIT problem(tr("Deleting failed"), error);
+}
+
+void HistoryGallery::keyPressEvent(QKeyEvent* event) {
+  if (event->key() == Qt::Key_Delete && currentRow() >= 0) {
+    confirmRemove(currentRow());
+    return;
+  }
+  QListWidget::keyPressEvent(event);
+}
+
+void HistoryGallery::showMenu(const QPoint& position) {
+  const QModelIndex index = indexAt(position);
+  if (!index.isValid()) return;
+  const int row = index.row();
+  const QString path = QString::fromStdString(entry(row).image_path);
+  QMenu menu(this);
+  menu.addAction(tr("Reopen"), this, [this, row] { Q_EMIT reopenRequested(row); });
+  menu.addAction(tr("Replay"), this, [this, row] { Q_EMIT replayRequested(row); });
+  menu.addSeparator();
+  menu.addAction(tr("Open containing folder"), this,
+                 [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath())); });
+  menu.addAction(tr("Delete…"), this, [this, row] { confirmRemove(row); });
+  menu.exec(viewport()->mapToGlobal(position));
+}
+
+}  // namespace brivl::ui

@@ -1,0 +1,52 @@
+#pragma once
+// The Imagine tab's persistent history: every finished imagination (core ImaginationHistory, in
+// the studio's data folder) as a grid of thumbnails, newest first, with its prompt, similarity and
+// time. Double-click reopens an entry (image, settings, curve); the context menu also replays it,
+// opens its folder or deletes it. Thumbnails load on a pool thread.
+#include <QListWidget>
+#include <memory>
+#include <vector>
+
+#include "imagine/imagination_history.h"
+
+template <typename T>
+class QFutureWatcher;
+
+namespace brivl::ui {
+
+class HistoryGallery : public QListWidget {
+  Q_OBJECT
+ public:
+  // `folder`: where the entries live (created if needed; a failure is reported by problem()).
+  explicit HistoryGallery(const QString& folder, QWidget* parent = nullptr);
+  ~HistoryGallery() override;
+
+  void reload();
+  // Stores a finished run and shows it first. False (and `error`) when it could not be written.
+  bool add(const QImage& image, const QString& settingsJson, const brivl::ImagineOutcome& outcome, QString* error = nullptr);
+  // Deletes the entry's files (no confirmation: the menu and the Delete key ask first).
+  bool removeRow(int row, QString* error = nullptr);
+  const brivl::HistoryEntry& entry(int row) const { return entries_.at(static_cast<size_t>(row)); }
+  int entryCount() const { return static_cast<int>(entries_.size()); }
+  QString folder() const;
+
+ Q_SIGNALS:
+  void reopenRequested(int row);
+  void replayRequested(int row);
+  void problem(const QString& title, const QString& message);
+
+ protected:
+  void keyPressEvent(QKeyEvent* event) override;
+
+ private:
+  void showMenu(const QPoint& position);
+  void confirmRemove(int row);
+  QListWidgetItem* makeItem(const brivl::HistoryEntry& e) const;
+  void loadThumbnails();
+
+  std::unique_ptr<brivl::ImaginationHistory> history_;
+  std::vector<brivl::HistoryEntry> entries_;
+  QFutureWatcher<QImage>* thumbnails_ = nullptr;
+};
+
+}  // namespace brivl::ui
