@@ -2,6 +2,7 @@
 
 #include <QChart>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QValueAxis>
 #include <algorithm>
 #include <cmath>
@@ -18,7 +19,36 @@ double niceStep(double raw) {
   return 10 * base;
 }
 
+QValueAxis* newLinearAxis() {
+  auto* axis = new QValueAxis;
+  axis->setLabelFormat(QStringLiteral("%.2f"));
+  return axis;
+}
+
+QLogValueAxis* newLogAxis() {
+  auto* axis = new QLogValueAxis;
+  axis->setBase(10);
+  axis->setLabelFormat(QStringLiteral("%.3g"));
+  axis->setMinorTickCount(-1);  // 2..9 between the decades
+  return axis;
+}
+
 }  // namespace
+
+void LineChart::AxisState::include(double y) {
+  if (empty) {
+    min = max = y;
+    empty = false;
+  }
+  min = std::min(min, y);
+  max = std::max(max, y);
+  if (y > 0 && (minPositive == 0 || y < minPositive)) minPositive = y;
+}
+
+void LineChart::AxisState::setRange(double lo, double hi) {
+  if (auto* linear = qobject_cast<QValueAxis*>(axis)) linear->setRange(lo, hi);
+  if (auto* logarithmic = qobject_cast<QLogValueAxis*>(axis)) logarithmic->setRange(lo, hi);
+}
 
 LineChart::LineChart(const QString& title, const QString& xTitle, QWidget* parent)
     : QChartView(parent), x_(new QValueAxis) {
@@ -34,8 +64,7 @@ LineChart::LineChart(const QString& title, const QString& xTitle, QWidget* paren
   x_->setTickAnchor(0);
   x_->setTickInterval(1);
   chart->addAxis(x_, Qt::AlignBottom);
-  left_.axis = new QValueAxis;
-  left_.axis->setLabelFormat(QStringLiteral("%.2f"));
+  left_.axis = newLinearAxis();
   chart->addAxis(left_.axis, Qt::AlignLeft);
   setChart(chart);
   setRenderHint(QPainter::Antialiasing);
@@ -51,8 +80,7 @@ int LineChart::addSeries(const QString& name, Axis axis, const QColor& colour, d
   chart()->addSeries(s);
   s->attachAxis(x_);
   if (axis == Axis::Right && !right_.axis) {
-    right_.axis = new QValueAxis;
-    right_.axis->setLabelFormat(QStringLiteral("%.2f"));
+    right_.axis = newLinearAxis();
     chart()->addAxis(right_.axis, Qt::AlignRight);
   }
   s->attachAxis(state(axis).axis);
@@ -70,21 +98,32 @@ void LineChart::setFixedRange(Axis axis, double min, double max) {
   a.fixed = true;
   a.min = min;
   a.max = max;
-  if (a.axis) a.axis->setRange(min, max);
+  if (a.axis) a.setRange(min, max);
+}
+
+void LineChart::setLogScale(Axis axis, bool on) {
+  AxisState& a = state(axis);
+  if (!a.axis || a.log == on) return;
+  QAbstractAxis* next = on ? static_cast<QAbstractAxis*>(newLogAxis()) : newLinearAxis();
+  next->setTitleText(a.axis->titleText());
+  chart()->addAxis(next, axis == Axis::Left ? Qt::AlignLeft : Qt::AlignRight);
+  for (int k = 0; k < series_.size(); ++k) {
+    if (seriesAxis_[k] != axis) continue;
+    series_[k]->detachAxis(a.axis);
+    series_[k]->attachAxis(next);
+  }
+  chart()->removeAxis(a.axis);
+  delete a.axis;
+  a.axis = next;
+  a.log = on;
+  rescale();
 }
 
 void LineChart::append(int series, double x, double y) {
   if (series < 0 || series >= series_.size() || !std::isfinite(y) || !std::isfinite(x)) return;
   series_[series]->append(x, y);
   AxisState& a = state(seriesAxis_[series]);
-  if (!a.fixed) {
-    if (a.empty) {
-      a.min = a.max = y;
-      a.empty = false;
-    }
-    a.min = std::min(a.min, y);
-    a.max = std::max(a.max, y);
-  }
+  if (!a.fixed) a.include(y);
   xMax_ = std::max(xMax_, x);
   rescale();
 }
@@ -94,14 +133,10 @@ void LineChart::setPoints(int series, const QVector<QPointF>& points) {
   series_[series]->replace(points);
   AxisState& a = state(seriesAxis_[series]);
   if (!a.fixed) {  // the range of every series on this axis, as append() would have grown it
-    a.empty = true, a.min = 0, a.max = 1;
+    a.empty = true, a.min = 0, a.max = 1, a.minPositive = 0;
     for (int k = 0; k < series_.size(); ++k) {
       if (seriesAxis_[k] != seriesAxis_[series]) continue;
-      for (const QPointF& p : series_[k]->points()) {
-        a.min = a.empty ? p.y() : std::min(a.min, p.y());
-        a.max = a.empty ? p.y() : std::max(a.max, p.y());
-        a.empty = false;
-      }
+      for (const QPointF& p : series_[k]->points()) a.include(p.y());
     }
   }
   for (const QPointF& p : points) xMax_ = std::max(xMax_, p.x());
@@ -111,7 +146,7 @@ void LineChart::setPoints(int series, const QVector<QPointF>& points) {
 void LineChart::clear() {
   for (auto* s : series_) s->clear();
   for (AxisState* a : {&left_, &right_}) {
-    if (!a->fixed) a->empty = true, a->min = 0, a->max = 1;
+    if (!a->fixed) a->empty = true, a->min = 0, a->max = 1, a->minPositive = 0;
   }
   xMax_ = 1;
   rescale();
@@ -142,8 +177,13 @@ void LineChart::rescale() {
   x_->setTickInterval(niceStep(xMax_ / 8));  // round step labels (0, 50, 100, …)
   for (AxisState* a : {&left_, &right_}) {
     if (!a->axis || a->fixed) continue;
+    if (a->log) {  // a little room on a log scale is a factor, not a difference
+      const double lo = a->minPositive > 0 ? a->minPositive : 0.1;
+      a->setRange(lo / 1.2, std::max(a->max, lo) * 1.2);
+      continue;
+    }
     const double pad = std::max(1e-3, (a->max - a->min) * 0.08);
-    a->axis->setRange(a->min - pad, a->max + pad);
+    a->setRange(a->min - pad, a->max + pad);
   }
 }
 

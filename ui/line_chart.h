@@ -5,6 +5,7 @@
 #include <QPointF>
 #include <QVector>
 
+class QAbstractAxis;
 class QLineSeries;
 class QValueAxis;
 
@@ -23,6 +24,10 @@ class LineChart : public QChartView {
   void setFixedRange(Axis axis, double min, double max);
   // The x axis spans at least [0, max] (e.g. the planned number of steps).
   void setXMax(double max);
+  // A logarithmic (base 10) value axis, e.g. for a loss that falls by orders of magnitude. Points
+  // at or below zero are not drawn on it (they stay in the series for the linear axis).
+  void setLogScale(Axis axis, bool on);
+  bool isLogScale(Axis axis) const { return axis == Axis::Left ? left_.log : right_.log; }
   void append(int series, double x, double y);  // non-finite y is ignored
   // Replaces the points of one series (e.g. re-plotted smoothed); its axis range is recomputed.
   void setPoints(int series, const QVector<QPointF>& points);
@@ -33,9 +38,12 @@ class LineChart : public QChartView {
 
  private:
   struct AxisState {
-    QValueAxis* axis = nullptr;
-    bool fixed = false, empty = true;
+    QAbstractAxis* axis = nullptr;  // QValueAxis, or QLogValueAxis when `log`
+    bool fixed = false, empty = true, log = false;
     double min = 0, max = 1;
+    double minPositive = 0;  // the smallest y > 0 (0: none yet), the lower end of a log axis
+    void include(double y);
+    void setRange(double lo, double hi);
   };
   AxisState& state(Axis axis) { return axis == Axis::Left ? left_ : right_; }
   void rescale();

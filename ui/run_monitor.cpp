@@ -72,15 +72,9 @@ void RunMonitor::parseMetrics(const QByteArray& line) {
   }
 }
 
-void RunMonitor::readStatus() {
-  // status.json is small and replaced by rename: read it whole, act when its bytes changed.
-  QFile file(QDir(runDir_).filePath(QStringLiteral("status.json")));
-  if (!file.open(QIODevice::ReadOnly)) return;
-  const QByteArray bytes = file.readAll();
-  if (bytes == statusBytes_) return;
+bool parseRunStatus(const QByteArray& bytes, RunStatus* status) {
   const QJsonObject o = QJsonDocument::fromJson(bytes).object();
-  if (o.isEmpty()) return;  // never half-written (atomic rename), but be safe: retry next poll
-  statusBytes_ = bytes;
+  if (o.isEmpty() || !o.contains(QStringLiteral("state"))) return false;
   RunStatus s;
   s.state = o.value(QStringLiteral("state")).toString();
   s.step = o.value(QStringLiteral("step")).toInteger();
@@ -92,9 +86,23 @@ void RunMonitor::readStatus() {
   s.lastCheckpoint = o.value(QStringLiteral("last_checkpoint")).toString();
   s.bestCheckpoint = o.value(QStringLiteral("best_checkpoint")).toString();
   s.error = o.value(QStringLiteral("error")).toString();
+  s.pid = o.value(QStringLiteral("pid")).toInteger();
   const QJsonObject best = o.value(QStringLiteral("best_eval")).toObject();
   s.bestT2iR1 = best.value(QStringLiteral("t2i")).toObject().value(QStringLiteral("r1")).toDouble(-1);
   s.bestI2tR1 = best.value(QStringLiteral("i2t")).toObject().value(QStringLiteral("r1")).toDouble(-1);
+  *status = s;
+  return true;
+}
+
+void RunMonitor::readStatus() {
+  // status.json is small and replaced by rename: read it whole, act when its bytes changed.
+  QFile file(QDir(runDir_).filePath(QStringLiteral("status.json")));
+  if (!file.open(QIODevice::ReadOnly)) return;
+  const QByteArray bytes = file.readAll();
+  if (bytes == statusBytes_) return;
+  RunStatus s;
+  if (!parseRunStatus(bytes, &s)) return;  // never half-written (atomic rename), but be safe: retry next poll
+  statusBytes_ = bytes;
   status_ = s;
   Q_EMIT statusChanged(status_);
 }

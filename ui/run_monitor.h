@@ -17,8 +17,13 @@ struct RunStatus {
   double etaSeconds = -1, elapsedSeconds = 0;
   QString lastCheckpoint, bestCheckpoint, error;
   double bestT2iR1 = -1, bestI2tR1 = -1;
+  qint64 pid = 0;  // of the `brivl train` process that writes the folder
   bool hasCheckpoint() const { return !lastCheckpoint.isEmpty() || !bestCheckpoint.isEmpty(); }
 };
+
+// Parses a run folder's status.json (written by brivl train); false when `bytes` is not a
+// status object.
+bool parseRunStatus(const QByteArray& bytes, RunStatus* status);
 
 class RunMonitor : public QObject {
   Q_OBJECT

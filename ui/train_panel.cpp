@@ -27,6 +27,7 @@
 #include "ui/line_chart.h"
 #include "ui/run_monitor.h"
 #include "ui/studio_paths.h"
+#include "ui/run_list.h"
 #include "ui/workers/dataset_worker.h"
 #include "ui/workers/train_process.h"
 
@@ -49,7 +50,11 @@ TrainPanel::TrainPanel(QWidget* parent)
   leftLayout->setContentsMargins(0, 0, 0, 0);
   leftLayout->addWidget(buildDatasetBox());
   leftLayout->addWidget(buildRunBox());
-  leftLayout->addStretch(1);
+  auto* runsBox = new QGroupBox(tr("Runs"), left);
+  runs_ = new RunList(runsBox);
+  auto* runsLayout = new QVBoxLayout(runsBox);
+  runsLayout->addWidget(runs_);
+  leftLayout->addWidget(runsBox, 1);
   left->setMinimumWidth(340);
   left->setMaximumWidth(440);
   auto* body = new QSplitter(Qt::Horizontal, this);
@@ -98,6 +103,9 @@ TrainPanel::TrainPanel(QWidget* parent)
   });
   connect(monitor_, &RunMonitor::statusChanged, this, &TrainPanel::onStatus);
   connect(monitor_, &RunMonitor::logLine, log_, &QPlainTextEdit::appendPlainText);
+  connect(runs_, &RunList::runChosen, this, &TrainPanel::attach);
+  setSmoothing(QSettings().value(QStringLiteral("train/smoothLoss"), false).toBool());
+  setLogScale(QSettings().value(QStringLiteral("train/logLoss"), false).toBool());
   updateButtons();
 }
 
@@ -249,11 +257,20 @@ QWidget* TrainPanel::buildMonitor() {
   smooth_->setObjectName(QStringLiteral("smoothCheck"));
   smooth_->setToolTip(tr("Exponential moving average (0.9) of the loss curves; the raw points are kept"));
   connect(smooth_, &QCheckBox::toggled, this, &TrainPanel::setSmoothing);
+  logScale_ = new QCheckBox(tr("Log scale"), area);
+  logScale_->setObjectName(QStringLiteral("logScaleCheck"));
+  logScale_->setToolTip(tr("A logarithmic loss axis: late, small improvements stay visible"));
+  connect(logScale_, &QCheckBox::toggled, this, &TrainPanel::setLogScale);
+  auto* chartOptions = new QWidget(area);
+  auto* optionsLayout = new QHBoxLayout(chartOptions);
+  optionsLayout->setContentsMargins(0, 0, 4, 0);
+  optionsLayout->addWidget(smooth_);
+  optionsLayout->addWidget(logScale_);
   auto* charts = new QTabWidget(area);
   charts->setObjectName(QStringLiteral("trainCharts"));
   charts->addTab(chart_, tr("Loss and recall"));
   charts->addTab(speedChart_, tr("Learning rate and speed"));
-  charts->setCornerWidget(smooth_, Qt::TopRightCorner);
+  charts->setCornerWidget(chartOptions, Qt::TopRightCorner);
   log_ = new QPlainTextEdit(area);
   log_->setObjectName(QStringLiteral("trainLog"));
   log_->setReadOnly(true);
@@ -321,6 +338,7 @@ void TrainPanel::launch() {
   log_->appendPlainText(QStringLiteral("$ ") + process_->commandLine());
   out_->setText(newRunDir());  // the next launch gets a fresh folder
   monitor_->follow(runDir_);
+  if (QFileInfo(runDir_).absolutePath() == QDir(runs_->folder()).absolutePath()) runs_->refresh();
   status_->setText(tr("Starting %1 …").arg(runDir_));
   updateButtons();
 }
@@ -404,7 +422,14 @@ void TrainPanel::addTrainPoint(qint64 step, double loss, double lossI2t, double 
 
 void TrainPanel::setSmoothing(bool on) {
   if (smooth_->isChecked() != on) smooth_->setChecked(on);  // toggled() calls back with the same value
+  QSettings().setValue(QStringLiteral("train/smoothLoss"), on);
   replotLosses();
+}
+
+void TrainPanel::setLogScale(bool on) {
+  if (logScale_->isChecked() != on) logScale_->setChecked(on);
+  QSettings().setValue(QStringLiteral("train/logLoss"), on);
+  chart_->setLogScale(LineChart::Axis::Left, on);
 }
 
 void TrainPanel::replotLosses() {

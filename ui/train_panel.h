@@ -1,7 +1,8 @@
 #pragma once
 // The Train tab: dataset (pick a file or build the shapes dataset), the run's settings, Launch /
 // Stop / Resume of a `brivl train` child process, live loss and recall charts from the run
-// folder, its status and log, and "Use this model" (a run folder is a model bundle).
+// folder (smoothing, log scale), its status and log, the runs of a folder to follow (also
+// CLI-started ones), and "Use this model" (a run folder is a model bundle).
 #include <QPointF>
 #include <QVector>
 #include <QWidget>
@@ -19,6 +20,7 @@ namespace brivl::ui {
 
 class DatasetWorker;
 class LineChart;
+class RunList;
 class RunMonitor;
 class TrainProcess;
 struct RunStatus;
@@ -40,6 +42,9 @@ class TrainPanel : public QWidget {
   LineChart* speedChart() const { return speedChart_; }  // learning rate and samples/s
   // Exponential moving average of the loss curves (raw points are kept; toggling re-plots).
   void setSmoothing(bool on);
+  // A logarithmic loss axis (remembered across restarts).
+  void setLogScale(bool on);
+  RunList* runList() const { return runs_; }
   RunMonitor* monitor() const { return monitor_; }
   bool isTraining() const;
 
@@ -88,6 +93,8 @@ class TrainPanel : public QWidget {
   LineChart* chart_;
   LineChart* speedChart_;
   QCheckBox* smooth_;
+  QCheckBox* logScale_;
+  RunList* runs_;
   QPlainTextEdit* log_;
   int lossSeries_ = 0, lossI2tSeries_ = 0, lossT2iSeries_ = 0, t2iSeries_ = 0, i2tSeries_ = 0;
   int lrSeries_ = 0, speedSeries_ = 0;

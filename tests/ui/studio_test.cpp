@@ -4,6 +4,9 @@
 // through the `brivl` CLI, chart and status, use the run as the model). A 10 ms timer measures
 // how long the UI event loop ever went without running.
 #include <QApplication>
+#include <QJsonObject>
+#include <QJsonDocument>
+#include <QCheckBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -48,6 +51,7 @@
 #include "ui/model_host.h"
 #include "ui/result_model.h"
 #include "ui/retrieve_panel.h"
+#include "ui/run_list.h"
 #include "ui/run_monitor.h"
 #include "ui/studio_paths.h"
 #include "ui/train_panel.h"
@@ -499,7 +503,56 @@ void StudioTest::trainBuildsShapesRunsOneEpochAndServesAsModel() {
   QVERIFY2(losses < 2 || panel->chart()->value(0, losses - 1) != rawLast, "the smoothed curve equals the raw one");
   panel->setSmoothing(false);
   QCOMPARE(panel->chart()->value(0, losses - 1), rawLast);
+  // Log scale swaps the loss axis; the points stay.
+  panel->setLogScale(true);
+  QVERIFY(panel->chart()->isLogScale(brivl::ui::LineChart::Axis::Left));
+  QVERIFY(child<QCheckBox>(panel, "logScaleCheck")->isChecked());
+  QCOMPARE(panel->chart()->pointCount(0), losses);
+  QCOMPARE(panel->chart()->value(0, losses - 1), rawLast);
+  panel->setLogScale(false);
+  QVERIFY(!panel->chart()->isLogScale(brivl::ui::LineChart::Axis::Left));
   qInfo("train: %d chart points, worst event-loop gap %lld ms", panel->chart()->totalPoints(), meter_.takeWorst());
+
+  // The runs of a folder: this run, plus copies standing for CLI-started runs: one finished, one
+  // whose status says running but whose process is gone. Activating one follows it.
+  meter_.pause();
+  const QString others = work_.filePath(QStringLiteral("cli-runs"));
+  for (const char* name : {"cli-finished", "cli-killed"}) {
+    const QString to = others + QLatin1Char('/') + QLatin1String(name);
+    QVERIFY(QDir().mkpath(to));
+    for (const char* file : {"status.json", "metrics.jsonl", "train.log"}) {
+      QVERIFY(QFile::copy(run + QLatin1Char('/') + QLatin1String(file), to + QLatin1Char('/') + QLatin1String(file)));
+    }
+  }
+  {
+    QFile status(others + QStringLiteral("/cli-killed/status.json"));
+    QVERIFY(status.open(QIODevice::ReadOnly));
+    QJsonObject o = QJsonDocument::fromJson(status.readAll()).object();
+    status.close();
+    o[QStringLiteral("state")] = QStringLiteral("running");
+    o[QStringLiteral("pid")] = 999999999;  // above pid_max: no such process
+    QVERIFY(status.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    status.write(QJsonDocument(o).toJson());
+  }
+  meter_.start();
+  auto* runs = panel->runList();
+  runs->setFolder(others);
+  QCOMPARE(runs->runCount(), 2);
+  QStringList texts;
+  for (int row = 0; row < 2; ++row) texts << runs->runText(row);
+  QVERIFY2(texts.filter(QStringLiteral("cli-finished\nfinished")).size() == 1, qPrintable(texts.join(QLatin1Char('|'))));
+  QVERIFY2(texts.filter(QStringLiteral("cli-killed\ninterrupted")).size() == 1, qPrintable(texts.join(QLatin1Char('|'))));
+  const int finishedRow = texts.indexOf(texts.filter(QStringLiteral("cli-finished")).first());
+  auto* list = child<QListWidget>(panel, "runsList");
+  list->setCurrentRow(finishedRow);
+  Q_EMIT list->itemActivated(list->item(finishedRow));
+  QCOMPARE(panel->runDir(), others + QStringLiteral("/cli-finished"));
+  QTRY_COMPARE_WITH_TIMEOUT(panel->chart()->pointCount(0), losses, 5000);
+  QTRY_COMPARE_WITH_TIMEOUT(panel->monitor()->status().state, QStringLiteral("finished"), 5000);
+  runs->setFolder(QFileInfo(run).absolutePath());  // the work folder: holds this run
+  QVERIFY(runs->runCount() >= 1);
+  panel->attach(run);
+  QTRY_COMPARE_WITH_TIMEOUT(panel->chart()->pointCount(0), losses, 5000);
 
   auto* use = child<QPushButton>(panel, "useModelButton");
   QVERIFY(use->isEnabled());
