@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   const auto shotRun = hidden({QStringLiteral("screenshot-run"), QStringLiteral("Run folder to follow."), QStringLiteral("DIR")});
   const auto shotQuery = hidden({QStringLiteral("screenshot-query"), QStringLiteral("Retrieval query."), QStringLiteral("TEXT")});
   const auto shotPrompt = hidden({QStringLiteral("screenshot-prompt"), QStringLiteral("Imagine prompt."), QStringLiteral("TEXT")});
-  parser.addOptions({shotDir, shotImages, shotRun, shotQuery, shotPrompt});
+  const auto shotCaptions = hidden({QStringLiteral("screenshot-captions"), QStringLiteral("Caption list for the preview."), QStringLiteral("FILE")});
+  parser.addOptions({shotDir, shotImages, shotRun, shotQuery, shotPrompt, shotCaptions});
   parser.process(app);
 
   // Our strings from the embedded translations, Qt's own (standard dialogs) from the system's.
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
     options.runDir = parser.value(shotRun);
     if (parser.isSet(shotQuery)) options.query = parser.value(shotQuery);
     if (parser.isSet(shotPrompt)) options.prompt = parser.value(shotPrompt);
+    options.captions = parser.value(shotCaptions);
     auto* tour = new brivl::ui::ScreenshotTour(&window, options);
     QTimer::singleShot(0, tour, &brivl::ui::ScreenshotTour::begin);
   }

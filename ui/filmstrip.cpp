@@ -30,7 +30,9 @@ Filmstrip::Filmstrip(QWidget* parent) : QListWidget(parent) {
 
 void Filmstrip::addFrame(int step, const QImage& image) {
   const bool following = currentRow() < 0 || currentRow() == count() - 1;
-  const QPixmap thumb = QPixmap::fromImage(image.scaled(kThumb, kThumb, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+  const qreal dpr = devicePixelRatioF();  // device pixels: sharp on a high-DPI screen
+  QPixmap thumb = QPixmap::fromImage(image.scaled(QSize(kThumb, kThumb) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+  thumb.setDevicePixelRatio(dpr);
   QIcon icon(thumb);
   icon.addPixmap(thumb, QIcon::Selected);  // the selected frame keeps its colours
   auto* item = new QListWidgetItem(icon, tr("step %1").arg(step));

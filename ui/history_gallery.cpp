@@ -20,11 +20,14 @@ namespace {
 
 constexpr int kThumbnail = 88;
 
-QImage loadThumbnail(const QString& path) {
+// In device pixels (`dpr`), so the thumbnails stay sharp on a high-DPI screen.
+QImage loadThumbnail(const QString& path, qreal dpr) {
   QImageReader reader(path);
   const QSize full = reader.size();
-  if (full.isValid()) reader.setScaledSize(full.scaled(kThumbnail, kThumbnail, Qt::KeepAspectRatio));
+  const int side = qRound(kThumbnail * dpr);
+  if (full.isValid()) reader.setScaledSize(full.scaled(side, side, Qt::KeepAspectRatio));
   QImage image = reader.read();
+  image.setDevicePixelRatio(dpr);
   image.setText(QStringLiteral("path"), path);  // results arrive by index; rows may have moved since
   return image;
 }
@@ -108,7 +111,8 @@ void HistoryGallery::loadThumbnails() {
       }
     });
   }
-  thumbnails_->setFuture(QtConcurrent::mapped(paths, loadThumbnail));
+  const qreal dpr = devicePixelRatioF();
+  thumbnails_->setFuture(QtConcurrent::mapped(paths, [dpr](const QString& path) { return loadThumbnail(path, dpr); }));
 }
 
 bool HistoryGallery::add(const QImage& image, const QString& settingsJson, const brivl::ImagineOutcome& outcome, QString* error) {
@@ -116,7 +120,10 @@ bool HistoryGallery::add(const QImage& image, const QString& settingsJson, const
     BRIVL_CHECK(history_ != nullptr, "no history folder");
     auto e = history_->add(toRgbImage(image), settingsJson.toStdString(), outcome);
     auto* it = makeItem(e);
-    it->setIcon(QIcon(QPixmap::fromImage(image.scaled(kThumbnail, kThumbnail, Qt::KeepAspectRatio, Qt::SmoothTransformation))));
+    const qreal dpr = devicePixelRatioF();
+    QImage thumbnail = image.scaled(QSize(kThumbnail, kThumbnail) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    thumbnail.setDevicePixelRatio(dpr);
+    it->setIcon(QIcon(QPixmap::fromImage(thumbnail)));
     entries_.insert(entries_.begin(), std::move(e));
     insertItem(0, it);
     return true;

@@ -9,7 +9,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -167,7 +166,7 @@ QWidget* ImaginePanel::buildPromptRow() {
 }
 
 QWidget* ImaginePanel::buildSettings() {
-  auto* box = new QGroupBox(tr("Settings"), this);
+  auto* box = new QWidget(this);  // the side tab is titled "Settings" already
   preset_ = new QComboBox(box);
   preset_->setObjectName(QStringLiteral("presetCombo"));
   preset_->addItems({QStringLiteral("draft"), QStringLiteral("normal"), QStringLiteral("best"), QStringLiteral("custom")});

@@ -3,6 +3,7 @@
 #include <QColor>
 #include <QFileInfo>
 #include <QFutureWatcher>
+#include <QGuiApplication>
 #include <QIcon>
 #include <QPainter>
 #include <QtConcurrent/QtConcurrentRun>
@@ -102,12 +103,16 @@ void ResultModel::requestThumbnail(const QString& path) const {
     watcher->deleteLater();
     self->thumbnailReady(path, watcher->result());
   });
-  watcher->setFuture(QtConcurrent::run(&pool_, loadThumbnail, &cache_, path, kThumbnailSize));
+  // In device pixels (the cache keeps one file per size): sharp on a high-DPI screen.
+  const int side = qRound(kThumbnailSize * qApp->devicePixelRatio());
+  watcher->setFuture(QtConcurrent::run(&pool_, loadThumbnail, &cache_, path, side));
 }
 
 void ResultModel::thumbnailReady(const QString& path, const QImage& image) {
   loading_.remove(path);
-  thumbnails_.insert(path, image.isNull() ? makePlaceholder(kThumbnailSize, tr("unreadable")) : untinted(QPixmap::fromImage(image)));
+  QPixmap pixmap = QPixmap::fromImage(image);
+  pixmap.setDevicePixelRatio(qApp->devicePixelRatio());
+  thumbnails_.insert(path, image.isNull() ? makePlaceholder(kThumbnailSize, tr("unreadable")) : untinted(pixmap));
   for (int row = 0; row < results_.size(); ++row) {
     if (results_[row].path == path) Q_EMIT dataChanged(index(row), index(row), {Qt::DecorationRole});
   }

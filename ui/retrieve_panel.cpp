@@ -421,12 +421,16 @@ void RetrievePanel::showPreview(int row) {
     const int current = grid_->currentIndex().row();
     if (current < 0 || model_->result(current).path != path) return;  // another result was chosen meanwhile
     const QImage image = watcher->result();
-    const QSize box = previewImage_->size().boundedTo(QSize(360, 360));
+    // In device pixels: sharp on a high-DPI screen, shown at the box's logical size.
+    const qreal dpr = previewImage_->devicePixelRatioF();
+    const QSize box = previewImage_->size().boundedTo(QSize(360, 360)) * dpr;
     // Small images are enlarged to the preview box (without smoothing: pixels stay visible).
-    previewImage_->setPixmap(QPixmap::fromImage(image.scaled(box, Qt::KeepAspectRatio,
-        image.width() < box.width() / 2 ? Qt::FastTransformation : Qt::SmoothTransformation)));
+    QPixmap pixmap = QPixmap::fromImage(image.scaled(box, Qt::KeepAspectRatio,
+        image.width() < box.width() / 2 ? Qt::FastTransformation : Qt::SmoothTransformation));
+    pixmap.setDevicePixelRatio(dpr);
+    previewImage_->setPixmap(pixmap);
   });
-  watcher->setFuture(QtConcurrent::run(loadPreview, r.path, 360));
+  watcher->setFuture(QtConcurrent::run(loadPreview, r.path, qRound(360 * previewImage_->devicePixelRatioF())));
   describeCurrent();
 }
 

@@ -51,7 +51,13 @@ void ScreenshotTour::imagine() {
     disconnect(panel, nullptr, this, nullptr);
     QTimer::singleShot(300, this, [this] {
       shoot(QStringLiteral("imagine"));
-      retrieve();
+      auto* side = window_->imaginePanel()->findChild<QTabWidget*>(QStringLiteral("imagineSideTabs"));
+      side->setCurrentIndex(side->count() - 1);  // the history
+      QTimer::singleShot(800, this, [this, side] {  // its thumbnails load on a pool thread
+        shoot(QStringLiteral("imagine-history"));
+        side->setCurrentIndex(0);
+        retrieve();
+      });
     });
   });
   panel->start();
@@ -65,6 +71,7 @@ void ScreenshotTour::retrieve() {
     return train();
   }
   connect(panel, &RetrievePanel::indexFinished, this, [this, panel] {
+    if (!options_.captions.isEmpty()) panel->loadCaptionList(options_.captions);
     panel->findChild<QLineEdit*>(QStringLiteral("queryEdit"))->setText(options_.query);
     panel->search(options_.query);
   });

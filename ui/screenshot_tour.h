@@ -1,7 +1,7 @@
 #pragma once
 // `brivl-studio --screenshot DIR`: drives the real window through each tab (a short imagination,
-// an index and a query, a training run's charts) and saves DIR/{imagine,retrieve,train}.png,
-// then quits. For the documentation; hidden from --help.
+// an index and a query, a training run's charts) and saves DIR/{imagine,imagine-history,
+// retrieve,train}.png, then quits. For the documentation; hidden from --help.
 #include <QObject>
 #include <QString>
 
@@ -15,6 +15,7 @@ struct TourOptions {
   QString query = QStringLiteral("海边的日落");
   QString imagesDir;  // indexed for the Retrieve shot (skipped when empty)
   QString runDir;     // followed for the Train shot (skipped when empty)
+  QString captions;   // caption list ranked in the Retrieve preview (none when empty)
   int steps = 150;
   int size = 192;
 };

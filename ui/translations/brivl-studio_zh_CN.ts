@@ -22,6 +22,79 @@
     </message>
 </context>
 <context>
+    <name>brivl::ui::HistoryGallery</name>
+    <message>
+        <location filename="../history_gallery.cpp" line="53" />
+        <source>No imagination history</source>
+        <translation>没有想象历史</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="69" />
+        <source>%1 steps · %2 × %3 px · seed %4</source>
+        <translation>%1 步 · %2 × %3 像素 · 种子 %4</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="70" />
+        <source>similarity %1</source>
+        <translation>相似度 %1</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="71" />
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="73" />
+        <source>Double-click to reopen; right-click to replay or delete</source>
+        <translation>双击重新打开；右键可重放或删除</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="88" />
+        <source>Some history files could not be read</source>
+        <translation>部分历史文件无法读取</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="92" />
+        <source>Reading the imagination history failed</source>
+        <translation>读取想象历史失败</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="145" />
+        <source>Delete imagination</source>
+        <translation>删除想象</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="145" />
+        <source>Delete “%1” from the history? Its image file is removed.</source>
+        <translation>从历史中删除“%1”？其图像文件将被删除。</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="150" />
+        <source>Deleting failed</source>
+        <translation>删除失败</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="167" />
+        <source>Reopen</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="168" />
+        <source>Replay</source>
+        <translation>重放</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="170" />
+        <source>Open containing folder</source>
+        <translation>打开所在文件夹</translation>
+    </message>
+    <message>
+        <location filename="../history_gallery.cpp" line="172" />
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+</context>
+<context>
     <name>brivl::ui::ImageCanvas</name>
     <message>
         <location filename="../image_canvas.cpp" line="21" />
@@ -37,260 +110,349 @@
 <context>
     <name>brivl::ui::ImaginePanel</name>
     <message>
-        <location filename="../imagine_panel.cpp" line="52" />
+        <location filename="../imagine_panel.cpp" line="58" />
         <source>Similarity to the prompt</source>
         <translation>与提示词的相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="52" />
+        <location filename="../imagine_panel.cpp" line="58" />
         <source>step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="57" />
+        <location filename="../imagine_panel.cpp" line="64" />
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="58" />
+        <location filename="../imagine_panel.cpp" line="65" />
         <source>held-out views</source>
         <translation>留出视图</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="59" />
-        <location filename="../imagine_panel.cpp" line="61" />
+        <location filename="../imagine_panel.cpp" line="66" />
+        <location filename="../imagine_panel.cpp" line="68" />
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="60" />
+        <location filename="../imagine_panel.cpp" line="67" />
         <source>cosine</source>
         <translation>余弦</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="90" />
-        <source>Stopped at step %1.</source>
-        <translation>已在第 %1 步停止。</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="95" />
-        <source>Failed.</source>
-        <translation>失败。</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="96" />
-        <source>Imagination failed</source>
-        <translation>想象失败</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="106" />
-        <source>Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).</source>
-        <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="115" />
-        <source>Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5</source>
-        <translation>提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="118" />
-        <source>▶ Start</source>
-        <translation>▶ 开始</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="121" />
-        <source>■ Stop</source>
-        <translation>■ 停止</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="123" />
-        <location filename="../imagine_panel.cpp" line="260" />
-        <source>‖ Pause</source>
-        <translation>‖ 暂停</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="128" />
-        <source>Prompt:</source>
-        <translation>提示词：</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="141" />
+        <location filename="../imagine_panel.cpp" line="81" />
+        <location filename="../imagine_panel.cpp" line="170" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="162" />
+        <location filename="../imagine_panel.cpp" line="82" />
+        <location filename="../imagine_panel.cpp" line="365" />
+        <source>Queue</source>
+        <translation>队列</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="83" />
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="104" />
+        <source>Stopped at step %1.</source>
+        <translation>已在第 %1 步停止。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="110" />
+        <source>Failed.</source>
+        <translation>失败。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="111" />
+        <source>Imagination failed</source>
+        <translation>想象失败</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="126" />
+        <source>Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).</source>
+        <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="135" />
+        <source>Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5</source>
+        <translation>提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="138" />
+        <source>▶ Start</source>
+        <translation>▶ 开始</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="141" />
+        <source>■ Stop</source>
+        <translation>■ 停止</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="143" />
+        <location filename="../imagine_panel.cpp" line="377" />
+        <source>‖ Pause</source>
+        <translation>‖ 暂停</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="146" />
+        <source>+ Queue</source>
+        <translation>+ 排队</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="148" />
+        <source>Run these settings after the current run (Ctrl+Enter)</source>
+        <translation>在当前运行结束后运行这些设置（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="154" />
+        <source>Prompt:</source>
+        <translation>提示词：</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="191" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="163" />
+        <location filename="../imagine_panel.cpp" line="192" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="167" />
+        <location filename="../imagine_panel.cpp" line="196" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="169" />
+        <location filename="../imagine_panel.cpp" line="198" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="170" />
+        <location filename="../imagine_panel.cpp" line="199" />
         <source>Export progression…</source>
         <translation>导出过程…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="172" />
+        <location filename="../imagine_panel.cpp" line="201" />
         <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
         <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="175" />
+        <location filename="../imagine_panel.cpp" line="204" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="176" />
+        <location filename="../imagine_panel.cpp" line="205" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="177" />
+        <location filename="../imagine_panel.cpp" line="206" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="178" />
+        <location filename="../imagine_panel.cpp" line="207" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="179" />
+        <location filename="../imagine_panel.cpp" line="208" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="180" />
+        <location filename="../imagine_panel.cpp" line="209" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="181" />
+        <location filename="../imagine_panel.cpp" line="210" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="182" />
+        <location filename="../imagine_panel.cpp" line="211" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="230" />
-        <source>No model loaded</source>
-        <translation>尚未加载模型</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="230" />
-        <source>Load a model first (the bar at the top).</source>
-        <translation>请先加载模型（顶部的模型栏）。</translation>
-    </message>
-    <message>
-        <location filename="../imagine_panel.cpp" line="237" />
+        <location filename="../imagine_panel.cpp" line="272" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="246" />
-        <source>Starting…</source>
-        <translation>正在启动…</translation>
+        <location filename="../imagine_panel.cpp" line="285" />
+        <source>No model loaded</source>
+        <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="260" />
+        <location filename="../imagine_panel.cpp" line="285" />
+        <source>Load a model first (the bar at the top).</source>
+        <translation>请先加载模型（顶部的模型栏）。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../imagine_panel.cpp" line="299" />
+        <source>Queued “%1” (%n job(s) waiting).</source>
+        <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="325" />
+        <source>Starting “%1”…</source>
+        <translation>正在开始“%1”…</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="336" />
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="337" />
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="338" />
+        <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
+        <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="362" />
+        <source>%1
+%2 steps · %3 px · seed %4</source>
+        <translation>%1
+%2 步 · %3 像素 · 种子 %4</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="365" />
+        <source>Queue (%1)</source>
+        <translation>队列（%1）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="377" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="261" />
+        <location filename="../imagine_panel.cpp" line="378" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="281" />
+        <location filename="../imagine_panel.cpp" line="401" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="282" />
+        <location filename="../imagine_panel.cpp" line="402" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="283" />
+        <location filename="../imagine_panel.cpp" line="403" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="300" />
+        <location filename="../imagine_panel.cpp" line="420" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="325" />
+        <location filename="../imagine_panel.cpp" line="427" />
+        <source>Saving to the history failed</source>
+        <translation>保存到历史失败</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="453" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="325" />
+        <location filename="../imagine_panel.cpp" line="453" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="329" />
+        <location filename="../imagine_panel.cpp" line="457" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="331" />
-        <location filename="../imagine_panel.cpp" line="362" />
+        <location filename="../imagine_panel.cpp" line="459" />
+        <location filename="../imagine_panel.cpp" line="490" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="353" />
+        <location filename="../imagine_panel.cpp" line="481" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="354" />
+        <location filename="../imagine_panel.cpp" line="482" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="355" />
+        <location filename="../imagine_panel.cpp" line="483" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="356" />
+        <location filename="../imagine_panel.cpp" line="484" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="360" />
+        <location filename="../imagine_panel.cpp" line="488" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="381" />
+        <location filename="../imagine_panel.cpp" line="499" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="400" />
+        <location filename="../imagine_panel.cpp" line="519" />
+        <source>Settings without a field here (regularisers, views, start image…) are those of %1. &lt;a href="reset"&gt;Use the defaults&lt;/a&gt;</source>
+        <translation>此处没有字段的设置（正则项、视图、起始图像…）沿用 %1 的设置。&lt;a href="reset"&gt;改用默认值&lt;/a&gt;</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="527" />
+        <source>Finish or stop the current run to reopen an earlier one.</source>
+        <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="533" />
+        <source>Cannot reopen</source>
+        <translation>无法重新打开</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="533" />
+        <source>%1 cannot be read</source>
+        <translation>无法读取 %1</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="549" />
+        <source>Reopened “%1” (%2)</source>
+        <translation>已重新打开“%1”（%2）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="550" />
+        <source> · similarity %1</source>
+        <translation> · 相似度 %1</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="573" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>
@@ -444,6 +606,69 @@ Choose a model folder with Open…</source>
     </message>
 </context>
 <context>
+    <name>brivl::ui::PromptTermButton</name>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="23" />
+        <source>+ Term</source>
+        <translation>+ 词项</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="24" />
+        <source>Add a weighted term: a positive weight pulls towards it, a negative one pushes away</source>
+        <translation>添加加权词项：正权重表示靠近，负权重表示远离</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="31" />
+        <source>e.g. 雪地 or 模糊</source>
+        <translation>例如 雪地 或 模糊</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="38" />
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="40" />
+        <source>Image…</source>
+        <translation>图像…</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="41" />
+        <source>A reference image as a term (@path): the imagination moves towards (or away from) what it shows</source>
+        <translation>以参考图像作为词项（@路径）：想象会靠近（或远离）它所呈现的内容</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="42" />
+        <source>Weights: 1 = like the main prompt, −0.5 = avoid</source>
+        <translation>权重：1 = 与主提示词相同，−0.5 = 避免</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="49" />
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="50" />
+        <source>Weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="67" />
+        <source>Reference image</source>
+        <translation>参考图像</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="67" />
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
+    </message>
+    <message>
+        <location filename="../prompt_term_button.cpp" line="76" />
+        <source>Cannot add the term</source>
+        <translation>无法添加词项</translation>
+    </message>
+</context>
+<context>
     <name>QObject</name>
     <message>
         <location filename="../about_dialog.cpp" line="22" />
@@ -517,544 +742,665 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::RetrievalWorker</name>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="61" />
-        <source>Loading the model for retrieval…</source>
-        <translation>正在为检索加载模型…</translation>
-    </message>
-    <message>
-        <location filename="../workers/retrieval_worker.cpp" line="81" />
+        <location filename="../workers/retrieval_worker.cpp" line="76" />
         <source>Opening the index failed</source>
         <translation>打开索引失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="103" />
+        <location filename="../workers/retrieval_worker.cpp" line="97" />
         <source>Indexing…</source>
         <translation>正在建立索引…</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="116" />
+        <location filename="../workers/retrieval_worker.cpp" line="110" />
         <source>Indexing failed</source>
         <translation>建立索引失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="127" />
+        <location filename="../workers/retrieval_worker.cpp" line="121" />
         <source>Removing the folder failed</source>
         <translation>移除文件夹失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="161" />
+        <location filename="../workers/retrieval_worker.cpp" line="154" />
         <source>Search failed</source>
         <translation>搜索失败</translation>
+    </message>
+    <message>
+        <location filename="../workers/retrieval_worker.cpp" line="161" />
+        <source>Embedding the captions of %1…</source>
+        <translation>正在嵌入 %1 中的描述…</translation>
+    </message>
+    <message>
+        <location filename="../workers/retrieval_worker.cpp" line="167" />
+        <source>Loading the captions failed</source>
+        <translation>加载描述失败</translation>
+    </message>
+    <message>
+        <location filename="../workers/retrieval_worker.cpp" line="184" />
+        <source>Captioning failed</source>
+        <translation>生成描述排名失败</translation>
     </message>
 </context>
 <context>
     <name>brivl::ui::RetrievePanel</name>
     <message>
-        <location filename="../retrieve_panel.cpp" line="83" />
+        <location filename="../retrieve_panel.cpp" line="94" />
         <source>Search by meaning: 海边的日落 | 人:-0.5   or   @/path/to/photo.jpg</source>
         <translation>按语义搜索：海边的日落 | 人:-0.5   或   @/路径/照片.jpg</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="85" />
+        <location filename="../retrieve_panel.cpp" line="96" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="86" />
+        <location filename="../retrieve_panel.cpp" line="97" />
         <source>Search with the imagination</source>
         <translation>用想象结果搜索</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="88" />
+        <location filename="../retrieve_panel.cpp" line="99" />
         <source>Use the last image of the Imagine tab as the query</source>
         <translation>用“想象”中的最新图像作为查询</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="94" />
+        <location filename="../retrieve_panel.cpp" line="105" />
         <source>top </source>
         <translation>前 </translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="97" />
+        <location filename="../retrieve_panel.cpp" line="108" />
         <source>Query:</source>
         <translation>查询：</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="119" />
+        <location filename="../retrieve_panel.cpp" line="130" />
         <source>Add a folder of images, then search it by meaning.</source>
         <translation>添加一个图片文件夹，然后按语义搜索。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="148" />
+        <location filename="../retrieve_panel.cpp" line="159" />
         <source>Search failed</source>
         <translation>搜索失败</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="148" />
+        <location filename="../retrieve_panel.cpp" line="159" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="167" />
+        <location filename="../retrieve_panel.cpp" line="178" />
         <source>More like this</source>
         <translation>查找相似图片</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="169" />
+        <location filename="../retrieve_panel.cpp" line="180" />
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="170" />
+        <location filename="../retrieve_panel.cpp" line="181" />
         <source>Open containing folder</source>
         <translation>打开所在文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="172" />
+        <location filename="../retrieve_panel.cpp" line="183" />
         <source>Copy path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="180" />
+        <location filename="../retrieve_panel.cpp" line="191" />
         <source>Indexing %1 / %2 …</source>
         <translation>正在建立索引 %1 / %2 …</translation>
     </message>
     <message numerus="yes">
-        <location filename="../retrieve_panel.cpp" line="184" />
+        <location filename="../retrieve_panel.cpp" line="195" />
         <source>%n image(s) indexed</source>
         <translation><numerusform>已索引 %n 张图片</numerusform></translation>
     </message>
+    <message numerus="yes">
+        <location filename="../retrieve_panel.cpp" line="205" />
+        <source>%n caption(s) from %1</source>
+        <translation><numerusform>%n 条描述，来自 %1</numerusform></translation>
+    </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="210" />
+        <location filename="../retrieve_panel.cpp" line="222" />
+        <location filename="../retrieve_panel.cpp" line="300" />
+        <source>No caption list</source>
+        <translation>没有描述列表</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="242" />
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="214" />
+        <location filename="../retrieve_panel.cpp" line="246" />
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="216" />
+        <location filename="../retrieve_panel.cpp" line="248" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="217" />
+        <location filename="../retrieve_panel.cpp" line="249" />
         <source>Update index</source>
         <translation>更新索引</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="218" />
+        <location filename="../retrieve_panel.cpp" line="250" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="221" />
+        <location filename="../retrieve_panel.cpp" line="253" />
         <source>No model yet</source>
         <translation>尚无模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="235" />
+        <location filename="../retrieve_panel.cpp" line="267" />
         <source>Skipped files</source>
         <translation>跳过的文件</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="256" />
+        <location filename="../retrieve_panel.cpp" line="288" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="260" />
+        <location filename="../retrieve_panel.cpp" line="292" />
         <source>Click a result.</source>
         <translation>点击一个结果。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="282" />
+        <location filename="../retrieve_panel.cpp" line="296" />
+        <source>Best captions</source>
+        <translation>最佳描述</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="297" />
+        <source>Ranks the texts of a list (one per line) for the selected image</source>
+        <translation>为所选图像对列表中的文本（每行一条）排序</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="298" />
+        <source>Caption list…</source>
+        <translation>描述列表…</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="333" />
         <source>Add a folder of images</source>
         <translation>添加图片文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="298" />
-        <location filename="../retrieve_panel.cpp" line="310" />
+        <location filename="../retrieve_panel.cpp" line="349" />
+        <location filename="../retrieve_panel.cpp" line="361" />
+        <location filename="../retrieve_panel.cpp" line="435" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="298" />
-        <location filename="../retrieve_panel.cpp" line="310" />
+        <location filename="../retrieve_panel.cpp" line="349" />
+        <location filename="../retrieve_panel.cpp" line="361" />
+        <location filename="../retrieve_panel.cpp" line="435" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="313" />
+        <location filename="../retrieve_panel.cpp" line="364" />
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="334" />
+        <location filename="../retrieve_panel.cpp" line="387" />
         <source>%1 images indexed (%2 new, %3 moved, %4 unchanged, %5 skipped, %6 removed) in %7 s</source>
         <translation>已索引 %1 张图片（新增 %2，移动 %3，未变 %4，跳过 %5，移除 %6），用时 %7 秒</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="346" />
+        <location filename="../retrieve_panel.cpp" line="399" />
         <source>%1 of %2 images stand out from the collection (score ≥ %3); weaker matches are greyed.</source>
         <translation>%2 张图片中有 %1 张明显匹配（得分 ≥ %3）；较弱的匹配显示为灰色。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="349" />
+        <location filename="../retrieve_panel.cpp" line="402" />
         <source>%1 of %2 images (too few for a relevance cutoff).</source>
         <translation>%2 张图片中的 %1 张（图片太少，无法确定相关性阈值）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="361" />
+        <location filename="../retrieve_panel.cpp" line="414" />
         <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 px · %5 KB&lt;br&gt;score %6</source>
         <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 像素 · %5 KB&lt;br&gt;得分 %6</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="440" />
+        <source>Embedding the captions…</source>
+        <translation>正在嵌入描述…</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="446" />
+        <source>Caption list (one text per line)</source>
+        <translation>描述列表（每行一条文本）</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="447" />
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation>文本文件 (*.txt);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::RunList</name>
+    <message>
+        <location filename="../run_list.cpp" line="39" />
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="40" />
+        <source>A folder with training runs (also runs started with brivl train --out)</source>
+        <translation>包含训练运行的文件夹（也包括用 brivl train --out 启动的运行）</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="41" />
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="44" />
+        <source>Double-click a run to follow it</source>
+        <translation>双击某个运行以跟踪它</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="54" />
+        <source>Folder with training runs</source>
+        <translation>训练运行所在的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="86" />
+        <source>status.json unreadable</source>
+        <translation>status.json 无法读取</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="89" />
+        <source>interrupted (resumable)</source>
+        <translation>已中断（可继续）</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="90" />
+        <source>%1 · step %2/%3</source>
+        <translation>%1 · 第 %2/%3 步</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="91" />
+        <source> · R@1 %1</source>
+        <translation> · R@1 %1</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="105" />
+        <source> (no runs yet)</source>
+        <translation>（还没有运行）</translation>
     </message>
 </context>
 <context>
     <name>brivl::ui::TrainPanel</name>
     <message>
-        <location filename="../train_panel.cpp" line="76" />
+        <location filename="../train_panel.cpp" line="53" />
+        <source>Runs</source>
+        <translation>运行记录</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="81" />
         <source>Building the dataset failed</source>
         <translation>生成数据集失败</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="81" />
+        <location filename="../train_panel.cpp" line="86" />
         <source>— output of %1:</source>
         <translation>— %1 的输出：</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="83" />
+        <location filename="../train_panel.cpp" line="88" />
         <source>Training failed</source>
         <translation>训练失败</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="85" />
+        <location filename="../train_panel.cpp" line="90" />
         <source>— %1</source>
         <translation>— %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="118" />
+        <location filename="../train_panel.cpp" line="126" />
         <source>Choose a folder</source>
         <translation>选择文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="119" />
+        <location filename="../train_panel.cpp" line="127" />
         <source>Choose a file</source>
         <translation>选择文件</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="126" />
+        <location filename="../train_panel.cpp" line="134" />
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="129" />
+        <location filename="../train_panel.cpp" line="137" />
         <source>captions.csv / .tsv / .jsonl (image,text)</source>
         <translation>captions.csv / .tsv / .jsonl（图像,文本）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="136" />
+        <location filename="../train_panel.cpp" line="144" />
         <source>Build shapes dataset</source>
         <translation>生成图形数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="138" />
+        <location filename="../train_panel.cpp" line="146" />
         <source>Coloured shapes with Chinese captions (左上角的大红色圆形): a model learns them in minutes</source>
         <translation>带中文描述的彩色图形（左上角的大红色圆形）：模型几分钟即可学会</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="144" />
+        <location filename="../train_panel.cpp" line="152" />
         <source>images of</source>
         <translation>张图片，边长</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="147" />
+        <location filename="../train_panel.cpp" line="155" />
         <source>Data file</source>
         <translation>数据文件</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="148" />
+        <location filename="../train_panel.cpp" line="156" />
         <source>&lt;i&gt;or build a synthetic one:&lt;/i&gt;</source>
         <translation>&lt;i&gt;或生成一个合成数据集：&lt;/i&gt;</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="149" />
+        <location filename="../train_panel.cpp" line="157" />
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="150" />
+        <location filename="../train_panel.cpp" line="158" />
         <source>Images</source>
         <translation>图片</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="158" />
+        <location filename="../train_panel.cpp" line="166" />
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="172" />
+        <location filename="../train_panel.cpp" line="180" />
         <source>no limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="173" />
+        <location filename="../train_panel.cpp" line="181" />
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="176" />
+        <location filename="../train_panel.cpp" line="184" />
         <source>new run folder</source>
         <translation>新的运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="178" />
+        <location filename="../train_panel.cpp" line="186" />
         <source>default: the default model's config.yml</source>
         <translation>默认：默认模型的 config.yml</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="179" />
+        <location filename="../train_panel.cpp" line="187" />
         <source>default: vocab.txt next to the config</source>
         <translation>默认：配置文件旁的 vocab.txt</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="181" />
+        <location filename="../train_panel.cpp" line="189" />
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="182" />
+        <location filename="../train_panel.cpp" line="190" />
         <source>Batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="183" />
+        <location filename="../train_panel.cpp" line="191" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="184" />
+        <location filename="../train_panel.cpp" line="192" />
         <source>Time limit</source>
         <translation>时间限制</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="185" />
+        <location filename="../train_panel.cpp" line="193" />
         <source>Run folder</source>
         <translation>运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="186" />
+        <location filename="../train_panel.cpp" line="194" />
         <source>Model config</source>
         <translation>模型配置</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="187" />
+        <location filename="../train_panel.cpp" line="195" />
         <source>Vocabulary</source>
         <translation>词表</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="189" />
+        <location filename="../train_panel.cpp" line="197" />
         <source>▶ Launch</source>
         <translation>▶ 启动</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="191" />
+        <location filename="../train_panel.cpp" line="199" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="193" />
+        <location filename="../train_panel.cpp" line="201" />
         <source>Saves a checkpoint and stops; Resume continues</source>
         <translation>保存检查点并停止；“继续”可接着训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="194" />
+        <location filename="../train_panel.cpp" line="202" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="196" />
+        <location filename="../train_panel.cpp" line="204" />
         <source>Open run…</source>
         <translation>打开运行…</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="198" />
+        <location filename="../train_panel.cpp" line="206" />
         <source>Follow a run folder, also one started with brivl train</source>
         <translation>跟踪一个运行文件夹（也可以是用 brivl train 启动的）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="199" />
+        <location filename="../train_panel.cpp" line="207" />
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="201" />
+        <location filename="../train_panel.cpp" line="209" />
         <source>Load the run's best checkpoint as the studio's model</source>
         <translation>将该运行的最佳检查点加载为工作室的模型</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="216" />
+        <location filename="../train_panel.cpp" line="224" />
         <source>Open a training run folder</source>
         <translation>打开训练运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="225" />
+        <location filename="../train_panel.cpp" line="233" />
         <source>No run yet: build or choose a dataset, then Launch.</source>
         <translation>尚无运行：生成或选择数据集，然后点击启动。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="232" />
+        <location filename="../train_panel.cpp" line="240" />
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="232" />
-        <location filename="../train_panel.cpp" line="242" />
+        <location filename="../train_panel.cpp" line="240" />
+        <location filename="../train_panel.cpp" line="250" />
         <source>step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="234" />
-        <location filename="../train_panel.cpp" line="237" />
+        <location filename="../train_panel.cpp" line="242" />
+        <location filename="../train_panel.cpp" line="245" />
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="235" />
+        <location filename="../train_panel.cpp" line="243" />
         <source>R@1 text→image</source>
         <translation>R@1 文本→图像</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="236" />
+        <location filename="../train_panel.cpp" line="244" />
         <source>R@1 image→text</source>
         <translation>R@1 图像→文本</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="238" />
+        <location filename="../train_panel.cpp" line="246" />
         <source>recall@1 (validation)</source>
         <translation>recall@1（验证集）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="240" />
+        <location filename="../train_panel.cpp" line="248" />
         <source>loss image→text</source>
         <translation>损失 图像→文本</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="241" />
+        <location filename="../train_panel.cpp" line="249" />
         <source>loss text→image</source>
         <translation>损失 文本→图像</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="242" />
+        <location filename="../train_panel.cpp" line="250" />
         <source>Schedule and speed</source>
         <translation>学习率与速度</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="244" />
-        <location filename="../train_panel.cpp" line="246" />
+        <location filename="../train_panel.cpp" line="252" />
+        <location filename="../train_panel.cpp" line="254" />
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="245" />
-        <location filename="../train_panel.cpp" line="247" />
+        <location filename="../train_panel.cpp" line="253" />
+        <location filename="../train_panel.cpp" line="255" />
         <source>samples/s</source>
         <translation>样本/秒</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="248" />
+        <location filename="../train_panel.cpp" line="256" />
         <source>Smooth the loss</source>
         <translation>平滑损失曲线</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="250" />
+        <location filename="../train_panel.cpp" line="258" />
         <source>Exponential moving average (0.9) of the loss curves; the raw points are kept</source>
         <translation>损失曲线的指数移动平均（0.9）；原始数据点会保留</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="254" />
+        <location filename="../train_panel.cpp" line="260" />
+        <source>Log scale</source>
+        <translation>对数坐标</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="262" />
+        <source>A logarithmic loss axis: late, small improvements stay visible</source>
+        <translation>损失使用对数坐标轴：后期的微小改进也清晰可见</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="271" />
         <source>Loss and recall</source>
         <translation>损失与召回率</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="255" />
+        <location filename="../train_panel.cpp" line="272" />
         <source>Learning rate and speed</source>
         <translation>学习率与速度</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="261" />
+        <location filename="../train_panel.cpp" line="278" />
         <source>The run's log (train.log) appears here.</source>
         <translation>运行日志（train.log）显示在这里。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="304" />
+        <location filename="../train_panel.cpp" line="321" />
         <source>No dataset</source>
         <translation>没有数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="304" />
+        <location filename="../train_panel.cpp" line="321" />
         <source>Choose a data file (CSV/TSV/JSONL with image,text) or build the shapes dataset.</source>
         <translation>请选择数据文件（含 image,text 的 CSV/TSV/JSONL）或生成图形数据集。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="317" />
+        <location filename="../train_panel.cpp" line="334" />
         <source>Cannot launch training</source>
         <translation>无法启动训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="324" />
+        <location filename="../train_panel.cpp" line="342" />
         <source>Starting %1 …</source>
         <translation>正在启动 %1 …</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="330" />
+        <location filename="../train_panel.cpp" line="348" />
         <source> · stopping (saving a checkpoint)…</source>
         <translation> · 正在停止（保存检查点）…</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="337" />
+        <location filename="../train_panel.cpp" line="355" />
         <source>Cannot resume</source>
         <translation>无法继续</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="348" />
+        <location filename="../train_panel.cpp" line="366" />
         <source>A run is going</source>
         <translation>有运行正在进行</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="348" />
+        <location filename="../train_panel.cpp" line="366" />
         <source>Stop the current run before following another one.</source>
         <translation>请先停止当前运行，再跟踪其他运行。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="352" />
+        <location filename="../train_panel.cpp" line="370" />
         <source>Not a run folder</source>
         <translation>不是运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="352" />
+        <location filename="../train_panel.cpp" line="370" />
         <source>%1 has no status.json (made by brivl train)</source>
         <translation>%1 中没有 status.json（由 brivl train 生成）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="368" />
+        <location filename="../train_panel.cpp" line="386" />
         <source>&lt;b&gt;%1&lt;/b&gt; · step %2/%3 · epoch %4/%5</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; · 第 %2/%3 步 · 第 %4/%5 轮</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="369" />
+        <location filename="../train_panel.cpp" line="387" />
         <source> · ETA %1</source>
         <translation> · 剩余 %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="370" />
+        <location filename="../train_panel.cpp" line="388" />
         <source> · %1 elapsed</source>
         <translation> · 已用 %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="371" />
+        <location filename="../train_panel.cpp" line="389" />
         <source> · best R@1 %1 / %2</source>
         <translation> · 最佳 R@1 %1 / %2</translation>
     </message>

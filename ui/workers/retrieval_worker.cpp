@@ -158,7 +158,6 @@ void RetrievalWorker::search(const QString& query, int top) {
 void RetrievalWorker::loadCaptions(const QString& path) {
   try {
     BRIVL_CHECK(embedder_ != nullptr, "no model loaded");
-    Q_EMIT status(tr("Embedding the captions of %1…").arg(QFileInfo(path).fileName()));
     auto list = brivl::read_caption_list(path.toStdString());
     captions_ = std::make_unique<brivl::CaptionRanker>(*embedder_, std::move(list), path.toStdString());
     captionsPath_ = path;
