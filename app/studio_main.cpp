@@ -6,11 +6,42 @@
 #include <QLocale>
 #include <QTranslator>
 #include <QTimer>
+#include <cstdio>
 
 #include "ui/main_window.h"
 #include "ui/screenshot_tour.h"
 
+namespace {
+
+// Without any display, Qt's platform plugin aborts with a core dump and a message about plugins.
+// QT_QPA_PLATFORM (offscreen in the tests) is taken as given.
+// So are Qt's -platform argument and --help/--version (which need no window, but QApplication
+// still wants a platform: they get offscreen).
+bool displayAvailable(int argc, char** argv) {
+  if (qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY") ||
+      !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+    return true;
+  }
+  for (int i = 1; i < argc; ++i) {
+    const QByteArray a(argv[i]);
+    if (a == "-platform" || a == "--platform") return true;
+    if (a == "-h" || a == "--help" || a == "--help-all" || a == "-v" || a == "--version") {
+      qputenv("QT_QPA_PLATFORM", "offscreen");
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  if (!displayAvailable(argc, argv)) {
+    std::fprintf(stderr,
+                 "brivl-studio: no display ($DISPLAY and $WAYLAND_DISPLAY are empty): start it in a desktop session. "
+                 "Everything it does is also in the brivl command (brivl --help).\n");
+    return 1;
+  }
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("BriVL"));
   QApplication::setApplicationName(QStringLiteral("BriVL Studio"));

@@ -9,6 +9,7 @@
 #include <QMessageBox>
 #include <QUrl>
 #include <QtConcurrent/QtConcurrentMap>
+#include <QtConcurrent/QtConcurrentRun>
 #include <cmath>
 #include <exception>
 
@@ -59,7 +60,20 @@ HistoryGallery::HistoryGallery(const QString& folder, QWidget* parent) : QListWi
 }
 
 HistoryGallery::~HistoryGallery() {
-  if (thumbnails_) thumbnails_->waitForFinished();
+  if (thumbnails_) {
+    thumbnails_->cancel();  // closing the window does not wait for every thumbnail
+    thumbnails_->waitForFinished();
+  }
+  if (listing_) listing_->waitForFinished();
+}
+
+bool HistoryGallery::isLoading() const { return listing_ && listing_->isRunning(); }
+
+int HistoryGallery::rowOf(const std::string& id) const {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].id == id) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 QString HistoryGallery::folder() const { return history_ ? QString::fromStdString(history_->folder()) : QString(); }
@@ -80,22 +94,46 @@ QListWidgetItem* HistoryGallery::makeItem(const brivl::HistoryEntry& e) const {
 
 void HistoryGallery::reload() {
   if (!history_) return;
+  if (isLoading()) {
+    reloadAgain_ = true;
+    return;
+  }
+  if (!listing_) {
+    listing_ = new QFutureWatcher<brivl::HistoryListing>(this);
+    connect(listing_, &QFutureWatcherBase::finished, this, [this] {
+      if (listing_->isCanceled()) return;
+      showListing(listing_->result());
+    });
+  }
+  // Reading every entry's settings is file I/O: off the UI thread. list() throws only when the
+  // folder cannot be read; that comes back as a listing with one problem.
+  listing_->setFuture(QtConcurrent::run([history = history_.get()] {
+    try {
+      return history->list();
+    } catch (const std::exception& e) {
+      brivl::HistoryListing failed;
+      failed.problems.push_back(e.what());
+      return failed;
+    }
+  }));
+}
+
+void HistoryGallery::showListing(brivl::HistoryListing listing) {
+  if (reloadAgain_) {  // an add() raced with the listing: list again so it is included
+    reloadAgain_ = false;
+    QMetaObject::invokeMethod(this, &HistoryGallery::reload, Qt::QueuedConnection);
+  }
   if (thumbnails_) thumbnails_->cancel();
   clear();
-  try {
-    auto listing = history_->list();
-    entries_ = std::move(listing.entries);
-    if (!listing.problems.empty()) {
-      QStringList lines;
-      for (const auto& p : listing.problems) lines << QString::fromStdString(p);
-      Q_EMIT problem(tr("Some history files could not be read"), lines.join(QLatin1Char('\n')));
-    }
-  } catch (const std::exception& e) {
-    entries_.clear();
-    Q_EMIT problem(tr("Reading the imagination history failed"), QString::fromUtf8(e.what()));
+  entries_ = std::move(listing.entries);
+  if (!listing.problems.empty()) {
+    QStringList lines;
+    for (const auto& p : listing.problems) lines << QString::fromStdString(p);
+    Q_EMIT problem(tr("Some history files could not be read"), lines.join(QLatin1Char('\n')));
   }
   for (const auto& e : entries_) addItem(makeItem(e));
   loadThumbnails();
+  Q_EMIT reloaded();
 }
 
 void HistoryGallery::loadThumbnails() {
@@ -126,6 +164,7 @@ bool HistoryGallery::add(const QImage& image, const QString& settingsJson, const
     it->setIcon(QIcon(QPixmap::fromImage(thumbnail)));
     entries_.insert(entries_.begin(), std::move(e));
     insertItem(0, it);
+    if (isLoading()) reloadAgain_ = true;
     return true;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromUtf8(e.what());
@@ -146,20 +185,22 @@ bool HistoryGallery::removeRow(int row, QString* error) {
   }
 }
 
-void HistoryGallery::confirmRemove(int row) {
-  if (row < 0 || row >= entryCount()) return;
+void HistoryGallery::confirmRemove(const std::string& id) {
+  int row = rowOf(id);
+  if (row < 0) return;
   const QString prompt = QString::fromStdString(entry(row).settings.prompt);
   if (QMessageBox::question(this, tr("Delete imagination"), tr("Delete “%1” from the history? Its image file is removed.").arg(prompt)) !=
       QMessageBox::Yes) {
     return;
   }
+  row = rowOf(id);  // the dialog ran an event loop: a finished run may have been added meanwhile
   QString error;
-  if (!removeRow(row, &error)) Q_EMIT problem(tr("Deleting failed"), error);
+  if (row >= 0 && !removeRow(row, &error)) Q_EMIT problem(tr("Deleting failed"), error);
 }
 
 void HistoryGallery::keyPressEvent(QKeyEvent* event) {
-  if (event->key() == Qt::Key_Delete && currentRow() >= 0) {
-    confirmRemove(currentRow());
+  if (event->key() == Qt::Key_Delete && currentRow() >= 0 && currentRow() < entryCount()) {
+    confirmRemove(entry(currentRow()).id);
     return;
   }
   QListWidget::keyPressEvent(event);
@@ -168,15 +209,20 @@ void HistoryGallery::keyPressEvent(QKeyEvent* event) {
 void HistoryGallery::showMenu(const QPoint& position) {
   const QModelIndex index = indexAt(position);
   if (!index.isValid()) return;
-  const int row = index.row();
-  const QString path = QString::fromStdString(entry(row).image_path);
+  // Rows can move while the menu is open (a queued run finishing): act on the entry's id.
+  const std::string id = entry(index.row()).id;
+  const QString path = QString::fromStdString(entry(index.row()).image_path);
   QMenu menu(this);
-  menu.addAction(tr("Reopen"), this, [this, row] { Q_EMIT reopenRequested(row); });
-  menu.addAction(tr("Replay"), this, [this, row] { Q_EMIT replayRequested(row); });
+  menu.addAction(tr("Reopen"), this, [this, id] {
+    if (const int row = rowOf(id); row >= 0) Q_EMIT reopenRequested(row);
+  });
+  menu.addAction(tr("Replay"), this, [this, id] {
+    if (const int row = rowOf(id); row >= 0) Q_EMIT replayRequested(row);
+  });
   menu.addSeparator();
   menu.addAction(tr("Open containing folder"), this,
                  [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath())); });
-  menu.addAction(tr("Delete…"), this, [this, row] { confirmRemove(row); });
+  menu.addAction(tr("Delete…"), this, [this, id] { confirmRemove(id); });
   menu.exec(viewport()->mapToGlobal(position));
 }
 

@@ -21,12 +21,15 @@ class HistoryGallery : public QListWidget {
   explicit HistoryGallery(const QString& folder, QWidget* parent = nullptr);
   ~HistoryGallery() override;
 
+  // Lists the folder on a pool thread; the gallery fills when it is done (reloaded()).
   void reload();
+  bool isLoading() const;
   // Stores a finished run and shows it first. False (and `error`) when it could not be written.
   bool add(const QImage& image, const QString& settingsJson, const brivl::ImagineOutcome& outcome, QString* error = nullptr);
   // Deletes the entry's files (no confirmation: the menu and the Delete key ask first).
   bool removeRow(int row, QString* error = nullptr);
   const brivl::HistoryEntry& entry(int row) const { return entries_.at(static_cast<size_t>(row)); }
+  int rowOf(const std::string& id) const;  // -1 when there is no such entry (any more)
   int entryCount() const { return static_cast<int>(entries_.size()); }
   QString folder() const;
 
@@ -34,19 +37,24 @@ class HistoryGallery : public QListWidget {
   void reopenRequested(int row);
   void replayRequested(int row);
   void problem(const QString& title, const QString& message);
+  void reloaded();
 
  protected:
   void keyPressEvent(QKeyEvent* event) override;
 
  private:
   void showMenu(const QPoint& position);
-  void confirmRemove(int row);
+  // By id: rows move when a finished run is added while a menu or dialog is open.
+  void confirmRemove(const std::string& id);
+  void showListing(brivl::HistoryListing listing);
   QListWidgetItem* makeItem(const brivl::HistoryEntry& e) const;
   void loadThumbnails();
 
   std::unique_ptr<brivl::ImaginationHistory> history_;
   std::vector<brivl::HistoryEntry> entries_;
   QFutureWatcher<QImage>* thumbnails_ = nullptr;
+  QFutureWatcher<brivl::HistoryListing>* listing_ = nullptr;
+  bool reloadAgain_ = false;  // an entry was added while the folder was being listed
 };
 
 }  // namespace brivl::ui

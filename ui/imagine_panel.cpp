@@ -22,6 +22,7 @@
 #include <QTabWidget>
 #include <QKeyEvent>
 #include <QStandardPaths>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <cmath>
@@ -113,7 +114,8 @@ ImaginePanel::ImaginePanel(ModelHost* host, QWidget* parent)
   connect(history_, &HistoryGallery::reopenRequested, this, &ImaginePanel::reopen);
   connect(history_, &HistoryGallery::replayRequested, this, &ImaginePanel::replay);
   connect(history_, &HistoryGallery::problem, this, &ImaginePanel::problem);
-  history_->reload();
+  // Once the window is up (its problem() reaches the error panel), listed on a pool thread.
+  QTimer::singleShot(0, history_, &HistoryGallery::reload);
   connect(filmstrip_, &Filmstrip::frameSelected, canvas_, [this](int, const QImage& image) { canvas_->setImage(image); });
   connect(host_, &ModelHost::stateChanged, this, [this] { setRunning(running_); });
   connect(host_, &ModelHost::modelReady, this, [this] {
@@ -259,7 +261,8 @@ brivl::ImagineSettings ImaginePanel::settingsFromForm() const {
   if (!keepSeed) s.seed = static_cast<uint64_t>(seed_->value());
   s.augment.cutouts = cutouts_->value();
   s.param = param_->currentText().toStdString();
-  s.lr = lr_->value();
+  // The field shows 4 decimals: a restored rate stays exact as long as the field shows it.
+  if (!baseSettings_ || lr_->value() != restoredLrShown_) s.lr = lr_->value();
   return s;
 }
 
@@ -442,7 +445,7 @@ bool ImaginePanel::exportTo(const QString& path, QString* error) {
 QString ImaginePanel::askExportPath(const QString& title, const QString& extension, const QString& filters) {
   const QString folder = QSettings().value(QStringLiteral("imagine/exportDir"),
                                            QStandardPaths::writableLocation(QStandardPaths::PicturesLocation)).toString();
-  const QString suggestion = QDir(folder).filePath(QStringLiteral("imagine-%1.%2").arg(seed_->value()).arg(extension));
+  const QString suggestion = QDir(folder).filePath(QStringLiteral("imagine-%1.%2").arg(settingsFromForm().seed).arg(extension));
   const QString path = QFileDialog::getSaveFileName(this, title, suggestion, filters);
   if (!path.isEmpty()) QSettings().setValue(QStringLiteral("imagine/exportDir"), QFileInfo(path).absolutePath());
   return path;
@@ -512,6 +515,7 @@ void ImaginePanel::restoreSettings(const brivl::ImagineSettings& s, const QStrin
   cutouts_->setValue(s.augment.cutouts);
   param_->setCurrentText(QString::fromStdString(s.param));
   lr_->setValue(s.lr);
+  restoredLrShown_ = lr_->value();
   applyingPreset_ = false;
   preset_->setCurrentText(QStringLiteral("custom"));
   baseSettings_ = s;

@@ -139,6 +139,7 @@ class ImaginePanel : public QWidget {
   HistoryGallery* history_;
   std::vector<Job> queue_;
   std::optional<brivl::ImagineSettings> baseSettings_;  // restored settings beyond the form's fields
+  double restoredLrShown_ = 0;  // what the learning-rate field showed for the restored rate
   int runSteps_ = 0;
   QElapsedTimer runClock_;
   std::vector<std::pair<int, double>> curve_;  // (step, similarity) of the current run

@@ -116,6 +116,7 @@ void LineChart::setLogScale(Axis axis, bool on) {
   delete a.axis;
   a.axis = next;
   a.log = on;
+  if (a.fixed) a.setRange(a.min, a.max);
   rescale();
 }
 
@@ -178,8 +179,14 @@ void LineChart::rescale() {
   for (AxisState* a : {&left_, &right_}) {
     if (!a->axis || a->fixed) continue;
     if (a->log) {  // a little room on a log scale is a factor, not a difference
-      const double lo = a->minPositive > 0 ? a->minPositive : 0.1;
-      a->setRange(lo / 1.2, std::max(a->max, lo) * 1.2);
+      const double lo = (a->minPositive > 0 ? a->minPositive : 0.1) / 1.2;
+      const double hi = std::max(a->max, lo) * 1.2 * 1.2;
+      // Labels sit at powers of the base only: base 10 over several decades, else a base that
+      // puts about four ticks into the range (a loss from 4.0 to 1.9 would get none at base 10).
+      const double decades = std::log10(hi / lo);
+      auto* axis = static_cast<QLogValueAxis*>(a->axis);
+      axis->setBase(decades >= 2 ? 10.0 : std::max(1.05, std::pow(hi / lo, 0.25)));
+      a->setRange(lo, hi);
       continue;
     }
     const double pad = std::max(1e-3, (a->max - a->min) * 0.08);

@@ -24,10 +24,12 @@ class LineChart : public QChartView {
   void setFixedRange(Axis axis, double min, double max);
   // The x axis spans at least [0, max] (e.g. the planned number of steps).
   void setXMax(double max);
-  // A logarithmic (base 10) value axis, e.g. for a loss that falls by orders of magnitude. Points
-  // at or below zero are not drawn on it (they stay in the series for the linear axis).
+  // A logarithmic value axis, e.g. for a loss that falls by orders of magnitude. Its base follows
+  // the data (10 over several decades, smaller within one) so there are always a few labelled
+  // ticks. Only for positive data: Qt Charts draws no series with a point at or below zero there.
   void setLogScale(Axis axis, bool on);
   bool isLogScale(Axis axis) const { return axis == Axis::Left ? left_.log : right_.log; }
+  QAbstractAxis* valueAxis(Axis axis) const { return axis == Axis::Left ? left_.axis : right_.axis; }
   void append(int series, double x, double y);  // non-finite y is ignored
   // Replaces the points of one series (e.g. re-plotted smoothed); its axis range is recomputed.
   void setPoints(int series, const QVector<QPointF>& points);

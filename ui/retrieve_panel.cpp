@@ -82,7 +82,7 @@ RetrievePanel::RetrievePanel(ModelHost* host, QWidget* parent)
 
 void RetrievePanel::useModel() {
   const ModelHandle m = host_->model();
-  onWorker([m](RetrievalWorker* w) { w->setModel(m.files, m.imaginer->embedder()); });
+  onWorker([m](RetrievalWorker* w) { w->setModel(m.files, m.imaginer->embedder(), m.fingerprint); });
   const QString captions = QSettings().value(kCaptionsKey).toString();
   if (!captions.isEmpty() && !captionsReady_ && QFileInfo::exists(captions)) loadCaptionList(captions);
 }
@@ -201,10 +201,12 @@ void RetrievePanel::connectWorker() {
     restoreQuery_.clear();
   });
   connect(worker_, &RetrievalWorker::captionsLoaded, this, [this](const QString& path, int count) {
+    const bool wasReady = captionsReady_;
     captionsReady_ = true;
+    QSettings().setValue(kCaptionsKey, path);  // remembered once it loaded
     captionSource_->setText(tr("%n caption(s) from %1", nullptr, count).arg(QFileInfo(path).fileName()));
     captionSource_->setToolTip(path);
-    describeCurrent();
+    if (!wasReady) describeCurrent();  // (re-embedded for a new model: the request is on its way)
   });
   connect(worker_, &RetrievalWorker::described, this, [this](const QString& path, const QVector<CaptionScore>& ranked) {
     const int current = grid_->currentIndex().row();
@@ -217,9 +219,14 @@ void RetrievePanel::connectWorker() {
   });
   connect(worker_, &RetrievalWorker::indexed, this, &RetrievePanel::onIndexed);
   connect(worker_, &RetrievalWorker::searched, this, &RetrievePanel::onSearched);
+  connect(worker_, &RetrievalWorker::captionsFailed, this, [this](const QString& message) {
+    captionsReady_ = false;
+    captionSource_->setText(tr("No caption list"));
+    captions_->clear();
+    Q_EMIT problem(tr("Caption list"), message);
+  });
   connect(worker_, &RetrievalWorker::failed, this, [this](const QString& what, const QString& message) {
     setIndexing(false);
-    if (!captionsReady_) captionSource_->setText(tr("No caption list"));
     summary_->setText(what + QStringLiteral(": ") + message);
     Q_EMIT problem(what, message);
   });
@@ -402,7 +409,13 @@ void RetrievePanel::onSearched(const SearchOutcome& o) {
     summary_->setText(tr("%1 of %2 images (too few for a relevance cutoff).").arg(o.results.size()).arg(o.indexSize));
   }
   summary_->setToolTip(o.cutoffRule);
-  if (!o.results.isEmpty()) grid_->setCurrentIndex(model_->index(0));
+  if (!o.results.isEmpty()) {
+    grid_->setCurrentIndex(model_->index(0));
+  } else {  // nothing to preview: not the previous query's result
+    previewImage_->clear();
+    previewText_->setText(tr("Click a result."));
+    captions_->clear();
+  }
   Q_EMIT searchFinished(static_cast<int>(o.results.size()));
 }
 
@@ -439,7 +452,6 @@ void RetrievePanel::loadCaptionList(const QString& path) {
     Q_EMIT problem(tr("No model loaded"), tr("Load a model first (the bar at the top)."));
     return;
   }
-  QSettings().setValue(kCaptionsKey, path);
   captionsReady_ = false;
   captionSource_->setText(tr("Embedding the captions…"));
   onWorker([path](RetrievalWorker* w) { w->loadCaptions(path); });
@@ -457,7 +469,9 @@ void RetrievePanel::describeCurrent() {
   const int row = grid_->currentIndex().row();
   if (!captionsReady_ || row < 0 || row >= model_->rowCount()) return;
   const QString path = model_->result(row).path;
-  onWorker([path](RetrievalWorker* w) { w->describe(path, kCaptionsShown); });
+  const int serial = ++describeSerial_;
+  worker_->latestDescribe = serial;
+  onWorker([path, serial](RetrievalWorker* w) { w->describe(path, kCaptionsShown, serial); });
 }
 
 }  // namespace brivl::ui

@@ -101,6 +101,7 @@ class RetrievePanel : public QWidget {
   QLabel* captionSource_;
   QListWidget* captions_;
   bool captionsReady_ = false;
+  int describeSerial_ = 0;
   QString restoreQuery_;  // the last session's query, searched again once its index is open
 };
 

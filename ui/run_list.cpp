@@ -24,10 +24,21 @@ const QString kFolderKey = QStringLiteral("train/runsFolder");
 constexpr int kRefreshMs = 3000;
 
 // A run whose status still says "running" but whose process is gone was killed (or its machine
-// went down): it can be resumed from its last checkpoint.
+// went down): it can be resumed from its last checkpoint. Checked on this machine only (a pid may
+// have been reused, or the run may be on a shared disk: then it shows as running).
 bool processGone(qint64 pid) {
   return pid > 0 && QFileInfo::exists(QStringLiteral("/proc/self")) &&
          !QFileInfo::exists(QStringLiteral("/proc/%1").arg(pid));
+}
+
+// status.json's states in the UI language (brivl train writes them in English).
+QString stateText(const QString& state) {
+  if (state == QStringLiteral("running")) return RunList::tr("running");
+  if (state == QStringLiteral("finished")) return RunList::tr("finished");
+  if (state == QStringLiteral("stopped")) return RunList::tr("stopped (resumable)");
+  if (state == QStringLiteral("time_limit")) return RunList::tr("time limit reached (resumable)");
+  if (state == QStringLiteral("failed")) return RunList::tr("failed");
+  return state;
 }
 
 }  // namespace
@@ -85,8 +96,8 @@ void RunList::refresh() {
     if (!parseRunStatus(file.readAll(), &s)) {
       text += tr("status.json unreadable");
     } else {
-      QString state = s.state;
-      if (state == QStringLiteral("running") && processGone(s.pid)) state = tr("interrupted (resumable)");
+      QString state = stateText(s.state);
+      if (s.state == QStringLiteral("running") && processGone(s.pid)) state = tr("interrupted (resumable)");
       text += tr("%1 · step %2/%3").arg(state).arg(s.step).arg(s.totalSteps);
       if (s.bestT2iR1 >= 0) text += tr(" · R@1 %1").arg(s.bestT2iR1, 0, 'f', 3);
       if (!s.error.isEmpty()) text += QStringLiteral(" · ") + s.error.left(60);
@@ -94,13 +105,23 @@ void RunList::refresh() {
     runs.push_back({sub.absoluteFilePath(), text, QFileInfo(file).lastModified()});
   }
   std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.changed > b.changed; });
-  const QString current = list_->currentItem() ? list_->currentItem()->data(Qt::UserRole).toString() : QString();
-  list_->clear();
-  for (const Run& r : runs) {
-    auto* item = new QListWidgetItem(r.text, list_);
-    item->setData(Qt::UserRole, r.dir);
-    item->setToolTip(r.dir);
-    if (r.dir == current) list_->setCurrentItem(item);
+  // The same runs in the same order (the usual refresh): only the texts change, so the selection
+  // and the scroll position stay.
+  bool same = list_->count() == runs.size();
+  for (int row = 0; same && row < runs.size(); ++row) same = list_->item(row)->data(Qt::UserRole).toString() == runs[row].dir;
+  if (same) {
+    for (int row = 0; row < runs.size(); ++row) {
+      if (list_->item(row)->text() != runs[row].text) list_->item(row)->setText(runs[row].text);
+    }
+  } else {
+    const QString current = list_->currentItem() ? list_->currentItem()->data(Qt::UserRole).toString() : QString();
+    list_->clear();
+    for (const Run& r : runs) {
+      auto* item = new QListWidgetItem(r.text, list_);
+      item->setData(Qt::UserRole, r.dir);
+      item->setToolTip(r.dir);
+      if (r.dir == current) list_->setCurrentItem(item);
+    }
   }
   if (runs.isEmpty()) folderLabel_->setText(folder_ + tr(" (no runs yet)"));
   else folderLabel_->setText(folder_);

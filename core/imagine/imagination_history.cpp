@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,14 @@ std::string utc_text(std::chrono::system_clock::time_point when, const char* for
   char buffer[32];
   std::strftime(buffer, sizeof buffer, format, &tm);
   return buffer;
+}
+
+// "2026-11-29T00:15:12.345Z": milliseconds, so runs ending within one second still sort by time.
+std::string created_text(std::chrono::system_clock::time_point when) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count() % 1000;
+  char fraction[8];
+  std::snprintf(fraction, sizeof fraction, ".%03dZ", static_cast<int>(ms < 0 ? ms + 1000 : ms));
+  return utc_text(when, "%Y-%m-%dT%H:%M:%S") + fraction;
 }
 
 // NaN is not JSON: absent values are written as null.
@@ -88,7 +97,7 @@ HistoryEntry ImaginationHistory::add(const RgbImage& image, const std::string& s
   e.settings = ImagineSettings::from_json(settings_json, "the imagination's settings");
   e.settings_json = settings_json;
   e.outcome = outcome;
-  e.created = utc_text(when, "%Y-%m-%dT%H:%M:%SZ");
+  e.created = created_text(when);
   const std::string base = utc_text(when, "%Y%m%d-%H%M%S") + "-s" + std::to_string(e.settings.seed);
   e.id = base;
   std::error_code ec;
@@ -113,7 +122,8 @@ HistoryListing ImaginationHistory::list() const {
   std::error_code ec;
   for (const auto& item : fs::directory_iterator(folder_, ec)) {
     const fs::path& p = item.path();
-    if (p.extension() != kImageSuffix || !item.is_regular_file(ec)) continue;
+    std::error_code file_ec;  // per file: a dangling link is no entry, not a failed listing
+    if (p.extension() != kImageSuffix || !item.is_regular_file(file_ec)) continue;
     HistoryEntry e;
     e.id = p.stem().string();
     e.image_path = p.string();
@@ -132,11 +142,23 @@ HistoryListing ImaginationHistory::list() const {
       e.outcome = {};
       out.problems.push_back(e.id + kRunSuffix + ": " + error.what());
     }
+    if (e.created.empty()) {  // no record (a PNG copied in): the file's time stands for it
+      const auto written = fs::last_write_time(p, file_ec);
+      if (!file_ec) {
+        e.created = created_text(std::chrono::time_point_cast<std::chrono::system_clock::duration>(
+            written - fs::file_time_type::clock::now() + std::chrono::system_clock::now()));
+      }
+    }
     out.entries.push_back(std::move(e));
   }
   BRIVL_CHECK(!ec, folder_, ": cannot list the imagination history (", ec.message(), ")");
-  // Ids start with the UTC time, so the newest sort last by name.
-  std::sort(out.entries.begin(), out.entries.end(), [](const HistoryEntry& a, const HistoryEntry& b) { return a.id > b.id; });
+  // Newest first by creation time (ISO 8601 UTC with milliseconds sorts as text); on a tie the
+  // later of two adds has the longer id ("-2", "-3", …), then by name.
+  std::sort(out.entries.begin(), out.entries.end(), [](const HistoryEntry& a, const HistoryEntry& b) {
+    if (a.created != b.created) return a.created > b.created;
+    if (a.id.size() != b.id.size()) return a.id.size() > b.id.size();
+    return a.id > b.id;
+  });
   std::sort(out.problems.begin(), out.problems.end());
   return out;
 }

@@ -26,14 +26,14 @@ struct ImagineOutcome {
 struct HistoryEntry {
   std::string id;          // "20261129-001512-s42" (UTC time of the run's end, seed)
   std::string image_path;  // <folder>/<id>.png, settings embedded
-  std::string created;     // "2026-11-29T00:15:12Z"
+  std::string created;     // "2026-11-29T00:15:12.345Z" (no run record: the file's time)
   std::string settings_json;
   ImagineSettings settings;
   ImagineOutcome outcome;  // defaults when <id>.run.json is missing
 };
 
 struct HistoryListing {
-  std::vector<HistoryEntry> entries;  // newest first
+  std::vector<HistoryEntry> entries;  // newest first (by `created`)
   std::vector<std::string> problems;  // "file: why" for PNGs in the folder that are not entries
 };
 

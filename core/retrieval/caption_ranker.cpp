@@ -1,6 +1,8 @@
 #include "retrieval/caption_ranker.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <numeric>
 #include <unordered_set>
 
@@ -18,10 +20,14 @@ CaptionRanker::CaptionRanker(Embedder& embedder, std::vector<std::string> captio
 std::vector<RankedText> CaptionRanker::rank(const std::vector<float>& image_embedding, int top) const {
   BRIVL_CHECK(static_cast<int64_t>(image_embedding.size()) == embeddings_.cols, "image embedding has ",
               image_embedding.size(), " values but the captions' have ", embeddings_.cols);
+  // Summed in double like cosine_matrix, so `brivl caption` and `brivl similarity` agree; a NaN
+  // (e.g. an overflowing fp16 model) ranks last instead of breaking the order.
   std::vector<float> scores(captions_.size());
   for (size_t j = 0; j < captions_.size(); ++j) {
     const float* row = embeddings_.row(static_cast<int64_t>(j));
-    scores[j] = std::inner_product(row, row + embeddings_.cols, image_embedding.begin(), 0.0f);
+    double dot = 0;
+    for (int64_t k = 0; k < embeddings_.cols; ++k) dot += static_cast<double>(row[k]) * image_embedding[static_cast<size_t>(k)];
+    scores[j] = std::isnan(dot) ? -std::numeric_limits<float>::infinity() : static_cast<float>(dot);
   }
   std::vector<size_t> order(captions_.size());
   std::iota(order.begin(), order.end(), size_t{0});

@@ -4,6 +4,7 @@
 #include "imagine/imagination_history.h"
 
 #include <filesystem>
+#include <set>
 
 #include "export/image_export.h"
 #include "test_support.h"
@@ -44,7 +45,7 @@ TEST(ImaginationHistory, AddsAndListsNewestFirstWithSettingsAndOutcome) {
   const auto first = history.add(gradient(8, 6), settings_json("红色的圆", 7), o, at(1795000000));
   const auto second = history.add(gradient(4, 4), settings_json("蓝色的方块:1 | 圆:-0.5", 8), {}, at(1795000100));
   EXPECT_EQ(first.id, "20261118-110640-s7");
-  EXPECT_EQ(first.created, "2026-11-18T11:06:40Z");
+  EXPECT_EQ(first.created, "2026-11-18T11:06:40.000Z");
   EXPECT_TRUE(fs::exists(first.image_path));
   // The entry's image is an ordinary export: its settings read back as they were given.
   EXPECT_EQ(read_image_settings(first.image_path), settings_json("红色的圆", 7));
@@ -60,7 +61,7 @@ TEST(ImaginationHistory, AddsAndListsNewestFirstWithSettingsAndOutcome) {
   EXPECT_EQ(e.settings.seed, 7u);
   EXPECT_DOUBLE_EQ(e.settings.augment.perspective, 0.2);  // every setting, not just the visible ones
   EXPECT_EQ(e.settings_json, settings_json("红色的圆", 7));
-  EXPECT_EQ(e.created, "2026-11-18T11:06:40Z");
+  EXPECT_EQ(e.created, "2026-11-18T11:06:40.000Z");
   EXPECT_DOUBLE_EQ(e.outcome.similarity, 0.8125);
   EXPECT_DOUBLE_EQ(e.outcome.seconds, 3.5);
   ASSERT_EQ(e.outcome.curve.size(), 3u);
@@ -77,6 +78,25 @@ TEST(ImaginationHistory, SameSecondAndSeedGetDistinctIds) {
   EXPECT_NE(a.id, b.id);
   EXPECT_EQ(b.id, a.id + "-2");
   EXPECT_EQ(history.list().entries.front().settings.prompt, "狗");  // the later one first
+}
+
+TEST(ImaginationHistory, ListsByTimeNotByNameAndDatesCopiedFilesByTheirFileTime) {
+  test::TempDir dir;
+  ImaginationHistory history(dir.path().string());
+  const auto t = at(1795000000);
+  history.add(gradient(2, 2), settings_json("先", 42), {}, t + 100ms);
+  history.add(gradient(2, 2), settings_json("后", 100), {}, t + 600ms);  // same second, "s100" < "s42" by name
+  const auto older = history.add(gradient(2, 2), settings_json("更早", 9), {}, t - 5s);
+  // A PNG copied in without a record: dated by the file (now), so it lists first.
+  fs::copy_file(older.image_path, dir.file("copied.png"));
+  const auto listing = history.list();
+  ASSERT_EQ(listing.entries.size(), 4u);
+  EXPECT_EQ(listing.entries[0].id, "copied");
+  EXPECT_FALSE(listing.entries[0].created.empty());
+  EXPECT_EQ(listing.entries[1].settings.prompt, "后");
+  EXPECT_EQ(listing.entries[1].created, "2026-11-18T11:06:40.600Z");
+  EXPECT_EQ(listing.entries[2].settings.prompt, "先");
+  EXPECT_EQ(listing.entries[3].settings.prompt, "更早");
 }
 
 TEST(ImaginationHistory, RemoveDeletesTheEntryAndRefusesUnknownIds) {
@@ -102,11 +122,16 @@ TEST(ImaginationHistory, ForeignAndBrokenFilesAreReportedByName) {
   write_file_atomically(dir.file("broken.png"), "\x89PNG\r\n\x1a\n not really");
   write_file_atomically(dir.file("notes.txt"), "ignored: not a PNG");
   write_file_atomically(dir.file(good.id + ".run.json"), "[1, 2]");
+  fs::create_symlink(dir.file("gone.png"), dir.file("dangling.png"));  // no entry, no failed listing
   const auto listing = history.list();
   ASSERT_EQ(listing.entries.size(), 2u);
-  EXPECT_EQ(listing.entries[0].id, "holiday");
-  EXPECT_EQ(listing.entries[1].id, good.id);  // a damaged record loses the outcome, not the entry
-  EXPECT_TRUE(std::isnan(listing.entries[1].outcome.similarity));
+  // Both are dated by their files now (no readable record), within a millisecond or two.
+  const std::set<std::string> ids = {listing.entries[0].id, listing.entries[1].id};
+  EXPECT_EQ(ids, (std::set<std::string>{"holiday", good.id}));
+  for (const auto& e : listing.entries) {
+    EXPECT_TRUE(std::isnan(e.outcome.similarity)) << e.id;  // a damaged record loses the outcome, not the entry
+    EXPECT_EQ(e.settings.prompt, "猫") << e.id;
+  }
   ASSERT_EQ(listing.problems.size(), 3u) << ::testing::PrintToString(listing.problems);
   EXPECT_THAT(listing.problems[0], ::testing::StartsWith("20261118-110640-s1.run.json: "));
   EXPECT_THAT(listing.problems[0], ::testing::HasSubstr("not a JSON object"));

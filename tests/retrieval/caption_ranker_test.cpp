@@ -4,6 +4,7 @@
 #include "retrieval/caption_ranker.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "model/model_test_support.h"
@@ -56,6 +57,24 @@ TEST(CaptionRanker, RejectsAnEmptyListAndAWrongDimensionNamingThem) {
   EXPECT_BRIVL_ERROR(CaptionRanker(embedder, {}, "labels.txt"), "labels.txt: no captions");
   const CaptionRanker ranker(embedder, {"猫", "狗"}, "two labels");
   EXPECT_BRIVL_ERROR((void)ranker.rank(std::vector<float>(3, 0.5f), 1), "image embedding has 3 values");
+}
+
+TEST(CaptionRanker, TiesKeepTheListOrderAndNanRanksLast) {
+  auto embedder = fixture_embedder();
+  const CaptionRanker ranker(embedder, {"猫", "狗", "红色的圆"}, "three labels");
+  const auto dim = static_cast<size_t>(embedder.summary().embedding_dim);
+  const auto tied = ranker.rank(std::vector<float>(dim, 0.0f), 3);  // every score 0
+  ASSERT_EQ(tied.size(), 3u);
+  EXPECT_EQ(tied[0].text, "猫");
+  EXPECT_EQ(tied[1].text, "狗");
+  EXPECT_EQ(tied[2].text, "红色的圆");
+  EXPECT_TRUE(ranker.rank(std::vector<float>(dim, 0.1f), 0).empty());
+  std::vector<float> broken(dim, 0.1f);
+  broken[0] = std::nanf("");
+  const auto ranked = ranker.rank(broken, 3);
+  ASSERT_EQ(ranked.size(), 3u);
+  for (const auto& r : ranked) EXPECT_FALSE(std::isnan(r.score)) << r.text;
+  EXPECT_EQ(ranked[0].text, "猫");  // all NaN: ranked last together, in the list's order
 }
 
 TEST(CaptionRanker, CaptionListDropsBlankAndRepeatedLines) {

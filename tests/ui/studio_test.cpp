@@ -4,6 +4,7 @@
 // through the `brivl` CLI, chart and status, use the run as the model). A 10 ms timer measures
 // how long the UI event loop ever went without running.
 #include <QApplication>
+#include <QLogValueAxis>
 #include <QJsonObject>
 #include <QJsonDocument>
 #include <QCheckBox>
@@ -344,7 +345,9 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
   // The history is on disk: a gallery over the same folder lists the same entries.
   {
     brivl::ui::HistoryGallery again(history->folder());
-    again.reload();
+    QSignalSpy reloaded(&again, &brivl::ui::HistoryGallery::reloaded);
+    again.reload();  // listed on a pool thread
+    QTRY_COMPARE_WITH_TIMEOUT(reloaded.count(), 1, 10000);
     QCOMPARE(again.entryCount(), 3);
     for (int row = 0; row < 3; ++row) QCOMPARE(again.entry(row).id, history->entry(row).id);
   }
@@ -365,6 +368,34 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
   QCOMPARE(history->entry(0).settings.seed, uint64_t{3});
   QVERIFY2(brivl::decode_image_file(history->entry(0).image_path).pixels == brivl::decode_image_file(seed3).pixels,
            "replaying a history entry gave other pixels");
+
+  // Settings the form cannot show exactly (a seed above its 2^31 - 1, a learning rate finer than
+  // its 4 decimals, a non-square size) or at all (total variation, perspective) survive a restore
+  // and run as they were.
+  brivl::ImagineSettings odd;
+  odd.prompt = "蓝色的方块:1 | 圆:-0.25";
+  odd.steps = 4;
+  odd.width = 40;
+  odd.height = 24;
+  odd.seed = 3000000000ULL;
+  odd.lr = 0.00025;
+  odd.tv_weight = 0.05;
+  odd.augment.cutouts = 2;
+  odd.augment.perspective = 0.1;
+  const QString oddFile = work_.filePath(QStringLiteral("odd.png"));
+  brivl::write_image_with_settings(oddFile.toStdString(), brivl::RgbImage{2, 2, std::vector<uint8_t>(12, 128)}, odd.to_json());
+  QVERIFY2(panel->restoreSettingsFrom(oddFile, &error), qPrintable(error));
+  QTest::mouseClick(child<QPushButton>(panel, "startButton"), Qt::LeftButton);
+  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 4, 120000);
+  QCOMPARE(history->entryCount(), 5);
+  {
+    brivl::ImagineSettings ran = history->entry(0).settings;
+    ran.engine_version = odd.engine_version;
+    ran.model_fingerprint = odd.model_fingerprint;
+    QCOMPARE(QString::fromStdString(ran.to_json()), QString::fromStdString(odd.to_json()));
+    QCOMPARE(panel->lastImage().size(), QSize(40, 24));
+  }
+  QVERIFY2(history->removeRow(0, &error), qPrintable(error));
 
   // Delete removes the entry and its file.
   const QString gone = QString::fromStdString(history->entry(0).image_path);
@@ -435,7 +466,7 @@ void StudioTest::retrieveIndexesFolderWithBrokenFileAndFindsImages() {
   names.write("笑脸\n红心\n猫\n红苹果\n太阳\n汽车\n\n猫\n");
   names.close();
   panel->loadCaptionList(names.fileName());
-  QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>(panel, "captionSource")->text().contains(QStringLiteral("6")), 60000);
+  QTRY_COMPARE_WITH_TIMEOUT(child<QLabel>(panel, "captionSource")->text(), QStringLiteral("6 caption(s) from names.txt"), 60000);
   query->clear();
   imeCommit(query, QStringLiteral("猫"));
   QTest::keyClick(query, Qt::Key_Return);
@@ -506,6 +537,15 @@ void StudioTest::trainBuildsShapesRunsOneEpochAndServesAsModel() {
   // Log scale swaps the loss axis; the points stay.
   panel->setLogScale(true);
   QVERIFY(panel->chart()->isLogScale(brivl::ui::LineChart::Axis::Left));
+  {
+    auto* axis = qobject_cast<QLogValueAxis*>(panel->chart()->valueAxis(brivl::ui::LineChart::Axis::Left));
+    QVERIFY(axis != nullptr);
+    double smallest = rawLast;
+    for (int i = 0; i < losses; ++i) smallest = std::min(smallest, panel->chart()->value(0, i));
+    QVERIFY2(axis->min() > 0 && axis->min() <= smallest && axis->max() >= rawLast,
+             qPrintable(QStringLiteral("%1..%2").arg(axis->min()).arg(axis->max())));
+    QVERIFY(axis->base() > 1);
+  }
   QVERIFY(child<QCheckBox>(panel, "logScaleCheck")->isChecked());
   QCOMPARE(panel->chart()->pointCount(0), losses);
   QCOMPARE(panel->chart()->value(0, losses - 1), rawLast);

@@ -16,7 +16,7 @@
         <translation>中间帧：点击或用方向键浏览</translation>
     </message>
     <message>
-        <location filename="../filmstrip.cpp" line="36" />
+        <location filename="../filmstrip.cpp" line="38" />
         <source>step %1</source>
         <translation>第 %1 步</translation>
     </message>
@@ -24,72 +24,67 @@
 <context>
     <name>brivl::ui::HistoryGallery</name>
     <message>
-        <location filename="../history_gallery.cpp" line="53" />
+        <location filename="../history_gallery.cpp" line="57" />
         <source>No imagination history</source>
         <translation>没有想象历史</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="69" />
+        <location filename="../history_gallery.cpp" line="86" />
         <source>%1 steps · %2 × %3 px · seed %4</source>
         <translation>%1 步 · %2 × %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="70" />
+        <location filename="../history_gallery.cpp" line="87" />
         <source>similarity %1</source>
         <translation>相似度 %1</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="71" />
+        <location filename="../history_gallery.cpp" line="88" />
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="73" />
+        <location filename="../history_gallery.cpp" line="90" />
         <source>Double-click to reopen; right-click to replay or delete</source>
         <translation>双击重新打开；右键可重放或删除</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="88" />
+        <location filename="../history_gallery.cpp" line="132" />
         <source>Some history files could not be read</source>
         <translation>部分历史文件无法读取</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="92" />
-        <source>Reading the imagination history failed</source>
-        <translation>读取想象历史失败</translation>
-    </message>
-    <message>
-        <location filename="../history_gallery.cpp" line="145" />
+        <location filename="../history_gallery.cpp" line="192" />
         <source>Delete imagination</source>
         <translation>删除想象</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="145" />
+        <location filename="../history_gallery.cpp" line="192" />
         <source>Delete “%1” from the history? Its image file is removed.</source>
         <translation>从历史中删除“%1”？其图像文件将被删除。</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="150" />
+        <location filename="../history_gallery.cpp" line="198" />
         <source>Deleting failed</source>
         <translation>删除失败</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="167" />
+        <location filename="../history_gallery.cpp" line="216" />
         <source>Reopen</source>
         <translation>重新打开</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="168" />
+        <location filename="../history_gallery.cpp" line="219" />
         <source>Replay</source>
         <translation>重放</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="170" />
+        <location filename="../history_gallery.cpp" line="223" />
         <source>Open containing folder</source>
         <translation>打开所在文件夹</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="172" />
+        <location filename="../history_gallery.cpp" line="225" />
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
@@ -142,13 +137,12 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="81" />
-        <location filename="../imagine_panel.cpp" line="170" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="82" />
-        <location filename="../imagine_panel.cpp" line="365" />
+        <location filename="../imagine_panel.cpp" line="367" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
@@ -173,286 +167,286 @@
         <translation>想象失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="126" />
+        <location filename="../imagine_panel.cpp" line="127" />
         <source>Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).</source>
         <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="135" />
+        <location filename="../imagine_panel.cpp" line="136" />
         <source>Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5</source>
         <translation>提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="138" />
+        <location filename="../imagine_panel.cpp" line="139" />
         <source>▶ Start</source>
         <translation>▶ 开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="141" />
+        <location filename="../imagine_panel.cpp" line="142" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="143" />
-        <location filename="../imagine_panel.cpp" line="377" />
+        <location filename="../imagine_panel.cpp" line="144" />
+        <location filename="../imagine_panel.cpp" line="379" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="146" />
+        <location filename="../imagine_panel.cpp" line="147" />
         <source>+ Queue</source>
         <translation>+ 排队</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="148" />
+        <location filename="../imagine_panel.cpp" line="149" />
         <source>Run these settings after the current run (Ctrl+Enter)</source>
         <translation>在当前运行结束后运行这些设置（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="154" />
+        <location filename="../imagine_panel.cpp" line="155" />
         <source>Prompt:</source>
         <translation>提示词：</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="191" />
+        <location filename="../imagine_panel.cpp" line="192" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="192" />
+        <location filename="../imagine_panel.cpp" line="193" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="196" />
+        <location filename="../imagine_panel.cpp" line="197" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="198" />
+        <location filename="../imagine_panel.cpp" line="199" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="199" />
+        <location filename="../imagine_panel.cpp" line="200" />
         <source>Export progression…</source>
         <translation>导出过程…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="201" />
+        <location filename="../imagine_panel.cpp" line="202" />
         <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
         <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="204" />
+        <location filename="../imagine_panel.cpp" line="205" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="205" />
+        <location filename="../imagine_panel.cpp" line="206" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="206" />
+        <location filename="../imagine_panel.cpp" line="207" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="207" />
+        <location filename="../imagine_panel.cpp" line="208" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="208" />
+        <location filename="../imagine_panel.cpp" line="209" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="209" />
+        <location filename="../imagine_panel.cpp" line="210" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="210" />
+        <location filename="../imagine_panel.cpp" line="211" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="211" />
+        <location filename="../imagine_panel.cpp" line="212" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="272" />
+        <location filename="../imagine_panel.cpp" line="274" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="285" />
+        <location filename="../imagine_panel.cpp" line="287" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="285" />
+        <location filename="../imagine_panel.cpp" line="287" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="299" />
+        <location filename="../imagine_panel.cpp" line="301" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="325" />
+        <location filename="../imagine_panel.cpp" line="327" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="336" />
+        <location filename="../imagine_panel.cpp" line="338" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="337" />
+        <location filename="../imagine_panel.cpp" line="339" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="338" />
+        <location filename="../imagine_panel.cpp" line="340" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="362" />
+        <location filename="../imagine_panel.cpp" line="364" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="365" />
+        <location filename="../imagine_panel.cpp" line="367" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="377" />
+        <location filename="../imagine_panel.cpp" line="379" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="378" />
+        <location filename="../imagine_panel.cpp" line="380" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="401" />
+        <location filename="../imagine_panel.cpp" line="403" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="402" />
+        <location filename="../imagine_panel.cpp" line="404" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="403" />
+        <location filename="../imagine_panel.cpp" line="405" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="420" />
+        <location filename="../imagine_panel.cpp" line="422" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="427" />
+        <location filename="../imagine_panel.cpp" line="429" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="453" />
+        <location filename="../imagine_panel.cpp" line="455" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="453" />
+        <location filename="../imagine_panel.cpp" line="455" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="457" />
+        <location filename="../imagine_panel.cpp" line="459" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="459" />
-        <location filename="../imagine_panel.cpp" line="490" />
+        <location filename="../imagine_panel.cpp" line="461" />
+        <location filename="../imagine_panel.cpp" line="492" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="481" />
+        <location filename="../imagine_panel.cpp" line="483" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="482" />
+        <location filename="../imagine_panel.cpp" line="484" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="483" />
+        <location filename="../imagine_panel.cpp" line="485" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="484" />
+        <location filename="../imagine_panel.cpp" line="486" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="488" />
+        <location filename="../imagine_panel.cpp" line="490" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="499" />
+        <location filename="../imagine_panel.cpp" line="501" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="519" />
+        <location filename="../imagine_panel.cpp" line="522" />
         <source>Settings without a field here (regularisers, views, start image…) are those of %1. &lt;a href="reset"&gt;Use the defaults&lt;/a&gt;</source>
         <translation>此处没有字段的设置（正则项、视图、起始图像…）沿用 %1 的设置。&lt;a href="reset"&gt;改用默认值&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="527" />
+        <location filename="../imagine_panel.cpp" line="530" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="533" />
+        <location filename="../imagine_panel.cpp" line="536" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="533" />
+        <location filename="../imagine_panel.cpp" line="536" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="549" />
+        <location filename="../imagine_panel.cpp" line="552" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="550" />
+        <location filename="../imagine_panel.cpp" line="553" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="573" />
+        <location filename="../imagine_panel.cpp" line="576" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>
@@ -724,17 +718,17 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::ResultModel</name>
     <message>
-        <location filename="../result_model.cpp" line="47" />
+        <location filename="../result_model.cpp" line="48" />
         <source>loading…</source>
         <translation>加载中…</translation>
     </message>
     <message>
-        <location filename="../result_model.cpp" line="76" />
+        <location filename="../result_model.cpp" line="77" />
         <source> (below the relevance cutoff)</source>
         <translation>（低于相关性阈值）</translation>
     </message>
     <message>
-        <location filename="../result_model.cpp" line="110" />
+        <location filename="../result_model.cpp" line="115" />
         <source>unreadable</source>
         <translation>无法读取</translation>
     </message>
@@ -742,44 +736,39 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::RetrievalWorker</name>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="76" />
+        <location filename="../workers/retrieval_worker.cpp" line="78" />
         <source>Opening the index failed</source>
         <translation>打开索引失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="97" />
+        <location filename="../workers/retrieval_worker.cpp" line="99" />
         <source>Indexing…</source>
         <translation>正在建立索引…</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="110" />
+        <location filename="../workers/retrieval_worker.cpp" line="112" />
         <source>Indexing failed</source>
         <translation>建立索引失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="121" />
+        <location filename="../workers/retrieval_worker.cpp" line="123" />
         <source>Removing the folder failed</source>
         <translation>移除文件夹失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="154" />
+        <location filename="../workers/retrieval_worker.cpp" line="156" />
         <source>Search failed</source>
         <translation>搜索失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="161" />
-        <source>Embedding the captions of %1…</source>
-        <translation>正在嵌入 %1 中的描述…</translation>
-    </message>
-    <message>
-        <location filename="../workers/retrieval_worker.cpp" line="167" />
-        <source>Loading the captions failed</source>
-        <translation>加载描述失败</translation>
+        <location filename="../workers/retrieval_worker.cpp" line="172" />
+        <source>Embedding the captions was stopped.</source>
+        <translation>描述嵌入已停止。</translation>
     </message>
     <message>
         <location filename="../workers/retrieval_worker.cpp" line="184" />
-        <source>Captioning failed</source>
-        <translation>生成描述排名失败</translation>
+        <source>Embedding the captions for the new model…</source>
+        <translation>正在为新模型嵌入描述…</translation>
     </message>
 </context>
 <context>
@@ -860,132 +849,138 @@ Choose a model folder with Open…</source>
         <translation><numerusform>已索引 %n 张图片</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../retrieve_panel.cpp" line="205" />
+        <location filename="../retrieve_panel.cpp" line="207" />
         <source>%n caption(s) from %1</source>
         <translation><numerusform>%n 条描述，来自 %1</numerusform></translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="222" />
-        <location filename="../retrieve_panel.cpp" line="300" />
+        <location filename="../retrieve_panel.cpp" line="224" />
+        <location filename="../retrieve_panel.cpp" line="307" />
         <source>No caption list</source>
         <translation>没有描述列表</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="242" />
+        <location filename="../retrieve_panel.cpp" line="226" />
+        <source>Caption list</source>
+        <translation>描述列表</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="249" />
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="246" />
+        <location filename="../retrieve_panel.cpp" line="253" />
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="248" />
+        <location filename="../retrieve_panel.cpp" line="255" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="249" />
+        <location filename="../retrieve_panel.cpp" line="256" />
         <source>Update index</source>
         <translation>更新索引</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="250" />
+        <location filename="../retrieve_panel.cpp" line="257" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="253" />
+        <location filename="../retrieve_panel.cpp" line="260" />
         <source>No model yet</source>
         <translation>尚无模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="267" />
+        <location filename="../retrieve_panel.cpp" line="274" />
         <source>Skipped files</source>
         <translation>跳过的文件</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="288" />
+        <location filename="../retrieve_panel.cpp" line="295" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="292" />
+        <location filename="../retrieve_panel.cpp" line="299" />
+        <location filename="../retrieve_panel.cpp" line="416" />
         <source>Click a result.</source>
         <translation>点击一个结果。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="296" />
+        <location filename="../retrieve_panel.cpp" line="303" />
         <source>Best captions</source>
         <translation>最佳描述</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="297" />
+        <location filename="../retrieve_panel.cpp" line="304" />
         <source>Ranks the texts of a list (one per line) for the selected image</source>
         <translation>为所选图像对列表中的文本（每行一条）排序</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="298" />
+        <location filename="../retrieve_panel.cpp" line="305" />
         <source>Caption list…</source>
         <translation>描述列表…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="333" />
+        <location filename="../retrieve_panel.cpp" line="340" />
         <source>Add a folder of images</source>
         <translation>添加图片文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="349" />
-        <location filename="../retrieve_panel.cpp" line="361" />
-        <location filename="../retrieve_panel.cpp" line="435" />
+        <location filename="../retrieve_panel.cpp" line="356" />
+        <location filename="../retrieve_panel.cpp" line="368" />
+        <location filename="../retrieve_panel.cpp" line="452" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="349" />
-        <location filename="../retrieve_panel.cpp" line="361" />
-        <location filename="../retrieve_panel.cpp" line="435" />
+        <location filename="../retrieve_panel.cpp" line="356" />
+        <location filename="../retrieve_panel.cpp" line="368" />
+        <location filename="../retrieve_panel.cpp" line="452" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="364" />
+        <location filename="../retrieve_panel.cpp" line="371" />
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="387" />
+        <location filename="../retrieve_panel.cpp" line="394" />
         <source>%1 images indexed (%2 new, %3 moved, %4 unchanged, %5 skipped, %6 removed) in %7 s</source>
         <translation>已索引 %1 张图片（新增 %2，移动 %3，未变 %4，跳过 %5，移除 %6），用时 %7 秒</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="399" />
+        <location filename="../retrieve_panel.cpp" line="406" />
         <source>%1 of %2 images stand out from the collection (score ≥ %3); weaker matches are greyed.</source>
         <translation>%2 张图片中有 %1 张明显匹配（得分 ≥ %3）；较弱的匹配显示为灰色。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="402" />
+        <location filename="../retrieve_panel.cpp" line="409" />
         <source>%1 of %2 images (too few for a relevance cutoff).</source>
         <translation>%2 张图片中的 %1 张（图片太少，无法确定相关性阈值）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="414" />
+        <location filename="../retrieve_panel.cpp" line="427" />
         <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 px · %5 KB&lt;br&gt;score %6</source>
         <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 像素 · %5 KB&lt;br&gt;得分 %6</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="440" />
+        <location filename="../retrieve_panel.cpp" line="456" />
         <source>Embedding the captions…</source>
         <translation>正在嵌入描述…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="446" />
+        <location filename="../retrieve_panel.cpp" line="462" />
         <source>Caption list (one text per line)</source>
         <translation>描述列表（每行一条文本）</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="447" />
+        <location filename="../retrieve_panel.cpp" line="463" />
         <source>Text files (*.txt);;All files (*)</source>
         <translation>文本文件 (*.txt);;所有文件 (*)</translation>
     </message>
@@ -993,52 +988,77 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::RunList</name>
     <message>
+        <location filename="../run_list.cpp" line="36" />
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="37" />
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="38" />
+        <source>stopped (resumable)</source>
+        <translation>已停止（可继续）</translation>
+    </message>
+    <message>
         <location filename="../run_list.cpp" line="39" />
+        <source>time limit reached (resumable)</source>
+        <translation>已达时间限制（可继续）</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="40" />
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../run_list.cpp" line="50" />
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="40" />
+        <location filename="../run_list.cpp" line="51" />
         <source>A folder with training runs (also runs started with brivl train --out)</source>
         <translation>包含训练运行的文件夹（也包括用 brivl train --out 启动的运行）</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="41" />
+        <location filename="../run_list.cpp" line="52" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="44" />
+        <location filename="../run_list.cpp" line="55" />
         <source>Double-click a run to follow it</source>
         <translation>双击某个运行以跟踪它</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="54" />
+        <location filename="../run_list.cpp" line="65" />
         <source>Folder with training runs</source>
         <translation>训练运行所在的文件夹</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="86" />
+        <location filename="../run_list.cpp" line="97" />
         <source>status.json unreadable</source>
         <translation>status.json 无法读取</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="89" />
+        <location filename="../run_list.cpp" line="100" />
         <source>interrupted (resumable)</source>
         <translation>已中断（可继续）</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="90" />
+        <location filename="../run_list.cpp" line="101" />
         <source>%1 · step %2/%3</source>
         <translation>%1 · 第 %2/%3 步</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="91" />
+        <location filename="../run_list.cpp" line="102" />
         <source> · R@1 %1</source>
         <translation> · R@1 %1</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="105" />
+        <location filename="../run_list.cpp" line="126" />
         <source> (no runs yet)</source>
         <translation>（还没有运行）</translation>
     </message>

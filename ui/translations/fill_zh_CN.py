@@ -300,6 +300,13 @@ ZH = {
     " (no runs yet)": "（还没有运行）",
     "Runs": "运行记录",
     "Log scale": "对数坐标",
+    "running": "运行中",
+    "stopped (resumable)": "已停止（可继续）",
+    "time limit reached (resumable)": "已达时间限制（可继续）",
+    "failed": "失败",
+    "Caption list": "描述列表",
+    "Embedding the captions was stopped.": "描述嵌入已停止。",
+    "Embedding the captions for the new model…": "正在为新模型嵌入描述…",
     "A logarithmic loss axis: late, small improvements stay visible": "损失使用对数坐标轴：后期的微小改进也清晰可见",
 }
 

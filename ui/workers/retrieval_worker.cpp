@@ -34,13 +34,15 @@ RetrievalWorker::RetrievalWorker() {
 
 RetrievalWorker::~RetrievalWorker() = default;
 
-void RetrievalWorker::setModel(const brivl::ModelFiles& files, std::shared_ptr<brivl::Embedder> embedder) {
-  const bool sameWeights = files.checkpoint == files_.checkpoint && files.config == files_.config;
+void RetrievalWorker::setModel(const brivl::ModelFiles& files, std::shared_ptr<brivl::Embedder> embedder,
+                               const QString& fingerprint) {
+  const bool sameWeights = files.checkpoint == files_.checkpoint && files.config == files_.config && fingerprint == fingerprint_;
   // A reload on another device or precision is a new embedder; caption embeddings follow it.
   if (embedder != embedder_) captions_.reset();
   embedder_ = std::move(embedder);
   if (sameWeights) return;
   files_ = files;
+  fingerprint_ = fingerprint;
   index_.reset();
   db_.clear();
   refreshSummary();
@@ -50,7 +52,7 @@ void RetrievalWorker::setModel(const brivl::ModelFiles& files, std::shared_ptr<b
 // fingerprint, in the studio's data folder.
 QString RetrievalWorker::databasePath() {
   if (!db_.isEmpty()) return db_;
-  fingerprint_ = text(brivl::file_fingerprint(files_.checkpoint));
+  if (fingerprint_.isEmpty()) fingerprint_ = text(brivl::file_fingerprint(files_.checkpoint));
   const QByteArray id = QCryptographicHash::hash(fingerprint_.toUtf8(), QCryptographicHash::Sha1).toHex().left(12);
   QDir(appDataDir()).mkpath(QStringLiteral("indexes"));
   db_ = appDataDir() + QStringLiteral("/indexes/index-") + QString::fromLatin1(id) + QStringLiteral(".db");
@@ -156,23 +158,33 @@ void RetrievalWorker::search(const QString& query, int top) {
 }
 
 void RetrievalWorker::loadCaptions(const QString& path) {
+  cancel = false;
   try {
     BRIVL_CHECK(embedder_ != nullptr, "no model loaded");
     auto list = brivl::read_caption_list(path.toStdString());
-    captions_ = std::make_unique<brivl::CaptionRanker>(*embedder_, std::move(list), path.toStdString());
+    brivl::EmbedHooks hooks;
+    hooks.should_cancel = [this] { return cancel.load(); };  // closing the studio does not wait for a long list
+    captions_ = std::make_unique<brivl::CaptionRanker>(*embedder_, std::move(list), path.toStdString(), hooks);
     captionsPath_ = path;
     Q_EMIT captionsLoaded(path, static_cast<int>(captions_->size()));
+  } catch (const brivl::Cancelled&) {
+    captions_.reset(), captionsPath_.clear();
+    Q_EMIT captionsFailed(tr("Embedding the captions was stopped."));
   } catch (const std::exception& e) {
-    Q_EMIT failed(tr("Loading the captions failed"), QString::fromUtf8(e.what()));
+    captions_.reset(), captionsPath_.clear();  // no ranking with a list the user no longer sees
+    Q_EMIT captionsFailed(QString::fromUtf8(e.what()));
   }
 }
 
-void RetrievalWorker::describe(const QString& imagePath, int top) {
+void RetrievalWorker::describe(const QString& imagePath, int top, int serial) {
+  if (serial != latestDescribe.load()) return;  // a newer request is queued behind this one
   try {
     if (captionsPath_.isEmpty() || embedder_ == nullptr) return;
     if (!captions_) {  // the model changed since the list was embedded
+      Q_EMIT status(tr("Embedding the captions for the new model…"));
       captions_ = std::make_unique<brivl::CaptionRanker>(*embedder_, brivl::read_caption_list(captionsPath_.toStdString()),
                                                          captionsPath_.toStdString());
+      Q_EMIT captionsLoaded(captionsPath_, static_cast<int>(captions_->size()));
     }
     QVector<CaptionScore> out;
     for (const auto& r : captions_->rank_image(*embedder_, imagePath.toStdString(), top)) {
@@ -180,7 +192,7 @@ void RetrievalWorker::describe(const QString& imagePath, int top) {
     }
     Q_EMIT described(imagePath, out);
   } catch (const std::exception& e) {
-    Q_EMIT failed(tr("Captioning failed"), QString::fromUtf8(e.what()));
+    Q_EMIT captionsFailed(QString::fromUtf8(e.what()));
   }
 }
 

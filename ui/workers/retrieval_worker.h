@@ -54,7 +54,9 @@ class RetrievalWorker : public QObject {
   ~RetrievalWorker() override;
 
   // All of these run on the worker's thread (call them through QMetaObject::invokeMethod).
-  void setModel(const brivl::ModelFiles& files, std::shared_ptr<brivl::Embedder> embedder);
+  // `fingerprint`: the checkpoint's (ModelHandle::fingerprint); the index is kept only when it is
+  // the same weights (same files and content).
+  void setModel(const brivl::ModelFiles& files, std::shared_ptr<brivl::Embedder> embedder, const QString& fingerprint);
   void index(const QStringList& roots);
   void search(const QString& query, int top);
   void forget(const QString& folder);  // drops the folder's files from the index
@@ -62,9 +64,12 @@ class RetrievalWorker : public QObject {
   // Image -> text: embeds a caption list once (captionsLoaded), then ranks it for images
   // (described). The list is re-embedded when the model changes.
   void loadCaptions(const QString& path);
-  void describe(const QString& imagePath, int top);
+  // Only the newest request is served (`serial` == latestDescribe): scrolling through results
+  // queues many, and each costs an image embedding.
+  void describe(const QString& imagePath, int top, int serial);
 
   std::atomic<bool> cancel{false};
+  std::atomic<int> latestDescribe{0};
 
  Q_SIGNALS:
   void status(const QString& text);
@@ -73,6 +78,7 @@ class RetrievalWorker : public QObject {
   void indexed(const brivl::ui::IndexSummary& summary);
   void searched(const brivl::ui::SearchOutcome& outcome);
   void captionsLoaded(const QString& path, int count);
+  void captionsFailed(const QString& message);  // the list is dropped; indexing is not affected
   void described(const QString& imagePath, const QVector<brivl::ui::CaptionScore>& captions);
   void failed(const QString& what, const QString& message);
 
