@@ -180,7 +180,7 @@ void LineChart::rescale() {
     if (!a->axis || a->fixed) continue;
     if (a->log) {  // a little room on a log scale is a factor, not a difference
       const double lo = (a->minPositive > 0 ? a->minPositive : 0.1) / 1.2;
-      const double hi = std::max(a->max, lo) * 1.2 * 1.2;
+      const double hi = std::max(a->max, lo) * 1.2;
       // Labels sit at powers of the base only: base 10 over several decades, else a base that
       // puts about four ticks into the range (a loss from 4.0 to 1.9 would get none at base 10).
       const double decades = std::log10(hi / lo);
