@@ -20,7 +20,7 @@ void showAboutDialog(QWidget* parent, const ModelHost& host) {
   const auto& model = host.model();
   const QString modelLine = host.isReady()
                                 ? QObject::tr("%1 (%2, checkpoint %3)")
-                                      .arg(model.request.dir.toHtmlEscaped(),
+                                      .arg(model.request.location().toHtmlEscaped(),
                                            model.gpu ? QObject::tr("GPU") : QObject::tr("CPU"),
                                            model.fingerprint.toHtmlEscaped())
                                 : QObject::tr("none loaded");
@@ -51,7 +51,7 @@ void showModelCard(QWidget* parent, const ModelHost& host) {
   QFile file(card);
   if (card.isEmpty() || !file.open(QIODevice::ReadOnly)) {
     QMessageBox::information(parent, QObject::tr("Model card"),
-                             host.isReady() ? QObject::tr("The model %1 has no MODEL_CARD.md.").arg(host.model().request.dir)
+                             host.isReady() ? QObject::tr("The model %1 has no MODEL_CARD.md.").arg(host.model().request.location())
                                             : QObject::tr("No model loaded."));
     return;
   }

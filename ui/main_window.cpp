@@ -54,7 +54,7 @@ MainWindow::MainWindow(QWidget* parent)
   });
   connect(host_, &ModelHost::modelReady, this, [this] {
     errors_->hide();
-    statusBar()->showMessage(tr("Model ready: %1").arg(host_->model().request.dir), 8000);
+    statusBar()->showMessage(tr("Model ready: %1").arg(host_->model().request.location()), 8000);
   });
   connect(retrieve_, &RetrievePanel::imaginationWanted, this, [this] {
     if (imagine_->lastImage().isNull()) {

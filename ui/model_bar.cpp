@@ -8,11 +8,13 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QMenu>
 #include <QPushButton>
 #include <QSettings>
 #include <QTimer>
 #include <unistd.h>
 
+#include "ui/model_files_dialog.h"
 #include "ui/model_host.h"
 #include "ui/studio_paths.h"
 
@@ -85,11 +87,14 @@ ModelBar::ModelBar(ModelHost* host, QWidget* parent)
   connect(models_, qOverload<int>(&QComboBox::activated), this, [this](int index) {
     loadModel(models_->itemData(index).toString());
   });
-  connect(browse_, &QPushButton::clicked, this, &ModelBar::browse);
+  auto* openMenu = new QMenu(browse_);
+  openMenu->addAction(tr("Model folder…"), this, &ModelBar::browse);
+  openMenu->addAction(tr("Official files (config, checkpoint, vocab)…"), this, &ModelBar::browseFiles);
+  browse_->setMenu(openMenu);
   connect(device_, &QComboBox::textActivated, this, [this] { reloadCurrent(); });
   connect(dtype_, &QComboBox::textActivated, this, [this] { reloadCurrent(); });
   connect(host_, &ModelHost::stateChanged, this, &ModelBar::showState);
-  connect(host_, &ModelHost::modelReady, this, [this] { rememberModel(host_->model().request.dir); });
+  connect(host_, &ModelHost::modelReady, this, [this] { rememberModel(host_->model().request.source()); });
   connect(memoryTimer_, &QTimer::timeout, this, &ModelBar::updateMemory);
   memoryTimer_->start(2000);
   fillRecent();
@@ -100,7 +105,9 @@ ModelBar::ModelBar(ModelHost* host, QWidget* parent)
 void ModelBar::loadInitial(const QString& dir) {
   if (!dir.isEmpty()) return loadModel(dir);
   const QString last = QSettings().value(kLastKey).toString();
-  if (!last.isEmpty() && QFileInfo(last).isDir()) return loadModel(last);
+  const ModelRequest lastRequest = ModelRequest::fromSource(last);
+  const bool lastThere = lastRequest.hasFiles() ? QFileInfo(lastRequest.checkpoint).isFile() : QFileInfo(last).isDir();
+  if (!last.isEmpty() && lastThere) return loadModel(last);
   QString error;
   const QString fallback = defaultModelDir(&error);
   if (fallback.isEmpty()) {
@@ -110,39 +117,56 @@ void ModelBar::loadInitial(const QString& dir) {
   loadModel(fallback);
 }
 
-void ModelBar::loadModel(const QString& dir) {
-  if (dir.isEmpty()) return;
+void ModelBar::loadModel(const QString& source) {
+  if (source.isEmpty()) return;
   QSettings settings;
   settings.setValue(QStringLiteral("model/device"), device_->currentText());
   settings.setValue(QStringLiteral("model/dtype"), dtype_->currentText());
-  ModelRequest request;
-  request.dir = QDir::cleanPath(QFileInfo(dir).absoluteFilePath());
+  ModelRequest request = ModelRequest::fromSource(source);
+  if (!request.hasFiles()) request.dir = QDir::cleanPath(QFileInfo(request.dir).absoluteFilePath());
   request.device = device_->currentText();
   request.dtype = dtype_->currentText();
   host_->load(request);
 }
 
+void ModelBar::loadFiles(const QString& config, const QString& checkpoint, const QString& vocab) {
+  ModelRequest files;
+  files.config = QFileInfo(config).absoluteFilePath();
+  files.checkpoint = QFileInfo(checkpoint).absoluteFilePath();
+  files.vocab = QFileInfo(vocab).absoluteFilePath();
+  loadModel(files.source());
+}
+
 QStringList ModelBar::recentModels() const { return QSettings().value(kRecentKey).toStringList(); }
 
 void ModelBar::browse() {
-  const QString start = host_->isReady() ? host_->model().request.dir : QDir::homePath();
+  const QString start = host_->isReady() && !host_->model().request.hasFiles() ? host_->model().request.dir : QDir::homePath();
   const QString dir = QFileDialog::getExistingDirectory(this, tr("Choose a model bundle or run folder"), start);
   if (!dir.isEmpty()) loadModel(dir);
 }
 
-void ModelBar::reloadCurrent() {
-  const QString dir = host_->state() == ModelHost::State::Failed ? host_->pending().dir : host_->model().request.dir;
-  loadModel(dir.isEmpty() ? host_->pending().dir : dir);
+void ModelBar::browseFiles() {
+  ModelFilesDialog dialog(this);
+  if (host_->isReady()) {
+    const auto& f = host_->model().files;
+    dialog.setFiles(QString::fromStdString(f.config), QString::fromStdString(f.checkpoint), QString::fromStdString(f.vocab));
+  }
+  if (dialog.exec() == QDialog::Accepted) loadFiles(dialog.config(), dialog.checkpoint(), dialog.vocab());
 }
 
-void ModelBar::rememberModel(const QString& dir) {
+void ModelBar::reloadCurrent() {
+  const QString current = host_->state() == ModelHost::State::Failed ? host_->pending().source() : host_->model().request.source();
+  loadModel(current.isEmpty() ? host_->pending().source() : current);
+}
+
+void ModelBar::rememberModel(const QString& source) {
   QSettings settings;
   QStringList recent = settings.value(kRecentKey).toStringList();
-  recent.removeAll(dir);
-  recent.prepend(dir);
+  recent.removeAll(source);
+  recent.prepend(source);
   while (recent.size() > kMaxRecent) recent.removeLast();
   settings.setValue(kRecentKey, recent);
-  settings.setValue(kLastKey, dir);
+  settings.setValue(kLastKey, source);
   fillRecent();
 }
 
@@ -150,18 +174,20 @@ void ModelBar::fillRecent() {
   const QSignalBlocker block(models_);
   models_->clear();
   QStringList recent = recentModels();
-  const QString current = host_->isReady() ? host_->model().request.dir : host_->pending().dir;
+  const QString current = host_->isReady() ? host_->model().request.source() : host_->pending().source();
   if (!current.isEmpty() && !recent.contains(current)) recent.prepend(current);
-  for (const QString& dir : recent) {
-    const QFileInfo info(dir);
-    models_->addItem(info.fileName() + QStringLiteral("  —  ") + info.absolutePath(), dir);
-    models_->setItemData(models_->count() - 1, dir, Qt::ToolTipRole);
+  for (const QString& source : recent) {
+    const ModelRequest r = ModelRequest::fromSource(source);
+    const QFileInfo info(r.location());
+    models_->addItem(info.fileName() + QStringLiteral("  —  ") + info.absolutePath(), source);
+    models_->setItemData(models_->count() - 1, r.hasFiles() ? QString(source).replace(QLatin1Char('\n'), QStringLiteral("<br>")) : source,
+                         Qt::ToolTipRole);
   }
   models_->setCurrentIndex(models_->findData(current));
 }
 
 void ModelBar::showState() {
-  const QString loading = QFileInfo(host_->pending().dir).fileName();
+  const QString loading = QFileInfo(host_->pending().location()).fileName();
   switch (host_->state()) {
     case ModelHost::State::Empty:
       light_->setStyleSheet(lightStyle("#9e9e9e"));

@@ -1,6 +1,6 @@
 #pragma once
-// The bar above the tabs: which model (recent bundles, a folder picker), device and precision,
-// a status light and the memory the studio uses. Loads go through the ModelHost (asynchronous).
+// The bar above the tabs: which model (recent models, a folder picker, or the three official
+// files), device and precision, a status light and the memory the studio uses. Loads go through the ModelHost (asynchronous).
 #include <QWidget>
 
 class QComboBox;
@@ -19,8 +19,9 @@ class ModelBar : public QWidget {
 
   // First load: `dir` when given, else the last model used, else the embedded default model.
   void loadInitial(const QString& dir);
-  // Loads `dir` with the bar's device and precision.
-  void loadModel(const QString& dir);
+  // Loads a folder, or three files (ModelRequest::source()), with the bar's device and precision.
+  void loadModel(const QString& source);
+  void loadFiles(const QString& config, const QString& checkpoint, const QString& vocab);
   QStringList recentModels() const;
 
  Q_SIGNALS:
@@ -28,8 +29,9 @@ class ModelBar : public QWidget {
 
  private:
   void browse();
+  void browseFiles();
   void reloadCurrent();
-  void rememberModel(const QString& dir);
+  void rememberModel(const QString& source);
   void fillRecent();
   void showState();
   void updateMemory();

@@ -12,7 +12,7 @@ ModelHost::ModelHost(QObject* parent) : QObject(parent) {
   connect(&loader_, &ModelLoader::failed, this, [this](const ModelRequest& request, const QString& message) {
     error_ = message;
     setState(State::Failed);
-    Q_EMIT loadFailed(request.dir, message);
+    Q_EMIT loadFailed(request.location(), message);
   });
 }
 

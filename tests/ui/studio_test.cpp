@@ -4,6 +4,7 @@
 // through the `brivl` CLI, chart and status, use the run as the model). A 10 ms timer measures
 // how long the UI event loop ever went without running.
 #include <QApplication>
+#include <QDialogButtonBox>
 #include <QLogValueAxis>
 #include <QJsonObject>
 #include <QJsonDocument>
@@ -49,6 +50,7 @@
 #include "ui/line_chart.h"
 #include "ui/main_window.h"
 #include "ui/model_bar.h"
+#include "ui/model_files_dialog.h"
 #include "ui/model_host.h"
 #include "ui/result_model.h"
 #include "ui/retrieve_panel.h"
@@ -203,6 +205,38 @@ void StudioTest::modelLoadErrorIsShownAndTheLoadedModelStays() {
   window_->modelBar()->loadModel(loaded);
   waitForModel(loaded);
   QVERIFY(!window_->errorPanel()->isVisible());
+
+  // The three official files wherever they are (here: the default model's, copied apart).
+  const QString apart = work_.filePath(QStringLiteral("files-apart"));
+  QVERIFY(QDir().mkpath(apart + QStringLiteral("/a")) && QDir().mkpath(apart + QStringLiteral("/b")));
+  const QString config = apart + QStringLiteral("/a/eval.yml"), checkpoint = apart + QStringLiteral("/b/weights.pth"),
+                vocab = apart + QStringLiteral("/vocab.txt");
+  QVERIFY(QFile::copy(loaded + QStringLiteral("/config.yml"), config));
+  QVERIFY(QFile::copy(loaded + QStringLiteral("/checkpoint.pth"), checkpoint));
+  QVERIFY(QFile::copy(loaded + QStringLiteral("/vocab.txt"), vocab));
+  {
+    brivl::ui::ModelFilesDialog dialog;
+    auto* ok = dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+    dialog.setFiles(config, apart + QStringLiteral("/missing.pth"), vocab);
+    QVERIFY(!ok->isEnabled());
+    QVERIFY2(child<QLabel>(&dialog, "modelFilesProblem")->text().contains(QStringLiteral("missing.pth")),
+             qPrintable(child<QLabel>(&dialog, "modelFilesProblem")->text()));
+    if (qEnvironmentVariableIsSet("BRIVL_TEST_SHOTS"))
+      dialog.grab().save(qEnvironmentVariable("BRIVL_TEST_SHOTS") + QStringLiteral("/model-files.png"));
+    dialog.setFiles(config, checkpoint, vocab);
+    QVERIFY(ok->isEnabled());
+    QCOMPARE(dialog.checkpoint(), checkpoint);
+  }
+  window_->modelBar()->loadFiles(config, checkpoint, vocab);
+  QTRY_VERIFY_WITH_TIMEOUT(window_->modelHost()->state() != brivl::ui::ModelHost::State::Loading, 60000);
+  QVERIFY2(window_->modelHost()->isReady() && window_->modelHost()->model().request.hasFiles(), qPrintable(window_->errorPanel()->message()));
+  QCOMPARE(QString::fromStdString(window_->modelHost()->model().files.checkpoint), checkpoint);
+  QCOMPARE(QString::fromStdString(window_->modelHost()->model().files.vocab), vocab);
+  const QString source = window_->modelHost()->model().request.source();
+  QVERIFY(window_->modelBar()->recentModels().contains(source));
+  QCOMPARE(brivl::ui::ModelRequest::fromSource(source).checkpoint, checkpoint);
+  window_->modelBar()->loadModel(loaded);
+  waitForModel(loaded);
 }
 
 void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {

@@ -522,81 +522,164 @@
 <context>
     <name>brivl::ui::ModelBar</name>
     <message>
-        <location filename="../model_bar.cpp" line="45" />
+        <location filename="../model_bar.cpp" line="47" />
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="55" />
+        <location filename="../model_bar.cpp" line="57" />
         <source>Model bundle: config.yml, a .pth or .safetensors checkpoint and vocab.txt (a training run folder works too)</source>
         <translation>模型包：config.yml、一个 .pth 或 .safetensors 检查点和 vocab.txt（训练运行文件夹也可以）</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="59" />
+        <location filename="../model_bar.cpp" line="61" />
         <source>auto picks the GPU when there is one</source>
         <translation>auto：有 GPU 时使用 GPU</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="73" />
+        <location filename="../model_bar.cpp" line="75" />
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="77" />
+        <location filename="../model_bar.cpp" line="79" />
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="107" />
+        <location filename="../model_bar.cpp" line="91" />
+        <source>Model folder…</source>
+        <translation>模型文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="92" />
+        <source>Official files (config, checkpoint, vocab)…</source>
+        <translation>官方文件（配置、检查点、词表）…</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="114" />
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="107" />
+        <location filename="../model_bar.cpp" line="114" />
         <source>
 Choose a model folder with Open…</source>
         <translation>
 用“打开…”选择模型文件夹</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="129" />
+        <location filename="../model_bar.cpp" line="144" />
         <source>Choose a model bundle or run folder</source>
         <translation>选择模型包或训练运行文件夹</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="168" />
+        <location filename="../model_bar.cpp" line="194" />
         <source>no model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="172" />
+        <location filename="../model_bar.cpp" line="198" />
         <source>loading %1 …</source>
         <translation>正在加载 %1 …</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="177" />
+        <location filename="../model_bar.cpp" line="203" />
         <source>ready · %1 · %2 · loaded in %3 s</source>
         <translation>就绪 · %1 · %2 · 用时 %3 秒</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="178" />
+        <location filename="../model_bar.cpp" line="204" />
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="178" />
+        <location filename="../model_bar.cpp" line="204" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="184" />
+        <location filename="../model_bar.cpp" line="210" />
         <source>failed to load %1</source>
         <translation>加载 %1 失败</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="193" />
+        <location filename="../model_bar.cpp" line="219" />
         <source>Memory: %1</source>
         <translation>内存：%1</translation>
+    </message>
+</context>
+<context>
+    <name>brivl::ui::ModelFilesDialog</name>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="17" />
+        <source>Load the official model files</source>
+        <translation>加载官方模型文件</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="18" />
+        <source>The three files of a released BriVL model, unchanged: the config (brivl-nmi cfg/eval.yml), the checkpoint and the vocabulary (hfl/chinese-roberta-wwm-ext vocab.txt).</source>
+        <translation>已发布 BriVL 模型的三个原始文件：配置（brivl-nmi cfg/eval.yml）、检查点和词表（hfl/chinese-roberta-wwm-ext vocab.txt）。</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="23" />
+        <source>Config</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="23" />
+        <source>YAML (*.yml *.yaml);;All files (*)</source>
+        <translation>YAML (*.yml *.yaml);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="24" />
+        <source>Checkpoint</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="24" />
+        <source>Checkpoints (*.pth *.pt *.safetensors);;All files (*)</source>
+        <translation>检查点 (*.pth *.pt *.safetensors);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="25" />
+        <source>Vocabulary</source>
+        <translation>词表</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="25" />
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation>文本文件 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="30" />
+        <source>Load</source>
+        <translation>加载</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="76" />
+        <source>config</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="76" />
+        <source>checkpoint</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="76" />
+        <source>vocabulary</source>
+        <translation>词表</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="80" />
+        <source>Choose the %1 file.</source>
+        <translation>请选择%1文件。</translation>
+    </message>
+    <message>
+        <location filename="../model_files_dialog.cpp" line="82" />
+        <source>The %1 file %2 does not exist.</source>
+        <translation>%1文件 %2 不存在。</translation>
     </message>
 </context>
 <context>

@@ -307,6 +307,22 @@ ZH = {
     "Caption list": "描述列表",
     "Embedding the captions was stopped.": "描述嵌入已停止。",
     "Embedding the captions for the new model…": "正在为新模型嵌入描述…",
+    "Load the official model files": "加载官方模型文件",
+    "The three files of a released BriVL model, unchanged: the config (brivl-nmi cfg/eval.yml), the checkpoint and the vocabulary (hfl/chinese-roberta-wwm-ext vocab.txt).":
+        "已发布 BriVL 模型的三个原始文件：配置（brivl-nmi cfg/eval.yml）、检查点和词表（hfl/chinese-roberta-wwm-ext vocab.txt）。",
+    "Config": "配置",
+    "YAML (*.yml *.yaml);;All files (*)": "YAML (*.yml *.yaml);;所有文件 (*)",
+    "Checkpoint": "检查点",
+    "Checkpoints (*.pth *.pt *.safetensors);;All files (*)": "检查点 (*.pth *.pt *.safetensors);;所有文件 (*)",
+    "Vocabulary": "词表",
+    "Load": "加载",
+    "config": "配置",
+    "checkpoint": "检查点",
+    "vocabulary": "词表",
+    "Choose the %1 file.": "请选择%1文件。",
+    "The %1 file %2 does not exist.": "%1文件 %2 不存在。",
+    "Model folder…": "模型文件夹…",
+    "Official files (config, checkpoint, vocab)…": "官方文件（配置、检查点、词表）…",
     "A logarithmic loss axis: late, small improvements stay visible": "损失使用对数坐标轴：后期的微小改进也清晰可见",
 }
 

@@ -1,10 +1,26 @@
 #include "ui/workers/model_loader.h"
 
 #include <QElapsedTimer>
+#include <QStringList>
 #include <QtConcurrent/QtConcurrentRun>
 #include <exception>
 
 namespace brivl::ui {
+
+QString ModelRequest::source() const {
+  return hasFiles() ? QStringList{config, checkpoint, vocab}.join(QLatin1Char('\n')) : dir;
+}
+
+ModelRequest ModelRequest::fromSource(const QString& source) {
+  ModelRequest r;
+  const QStringList parts = source.split(QLatin1Char('\n'));
+  if (parts.size() == 3) {
+    r.config = parts[0], r.checkpoint = parts[1], r.vocab = parts[2];
+  } else {
+    r.dir = source;
+  }
+  return r;
+}
 
 ModelLoader::ModelLoader(QObject* parent) : QObject(parent) {}
 
@@ -14,7 +30,8 @@ ModelHandle ModelLoader::loadBlocking(const ModelRequest& request) {
   QElapsedTimer timer;
   timer.start();
   try {
-    h.files = brivl::ModelFiles::resolve(request.dir.toStdString());
+    h.files = brivl::ModelFiles::resolve(request.dir.toStdString(), request.config.toStdString(),
+                                         request.checkpoint.toStdString(), request.vocab.toStdString());
     h.options.device = request.device.toStdString();
     h.options.dtype = request.dtype.toStdString();
     h.options.threads = request.threads;

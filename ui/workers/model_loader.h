@@ -14,9 +14,20 @@ namespace brivl::ui {
 
 struct ModelRequest {
   QString dir;                          // bundle folder or training run folder
+  // Or the three official files wherever they are (all three set, `dir` empty): the config .yml,
+  // the .pth / .safetensors checkpoint and the vocab.txt.
+  QString config, checkpoint, vocab;
   QString device = QStringLiteral("auto");  // auto | cpu | cuda[:N]
   QString dtype = QStringLiteral("fp32");   // fp32 | bf16 | fp16
   int threads = 0;                      // intra-op threads, 0: LibTorch's default
+
+  bool hasFiles() const { return dir.isEmpty() && !checkpoint.isEmpty(); }
+  // One string naming the model, for the recent list and settings: the folder, or the three files
+  // joined by newlines (fromSource reads both back).
+  QString source() const;
+  static ModelRequest fromSource(const QString& source);
+  // Where the model is, for messages: the folder, or the checkpoint file.
+  QString location() const { return hasFiles() ? checkpoint : dir; }
 };
 
 // A loaded model (or the reason it failed). Copyable; the engine is shared, never copied.
