@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLocale>
 #include <QMenu>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QTimer>
@@ -50,6 +51,7 @@ ModelBar::ModelBar(ModelHost* host, QWidget* parent)
       light_(new QLabel(QStringLiteral("●"), this)),
       status_(new QLabel(this)),
       memory_(new QLabel(this)),
+      loadProgress_(new QProgressBar(this)),
       memoryTimer_(new QTimer(this)) {
   models_->setObjectName(QStringLiteral("modelCombo"));
   models_->setMinimumContentsLength(28);
@@ -65,6 +67,13 @@ ModelBar::ModelBar(ModelHost* host, QWidget* parent)
   status_->setObjectName(QStringLiteral("modelStatus"));
   status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   memory_->setObjectName(QStringLiteral("memoryLabel"));
+  loadProgress_->setObjectName(QStringLiteral("modelLoadProgress"));
+  loadProgress_->setRange(0, 1000);
+  loadProgress_->setMaximumWidth(140);
+  loadProgress_->setMaximumHeight(14);
+  loadProgress_->setTextVisible(false);
+  loadProgress_->setToolTip(tr("Reading the checkpoint"));
+  loadProgress_->setVisible(false);
 
   QSettings settings;
   device_->setCurrentText(settings.value(QStringLiteral("model/device"), QStringLiteral("auto")).toString());
@@ -81,6 +90,7 @@ ModelBar::ModelBar(ModelHost* host, QWidget* parent)
   layout->addWidget(dtype_);
   layout->addSpacing(12);
   layout->addWidget(light_);
+  layout->addWidget(loadProgress_);
   layout->addWidget(status_, 1);
   layout->addWidget(memory_);
 
@@ -94,6 +104,7 @@ ModelBar::ModelBar(ModelHost* host, QWidget* parent)
   connect(device_, &QComboBox::textActivated, this, [this] { reloadCurrent(); });
   connect(dtype_, &QComboBox::textActivated, this, [this] { reloadCurrent(); });
   connect(host_, &ModelHost::stateChanged, this, &ModelBar::showState);
+  connect(host_, &ModelHost::loadProgress, loadProgress_, &QProgressBar::setValue);
   connect(host_, &ModelHost::modelReady, this, [this] { rememberModel(host_->model().request.source()); });
   connect(memoryTimer_, &QTimer::timeout, this, &ModelBar::updateMemory);
   memoryTimer_->start(2000);
@@ -194,6 +205,7 @@ void ModelBar::showState() {
       status_->setText(tr("no model"));
       break;
     case ModelHost::State::Loading:
+      loadProgress_->setValue(0);
       light_->setStyleSheet(lightStyle("#f0a020"));
       status_->setText(tr("loading %1 …").arg(loading));
       break;
@@ -211,6 +223,7 @@ void ModelBar::showState() {
       break;
   }
   light_->setToolTip(status_->text());
+  loadProgress_->setVisible(host_->state() == ModelHost::State::Loading);
   fillRecent();
 }
 

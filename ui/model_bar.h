@@ -5,6 +5,7 @@
 
 class QComboBox;
 class QLabel;
+class QProgressBar;
 class QPushButton;
 class QTimer;
 
@@ -44,6 +45,7 @@ class ModelBar : public QWidget {
   QLabel* light_;
   QLabel* status_;
   QLabel* memory_;
+  QProgressBar* loadProgress_;
   QTimer* memoryTimer_;
 };
 

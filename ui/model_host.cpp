@@ -3,6 +3,7 @@
 namespace brivl::ui {
 
 ModelHost::ModelHost(QObject* parent) : QObject(parent) {
+  connect(&loader_, &ModelLoader::progress, this, &ModelHost::loadProgress);
   connect(&loader_, &ModelLoader::loaded, this, [this](const ModelHandle& model) {
     model_ = model;
     error_.clear();

@@ -25,6 +25,7 @@ class ModelHost : public QObject {
  Q_SIGNALS:
   void stateChanged(brivl::ui::ModelHost::State state);
   void modelReady();
+  void loadProgress(int permille);  // of the checkpoint read
   void loadFailed(const QString& dir, const QString& message);
 
  private:

@@ -71,7 +71,12 @@ Embedder Embedder::load(const ModelFiles& files, const EmbedderOptions& options)
   if (state->options.threads <= 0) state->options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(state->options.threads);
   state->tokenizer = std::make_unique<BertTokenizer>(BertTokenizer::from_file(files.vocab));
-  state->loaded = load_model(files, LoadOptions().device(options.device).dtype(options.dtype).optimize(options.optimize));
+  state->loaded = load_model(files, LoadOptions()
+                                        .device(options.device)
+                                        .dtype(options.dtype)
+                                        .optimize(options.optimize)
+                                        .on_progress(options.on_load_progress));
+  state->options.on_load_progress = nullptr;  // the caller's callback must not outlive the load
   const auto& config = state->loaded.config;
   BRIVL_CHECK(static_cast<int64_t>(state->tokenizer->vocab_size()) <= config.bert.vocab_size, files.vocab, ": ",
               state->tokenizer->vocab_size(), " tokens but the model's BERT has ", config.bert.vocab_size,

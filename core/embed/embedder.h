@@ -29,6 +29,8 @@ struct EmbedderOptions {
   // the thread that asked for it: the studio and the CLI replay imaginations to the same bytes.
   int threads = 0;
   bool optimize = true;         // BatchNorm folding (same numbers within float rounding)
+  // (bytes read, bytes to read) while load() reads the checkpoint, on the loading thread.
+  std::function<void(int64_t done, int64_t total)> on_load_progress;
 };
 
 // Row-major float matrix (rows = inputs, cols = embedding dimension).

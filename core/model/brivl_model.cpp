@@ -72,7 +72,8 @@ LoadedModel load_model(const ModelFiles& files, const LoadOptions& options) {
     out.model = BriVL(out.config);
   }
   out.report = load_state_strict(*out.model, *reader, is_unused_for_inference,
-                                 "the model of " + files.config + " (" + out.config.cnn + " + " + out.config.encoder + ")");
+                                 "the model of " + files.config + " (" + out.config.cnn + " + " + out.config.encoder + ")",
+                                 options.on_progress());
   out.model->eval();
   // Fold in float32 on the CPU, then convert: folding in half precision would round twice.
   if (options.optimize()) out.model->optimize_for_inference();

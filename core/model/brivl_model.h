@@ -4,6 +4,7 @@
 // Ref: brivl-nmi models/vl_model.py VL_model, example.py.
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 
 #include "model/config.h"
@@ -37,6 +38,8 @@ struct LoadOptions {
   TORCH_ARG(std::string, device) = "auto";  // auto | cpu | cuda | cuda:N
   TORCH_ARG(std::string, dtype) = "fp32";   // fp32 | fp16 | bf16
   TORCH_ARG(bool, optimize) = true;         // fold BatchNorm etc. (inference only)
+  // (bytes read, bytes to read) while the checkpoint's tensors are read; on the loading thread.
+  TORCH_ARG(std::function<void(int64_t, int64_t)>, on_progress) = nullptr;
 };
 
 struct LoadedModel {

@@ -1,5 +1,7 @@
 #include "model/state_loading.h"
 
+#include <algorithm>
+
 #include <map>
 #include <set>
 #include <sstream>
@@ -50,9 +52,17 @@ std::vector<std::pair<std::string, torch::Tensor>> module_state(const torch::nn:
 
 StateLoadReport load_state_strict(torch::nn::Module& module, CheckpointReader& reader,
                                   const std::function<bool(const std::string&)>& ignore,
-                                  const std::string& model_description) {
+                                  const std::string& model_description,
+                                  const std::function<void(int64_t, int64_t)>& on_progress) {
   std::map<std::string, torch::Tensor> targets;
   for (auto& [key, tensor] : module_state(module)) targets.emplace(key, tensor);
+  int64_t bytes_to_read = 0;
+  for (const auto& entry : reader.entries()) {
+    if (!targets.count(entry.key)) continue;
+    int64_t numel = 1;
+    for (const int64_t d : entry.shape) numel *= d;
+    bytes_to_read += numel * static_cast<int64_t>(c10::elementSize(entry.dtype));
+  }
   std::vector<std::string> unexpected, mismatched, missing;
   std::set<const void*> adopted;  // storages already handed to a parameter
   StateLoadReport report;
@@ -72,6 +82,7 @@ StateLoadReport load_state_strict(torch::nn::Module& module, CheckpointReader& r
     } else if (mismatched.empty() && unexpected.empty()) {  // after the first problem only validate
       auto value = reader.read(entry);
       report.bytes_read += value.numel() * value.element_size();
+      if (on_progress) on_progress(report.bytes_read, std::max(bytes_to_read, report.bytes_read));
       const void* storage = value.storage().unsafeGetStorageImpl();
       if (value.scalar_type() == target.scalar_type() && value.is_contiguous() && target.device().is_cpu() &&
           adopted.insert(storage).second) {

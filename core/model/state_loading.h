@@ -22,10 +22,13 @@ struct StateLoadReport {
 bool is_unused_for_inference(const std::string& key);
 
 // Loads every parameter and buffer of `module` from `reader` (checkpoint key = module key).
-// Entries for which `ignore(key)` is true are skipped without reading their data.
+// Entries for which `ignore(key)` is true are skipped without reading their data. `on_progress`
+// (optional) gets (bytes read, bytes to read) after each tensor read: a large checkpoint takes
+// seconds to minutes.
 StateLoadReport load_state_strict(torch::nn::Module& module, CheckpointReader& reader,
                                   const std::function<bool(const std::string&)>& ignore,
-                                  const std::string& model_description);
+                                  const std::string& model_description,
+                                  const std::function<void(int64_t, int64_t)>& on_progress = nullptr);
 
 // Parameters and buffers of `module` as (key, tensor), in registration order.
 std::vector<std::pair<std::string, torch::Tensor>> module_state(const torch::nn::Module& module);

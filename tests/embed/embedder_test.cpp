@@ -48,6 +48,22 @@ TEST(Embedder, ReportsProgressPerBatchAndStopsWhenCancelled) {
   EXPECT_EQ(seen.size(), 1u);
 }
 
+// Loading a released checkpoint takes a while: the reads are reported, in bytes, up to all of them.
+TEST(Embedder, LoadReportsTheCheckpointBytesReadUpToTheTotal) {
+  EmbedderOptions o;
+  o.device = "cpu";
+  std::vector<std::pair<int64_t, int64_t>> calls;
+  o.on_load_progress = [&](int64_t done, int64_t total) { calls.emplace_back(done, total); };
+  auto embedder = Embedder::load(test::fixture_model_files(), o);
+  ASSERT_GE(calls.size(), 10u);  // one per tensor read
+  for (size_t i = 1; i < calls.size(); ++i) {
+    EXPECT_GT(calls[i].first, calls[i - 1].first) << i;
+    EXPECT_EQ(calls[i].second, calls[0].second) << i;
+  }
+  EXPECT_EQ(calls.back().first, calls.back().second);
+  EXPECT_EQ(calls.back().first, embedder.summary().bytes_read);
+}
+
 TEST(Embedder, EffectiveTextLengthIsCappedByTheConfig) {
   auto options = cpu_options(4, 32);
   options.max_text_len = 500;  // the fixture's MAX_TEXT_LEN is 32

@@ -4,6 +4,7 @@
 // through the `brivl` CLI, chart and status, use the run as the model). A 10 ms timer measures
 // how long the UI event loop ever went without running.
 #include <QApplication>
+#include <QProgressBar>
 #include <QDialogButtonBox>
 #include <QLogValueAxis>
 #include <QJsonObject>
@@ -227,8 +228,13 @@ void StudioTest::modelLoadErrorIsShownAndTheLoadedModelStays() {
     QVERIFY(ok->isEnabled());
     QCOMPARE(dialog.checkpoint(), checkpoint);
   }
+  QSignalSpy progress(window_->modelHost(), &brivl::ui::ModelHost::loadProgress);
   window_->modelBar()->loadFiles(config, checkpoint, vocab);
+  QVERIFY(child<QProgressBar>(window_->modelBar(), "modelLoadProgress")->isVisible());
   QTRY_VERIFY_WITH_TIMEOUT(window_->modelHost()->state() != brivl::ui::ModelHost::State::Loading, 60000);
+  QVERIFY(!child<QProgressBar>(window_->modelBar(), "modelLoadProgress")->isVisible());
+  QVERIFY(progress.count() >= 1);
+  QCOMPARE(progress.last().at(0).toInt(), 1000);  // the whole checkpoint read
   QVERIFY2(window_->modelHost()->isReady() && window_->modelHost()->model().request.hasFiles(), qPrintable(window_->errorPanel()->message()));
   QCOMPARE(QString::fromStdString(window_->modelHost()->model().files.checkpoint), checkpoint);
   QCOMPARE(QString::fromStdString(window_->modelHost()->model().files.vocab), vocab);

@@ -522,89 +522,94 @@
 <context>
     <name>brivl::ui::ModelBar</name>
     <message>
-        <location filename="../model_bar.cpp" line="47" />
+        <location filename="../model_bar.cpp" line="48" />
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="57" />
+        <location filename="../model_bar.cpp" line="59" />
         <source>Model bundle: config.yml, a .pth or .safetensors checkpoint and vocab.txt (a training run folder works too)</source>
         <translation>模型包：config.yml、一个 .pth 或 .safetensors 检查点和 vocab.txt（训练运行文件夹也可以）</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="61" />
+        <location filename="../model_bar.cpp" line="63" />
         <source>auto picks the GPU when there is one</source>
         <translation>auto：有 GPU 时使用 GPU</translation>
     </message>
     <message>
         <location filename="../model_bar.cpp" line="75" />
+        <source>Reading the checkpoint</source>
+        <translation>正在读取检查点</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="84" />
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="79" />
+        <location filename="../model_bar.cpp" line="88" />
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="91" />
+        <location filename="../model_bar.cpp" line="101" />
         <source>Model folder…</source>
         <translation>模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="92" />
+        <location filename="../model_bar.cpp" line="102" />
         <source>Official files (config, checkpoint, vocab)…</source>
         <translation>官方文件（配置、检查点、词表）…</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="114" />
+        <location filename="../model_bar.cpp" line="125" />
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="114" />
+        <location filename="../model_bar.cpp" line="125" />
         <source>
 Choose a model folder with Open…</source>
         <translation>
 用“打开…”选择模型文件夹</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="144" />
+        <location filename="../model_bar.cpp" line="155" />
         <source>Choose a model bundle or run folder</source>
         <translation>选择模型包或训练运行文件夹</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="194" />
+        <location filename="../model_bar.cpp" line="205" />
         <source>no model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="198" />
+        <location filename="../model_bar.cpp" line="210" />
         <source>loading %1 …</source>
         <translation>正在加载 %1 …</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="203" />
+        <location filename="../model_bar.cpp" line="215" />
         <source>ready · %1 · %2 · loaded in %3 s</source>
         <translation>就绪 · %1 · %2 · 用时 %3 秒</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="204" />
+        <location filename="../model_bar.cpp" line="216" />
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="204" />
+        <location filename="../model_bar.cpp" line="216" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="210" />
+        <location filename="../model_bar.cpp" line="222" />
         <source>failed to load %1</source>
         <translation>加载 %1 失败</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="219" />
+        <location filename="../model_bar.cpp" line="232" />
         <source>Memory: %1</source>
         <translation>内存：%1</translation>
     </message>

@@ -323,6 +323,7 @@ ZH = {
     "The %1 file %2 does not exist.": "%1文件 %2 不存在。",
     "Model folder…": "模型文件夹…",
     "Official files (config, checkpoint, vocab)…": "官方文件（配置、检查点、词表）…",
+    "Reading the checkpoint": "正在读取检查点",
     "A logarithmic loss axis: late, small improvements stay visible": "损失使用对数坐标轴：后期的微小改进也清晰可见",
 }
 

@@ -2,6 +2,7 @@
 
 #include <QElapsedTimer>
 #include <QStringList>
+#include <QPromise>
 #include <QtConcurrent/QtConcurrentRun>
 #include <exception>
 
@@ -24,7 +25,7 @@ ModelRequest ModelRequest::fromSource(const QString& source) {
 
 ModelLoader::ModelLoader(QObject* parent) : QObject(parent) {}
 
-ModelHandle ModelLoader::loadBlocking(const ModelRequest& request) {
+ModelHandle ModelLoader::loadBlocking(const ModelRequest& request, const std::function<void(qint64, qint64)>& progress) {
   ModelHandle h;
   h.request = request;
   QElapsedTimer timer;
@@ -35,6 +36,7 @@ ModelHandle ModelLoader::loadBlocking(const ModelRequest& request) {
     h.options.device = request.device.toStdString();
     h.options.dtype = request.dtype.toStdString();
     h.options.threads = request.threads;
+    if (progress) h.options.on_load_progress = [&progress](int64_t done, int64_t total) { progress(done, total); };
     h.imaginer = std::make_shared<brivl::Imaginer>(brivl::Imaginer::load(h.files, h.options));
     h.gpu = h.imaginer->on_gpu();
     h.fingerprint = QString::fromStdString(h.imaginer->model_fingerprint());
@@ -60,7 +62,17 @@ void ModelLoader::load(const ModelRequest& request) {
       Q_EMIT failed(h.request, h.error);
     }
   });
-  watcher->setFuture(QtConcurrent::run(&ModelLoader::loadBlocking, request));
+  connect(watcher, &QFutureWatcherBase::progressValueChanged, this, [this, watcher](int permille) {
+    if (watcher == current_) Q_EMIT progress(permille);
+  });
+  // The promise carries the progress to the watcher on the UI thread (thread-safe, and nothing is
+  // delivered once the watcher is gone).
+  watcher->setFuture(QtConcurrent::run([request](QPromise<ModelHandle>& promise) {
+    promise.setProgressRange(0, 1000);
+    promise.addResult(loadBlocking(request, [&promise](qint64 done, qint64 total) {
+      if (total > 0) promise.setProgressValue(static_cast<int>(done * 1000 / total));
+    }));
+  }));
 }
 
 }  // namespace brivl::ui

@@ -4,6 +4,7 @@
 #include <QFutureWatcher>
 #include <QObject>
 #include <QString>
+#include <functional>
 #include <memory>
 
 #include "embed/embedder.h"
@@ -50,10 +51,12 @@ class ModelLoader : public QObject {
   bool isLoading() const { return current_ != nullptr; }
 
   // The blocking load (runs on the pool thread). Never throws: errors go to ModelHandle::error.
-  static ModelHandle loadBlocking(const ModelRequest& request);
+  // `progress` (optional) gets the checkpoint's bytes read and to read.
+  static ModelHandle loadBlocking(const ModelRequest& request, const std::function<void(qint64, qint64)>& progress = nullptr);
 
  Q_SIGNALS:
   void loaded(const brivl::ui::ModelHandle& model);
+  void progress(int permille);  // of the checkpoint read, for the newest load
   void failed(const brivl::ui::ModelRequest& request, const QString& message);
 
  private:
