@@ -16,7 +16,10 @@ int main(int argc, char** argv) {
   const std::string executable = brivl::cli::executable_path(argv[0]);
   CLI::App app{"brivl: the BriVL Chinese vision-language model (Fei et al. 2022) from the command line"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", [] { return std::string("brivl " BRIVL_VERSION " (") + brivl::runtime_description() + ")"; });
+  app.set_version_flag("--version", [] {
+    // The thread count commands use by default (BRIVL_THREADS, else all cores; --threads overrides).
+    return std::string("brivl " BRIVL_VERSION " (") + brivl::runtime_description(brivl::cli::embedder_options({}).threads) + ")";
+  });
   app.footer("Without --model the embedded default model is used. Run 'brivl <command> --help' for details.\n");
   brivl::cli::add_info_command(app, executable);
   brivl::cli::add_tokenize_command(app, executable);

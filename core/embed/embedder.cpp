@@ -223,10 +223,10 @@ TextSetup load_text_setup(const ModelFiles& files, int max_text_len) {
                    static_cast<int>(std::min<int64_t>(max_text_len, config.max_text_len))};
 }
 
-std::string runtime_description() {
+std::string runtime_description(int threads) {
   std::ostringstream out;
   out << "LibTorch " << TORCH_VERSION_MAJOR << "." << TORCH_VERSION_MINOR << "." << TORCH_VERSION_PATCH << ", CUDA: " << (torch::cuda::is_available() ? "yes" : "no")
-      << ", threads: " << at::get_num_threads();
+      << ", threads: " << (threads > 0 ? threads : at::get_num_threads());
   return out.str();
 }
 

@@ -106,8 +106,10 @@ struct TextSetup {
 };
 TextSetup load_text_setup(const ModelFiles& files, int max_text_len);
 
-// "LibTorch 1.13.1, CUDA: no, threads: 2" for --version and benchmark records.
-std::string runtime_description();
+// "LibTorch 1.13.1, CUDA: no, threads: 2" for --version and benchmark records. `threads` > 0 is
+// the count work will use (before a model is loaded LibTorch's own setting says nothing about it);
+// 0: LibTorch's current setting.
+std::string runtime_description(int threads = 0);
 
 // a [n, d] x b [m, d]^T -> [n, m]
 Matrix cosine_matrix(const Matrix& a, const Matrix& b);

@@ -62,6 +62,11 @@ TEST(Cli, PrintsVersion) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("brivl 0.1.0"));
   EXPECT_THAT(r.out, HasSubstr("LibTorch"));
+  // The thread count commands will use, not LibTorch's setting before any model is loaded.
+  ::setenv("BRIVL_THREADS", "3", 1);  // inherited by the child
+  const auto three = run_cli({"--version"});
+  ::unsetenv("BRIVL_THREADS");
+  EXPECT_THAT(three.out, HasSubstr("threads: 3"));
 }
 
 TEST(Cli, TokenizeReproducesOfficialTokenIds) {
