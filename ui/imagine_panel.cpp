@@ -18,6 +18,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QScrollArea>
 #include <QListWidget>
 #include <QTabWidget>
 #include <QKeyEvent>
@@ -81,8 +82,8 @@ ImaginePanel::ImaginePanel(ModelHost* host, QWidget* parent)
   side_->addTab(buildSettings(), tr("Settings"));
   side_->addTab(buildQueue(), tr("Queue"));
   side_->addTab(history_, tr("History"));
-  side_->setMinimumWidth(270);
-  side_->setMaximumWidth(340);
+  side_->setMinimumWidth(290);
+  side_->setMaximumWidth(360);
   auto* body = new QSplitter(Qt::Horizontal, this);
   body->addWidget(centre);
   body->addWidget(side_);
@@ -182,12 +183,7 @@ QWidget* ImaginePanel::buildSettings() {
   param_ = new QComboBox(box);
   param_->setObjectName(QStringLiteral("paramCombo"));
   param_->addItems({QStringLiteral("fourier"), QStringLiteral("pixel")});
-  lr_ = new QDoubleSpinBox(box);
-  lr_->setObjectName(QStringLiteral("lrSpin"));
-  lr_->setDecimals(4);
-  lr_->setRange(0.0001, 10);
-  lr_->setSingleStep(0.005);
-  lr_->setValue(0.02);
+  lr_ = numberBox(box, "lrSpin", 0.0001, 10, 4, 0.005, [](brivl::ImagineSettings& s) -> double& { return s.lr; });
   auto* dice = new QToolButton(box);
   dice->setText(tr("Random"));
   dice->setToolTip(tr("A new random seed"));
@@ -210,6 +206,24 @@ QWidget* ImaginePanel::buildSettings() {
   form->addRow(tr("Image"), param_);
   form->addRow(tr("Learning rate"), lr_);
   form->addRow(tr("Preview every"), previewEvery_);
+  auto* advancedToggle = new QToolButton(box);
+  advancedToggle->setObjectName(QStringLiteral("advancedToggle"));
+  advancedToggle->setText(tr("Advanced"));
+  advancedToggle->setCheckable(true);
+  advancedToggle->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  advancedToggle->setAutoRaise(true);
+  advanced_ = buildAdvanced(box);
+  form->addRow(advancedToggle);
+  form->addRow(advanced_);
+  connect(advancedToggle, &QToolButton::toggled, this, [this, advancedToggle](bool open) {
+    advanced_->setVisible(open);
+    advancedToggle->setArrowType(open ? Qt::DownArrow : Qt::RightArrow);
+    QSettings().setValue(QStringLiteral("imagine/advancedOpen"), open);
+  });
+  const bool advancedOpen = QSettings().value(QStringLiteral("imagine/advancedOpen"), false).toBool();
+  advancedToggle->setChecked(advancedOpen);
+  advanced_->setVisible(advancedOpen);
+  advancedToggle->setArrowType(advancedOpen ? Qt::DownArrow : Qt::RightArrow);
   restoredNote_ = new QLabel(box);
   restoredNote_->setObjectName(QStringLiteral("restoredNote"));
   restoredNote_->setWordWrap(true);
@@ -228,7 +242,74 @@ QWidget* ImaginePanel::buildSettings() {
   connect(dice, &QToolButton::clicked, this, [this] { seed_->setValue(QRandomGenerator::global()->bounded(1000000)); });
   connect(export_, &QPushButton::clicked, this, &ImaginePanel::exportWithDialog);
   connect(exportProgression_, &QPushButton::clicked, this, &ImaginePanel::exportProgressionWithDialog);
+  // The advanced section makes the form taller than a small window: it scrolls.
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(box);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // the form narrows to the tab instead
+  return scroll;
+}
+
+QDoubleSpinBox* ImaginePanel::numberBox(QWidget* parent, const char* name, double min, double max, int decimals, double step,
+                                        double& (*setting)(brivl::ImagineSettings&)) {
+  auto* box = new QDoubleSpinBox(parent);
+  box->setObjectName(QLatin1String(name));
+  box->setDecimals(decimals);
+  box->setRange(min, max);
+  box->setSingleStep(step);
+  brivl::ImagineSettings defaults;
+  box->setValue(setting(defaults));
+  numbers_.push_back({box, setting, box->value()});
   return box;
+}
+
+// The engine's other settings (brivl imagine's --tv, --range, --perspective, the views, --init).
+QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
+  using S = brivl::ImagineSettings;
+  auto* area = new QWidget(parent);
+  auto* tv = numberBox(area, "tvSpin", 0, 100, 3, 0.01, [](S& s) -> double& { return s.tv_weight; });
+  tv->setToolTip(tr("Total-variation weight: higher gives smoother, less noisy images"));
+  auto* range = numberBox(area, "rangeSpin", 0, 1000, 2, 0.5, [](S& s) -> double& { return s.range_weight; });
+  range->setToolTip(tr("Keeps pixels away from pure black/white, where they stop changing"));
+  auto* perspective = numberBox(area, "perspectiveSpin", 0, 0.4, 2, 0.05, [](S& s) -> double& { return s.augment.perspective; });
+  perspective->setToolTip(tr("Random keystone tilt of each view (0 = off): images that hold up from other angles"));
+  auto* minScale = numberBox(area, "minScaleSpin", 0.05, 1, 2, 0.05, [](S& s) -> double& { return s.augment.min_scale; });
+  minScale->setToolTip(tr("Smallest cutout, as a fraction of the image side"));
+  auto* jitter = numberBox(area, "jitterSpin", 0, 1, 3, 0.01, [](S& s) -> double& { return s.augment.jitter; });
+  auto* rotate = numberBox(area, "rotateSpin", 0, 180, 1, 1, [](S& s) -> double& { return s.augment.rotate_degrees; });
+  rotate->setSuffix(QStringLiteral(" °"));
+  auto* colour = numberBox(area, "colourJitterSpin", 0, 1, 3, 0.01, [](S& s) -> double& { return s.augment.color_jitter; });
+  auto* noise = numberBox(area, "noiseSpin", 0, 1, 3, 0.005, [](S& s) -> double& { return s.augment.noise; });
+  auto* strength = numberBox(area, "initStrengthSpin", 0, 1, 2, 0.05, [](S& s) -> double& { return s.init_strength; });
+  strength->setToolTip(tr("1 = start exactly at the start image, 0 = ignore it"));
+  initImage_ = new QLineEdit(area);
+  initImage_->setObjectName(QStringLiteral("initImageEdit"));
+  initImage_->setPlaceholderText(tr("none: start from noise"));
+  initImage_->setClearButtonEnabled(true);
+  auto* browse = new QToolButton(area);
+  browse->setText(QStringLiteral("…"));
+  auto* initRow = new QHBoxLayout;
+  initRow->addWidget(initImage_, 1);
+  initRow->addWidget(browse);
+  connect(browse, &QToolButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Start image"), initImage_->text(),
+                                                      tr("Images (*.png *.jpg *.jpeg *.webp *.bmp)"));
+    if (!path.isEmpty()) initImage_->setText(path);
+  });
+  auto* form = new QFormLayout(area);
+  form->setContentsMargins(0, 0, 0, 0);
+  form->addRow(tr("Smoothness (TV)"), tv);
+  form->addRow(tr("Range penalty"), range);
+  form->addRow(tr("Perspective"), perspective);
+  form->addRow(tr("Smallest cutout"), minScale);
+  form->addRow(tr("Jitter"), jitter);
+  form->addRow(tr("Rotation"), rotate);
+  form->addRow(tr("Colour jitter"), colour);
+  form->addRow(tr("Pixel noise"), noise);
+  form->addRow(tr("Start image"), initRow);
+  form->addRow(tr("Start strength"), strength);
+  return area;
 }
 
 void ImaginePanel::setPrompt(const QString& prompt) { prompt_->setText(prompt); }
@@ -261,8 +342,10 @@ brivl::ImagineSettings ImaginePanel::settingsFromForm() const {
   if (!keepSeed) s.seed = static_cast<uint64_t>(seed_->value());
   s.augment.cutouts = cutouts_->value();
   s.param = param_->currentText().toStdString();
-  // The field shows 4 decimals: a restored rate stays exact as long as the field shows it.
-  if (!baseSettings_ || lr_->value() != restoredLrShown_) s.lr = lr_->value();
+  for (const NumberField& f : numbers_) {
+    if (!baseSettings_ || f.box->value() != f.shown) f.setting(s) = f.box->value();
+  }
+  s.init_image = initImage_->text().trimmed().toStdString();
   return s;
 }
 
@@ -514,13 +597,17 @@ void ImaginePanel::restoreSettings(const brivl::ImagineSettings& s, const QStrin
   seed_->setValue(static_cast<int>(std::min<uint64_t>(s.seed, 2147483647)));
   cutouts_->setValue(s.augment.cutouts);
   param_->setCurrentText(QString::fromStdString(s.param));
-  lr_->setValue(s.lr);
-  restoredLrShown_ = lr_->value();
+  brivl::ImagineSettings values = s;
+  for (NumberField& f : numbers_) {
+    f.box->setValue(f.setting(values));
+    f.shown = f.box->value();
+  }
+  initImage_->setText(QString::fromStdString(s.init_image));
   applyingPreset_ = false;
   preset_->setCurrentText(QStringLiteral("custom"));
   baseSettings_ = s;
-  restoredNote_->setText(tr("Settings without a field here (regularisers, views, start image…) are those of %1. "
-                            "<a href=\"reset\">Use the defaults</a>").arg(origin.toHtmlEscaped()));
+  restoredNote_->setText(tr("Restored from %1, also what has no field here (text length, largest cutout). "
+                            "<a href=\"reset\">Forget it</a>").arg(origin.toHtmlEscaped()));
   restoredNote_->setVisible(true);
 }
 

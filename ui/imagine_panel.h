@@ -127,6 +127,20 @@ class ImaginePanel : public QWidget {
   QSpinBox* cutouts_;
   QComboBox* param_;
   QDoubleSpinBox* lr_;
+  QLineEdit* initImage_;
+  QWidget* advanced_;
+  // The form's number fields and the setting each one edits. `shown`: what the box showed for a
+  // restored value; while it still shows that, the restored value is used exactly (a box rounds
+  // to its decimals and clamps to its range).
+  struct NumberField {
+    QDoubleSpinBox* box;
+    double& (*setting)(brivl::ImagineSettings&);
+    double shown = 0;
+  };
+  std::vector<NumberField> numbers_;
+  QDoubleSpinBox* numberBox(QWidget* parent, const char* name, double min, double max, int decimals, double step,
+                            double& (*setting)(brivl::ImagineSettings&));
+  QWidget* buildAdvanced(QWidget* parent);
   QSpinBox* previewEvery_;
   ImageCanvas* canvas_;
   LineChart* chart_;
@@ -139,7 +153,6 @@ class ImaginePanel : public QWidget {
   HistoryGallery* history_;
   std::vector<Job> queue_;
   std::optional<brivl::ImagineSettings> baseSettings_;  // restored settings beyond the form's fields
-  double restoredLrShown_ = 0;  // what the learning-rate field showed for the restored rate
   int runSteps_ = 0;
   QElapsedTimer runClock_;
   std::vector<std::pair<int, double>> curve_;  // (step, similarity) of the current run

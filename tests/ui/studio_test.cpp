@@ -435,7 +435,28 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
     QCOMPARE(QString::fromStdString(ran.to_json()), QString::fromStdString(odd.to_json()));
     QCOMPARE(panel->lastImage().size(), QSize(40, 24));
   }
+  // The advanced fields show the restored values; edited ones take over, the others stay exact.
+  QCOMPARE(child<QDoubleSpinBox>(panel, "tvSpin")->value(), 0.05);
+  QCOMPARE(child<QDoubleSpinBox>(panel, "perspectiveSpin")->value(), 0.1);
+  QCOMPARE(child<QDoubleSpinBox>(panel, "lrSpin")->value(), 0.0003);  // shown rounded, run exact (above)
+  const QString start = kSource + QStringLiteral("/assets/samples/emoji_1F431.png");
+  child<QDoubleSpinBox>(panel, "tvSpin")->setValue(0.02);
+  child<QLineEdit>(panel, "initImageEdit")->setText(start);
+  child<QDoubleSpinBox>(panel, "initStrengthSpin")->setValue(0.7);
+  QTest::mouseClick(child<QPushButton>(panel, "startButton"), Qt::LeftButton);
+  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 5, 120000);
+  {
+    const brivl::ImagineSettings& ran = history->entry(0).settings;
+    QCOMPARE(ran.tv_weight, 0.02);
+    QCOMPARE(QString::fromStdString(ran.init_image), start);
+    QCOMPARE(ran.init_strength, 0.7);
+    QCOMPARE(ran.augment.perspective, 0.1);
+    QCOMPARE(ran.lr, 0.00025);
+    QCOMPARE(ran.seed, uint64_t{3000000000ULL});
+  }
   QVERIFY2(history->removeRow(0, &error), qPrintable(error));
+  QVERIFY2(history->removeRow(0, &error), qPrintable(error));
+  child<QLineEdit>(panel, "initImageEdit")->clear();
 
   // Delete removes the entry and its file.
   const QString gone = QString::fromStdString(history->entry(0).image_path);

@@ -105,348 +105,439 @@
 <context>
     <name>brivl::ui::ImaginePanel</name>
     <message>
-        <location filename="../imagine_panel.cpp" line="58" />
+        <location filename="../imagine_panel.cpp" line="59" />
         <source>Similarity to the prompt</source>
         <translation>与提示词的相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="58" />
+        <location filename="../imagine_panel.cpp" line="59" />
         <source>step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="64" />
+        <location filename="../imagine_panel.cpp" line="65" />
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="65" />
+        <location filename="../imagine_panel.cpp" line="66" />
         <source>held-out views</source>
         <translation>留出视图</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="66" />
-        <location filename="../imagine_panel.cpp" line="68" />
+        <location filename="../imagine_panel.cpp" line="67" />
+        <location filename="../imagine_panel.cpp" line="69" />
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="67" />
+        <location filename="../imagine_panel.cpp" line="68" />
         <source>cosine</source>
         <translation>余弦</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="81" />
+        <location filename="../imagine_panel.cpp" line="82" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="82" />
-        <location filename="../imagine_panel.cpp" line="367" />
+        <location filename="../imagine_panel.cpp" line="83" />
+        <location filename="../imagine_panel.cpp" line="450" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="83" />
+        <location filename="../imagine_panel.cpp" line="84" />
         <source>History</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="104" />
+        <location filename="../imagine_panel.cpp" line="105" />
         <source>Stopped at step %1.</source>
         <translation>已在第 %1 步停止。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="110" />
+        <location filename="../imagine_panel.cpp" line="111" />
         <source>Failed.</source>
         <translation>失败。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="111" />
+        <location filename="../imagine_panel.cpp" line="112" />
         <source>Imagination failed</source>
         <translation>想象失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="127" />
+        <location filename="../imagine_panel.cpp" line="128" />
         <source>Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).</source>
         <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="136" />
+        <location filename="../imagine_panel.cpp" line="137" />
         <source>Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5</source>
         <translation>提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="139" />
+        <location filename="../imagine_panel.cpp" line="140" />
         <source>▶ Start</source>
         <translation>▶ 开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="142" />
+        <location filename="../imagine_panel.cpp" line="143" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="144" />
-        <location filename="../imagine_panel.cpp" line="379" />
+        <location filename="../imagine_panel.cpp" line="145" />
+        <location filename="../imagine_panel.cpp" line="462" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="147" />
+        <location filename="../imagine_panel.cpp" line="148" />
         <source>+ Queue</source>
         <translation>+ 排队</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="149" />
+        <location filename="../imagine_panel.cpp" line="150" />
         <source>Run these settings after the current run (Ctrl+Enter)</source>
         <translation>在当前运行结束后运行这些设置（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="155" />
+        <location filename="../imagine_panel.cpp" line="156" />
         <source>Prompt:</source>
         <translation>提示词：</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="192" />
+        <location filename="../imagine_panel.cpp" line="188" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="193" />
+        <location filename="../imagine_panel.cpp" line="189" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="197" />
+        <location filename="../imagine_panel.cpp" line="193" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="199" />
+        <location filename="../imagine_panel.cpp" line="195" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="200" />
+        <location filename="../imagine_panel.cpp" line="196" />
         <source>Export progression…</source>
         <translation>导出过程…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="202" />
+        <location filename="../imagine_panel.cpp" line="198" />
         <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
         <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="205" />
+        <location filename="../imagine_panel.cpp" line="201" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="206" />
+        <location filename="../imagine_panel.cpp" line="202" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="207" />
+        <location filename="../imagine_panel.cpp" line="203" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="208" />
+        <location filename="../imagine_panel.cpp" line="204" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="209" />
+        <location filename="../imagine_panel.cpp" line="205" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="210" />
+        <location filename="../imagine_panel.cpp" line="206" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="211" />
+        <location filename="../imagine_panel.cpp" line="207" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="212" />
+        <location filename="../imagine_panel.cpp" line="208" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
+        <location filename="../imagine_panel.cpp" line="211" />
+        <source>Advanced</source>
+        <translation>高级</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="272" />
+        <source>Total-variation weight: higher gives smoother, less noisy images</source>
+        <translation>全变分权重：越高图像越平滑、噪点越少</translation>
+    </message>
+    <message>
         <location filename="../imagine_panel.cpp" line="274" />
+        <source>Keeps pixels away from pure black/white, where they stop changing</source>
+        <translation>让像素远离纯黑/纯白（在那里它们不再变化）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="276" />
+        <source>Random keystone tilt of each view (0 = off): images that hold up from other angles</source>
+        <translation>每个视图随机的梯形透视倾斜（0 = 关闭）：让图像从其他角度看也成立</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="278" />
+        <source>Smallest cutout, as a fraction of the image side</source>
+        <translation>最小裁剪，占图像边长的比例</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="285" />
+        <source>1 = start exactly at the start image, 0 = ignore it</source>
+        <translation>1 = 完全从起始图像开始，0 = 忽略它</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="288" />
+        <source>none: start from noise</source>
+        <translation>无：从噪声开始</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="296" />
+        <location filename="../imagine_panel.cpp" line="310" />
+        <source>Start image</source>
+        <translation>起始图像</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="297" />
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="302" />
+        <source>Smoothness (TV)</source>
+        <translation>平滑度（TV）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="303" />
+        <source>Range penalty</source>
+        <translation>范围惩罚</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="304" />
+        <source>Perspective</source>
+        <translation>透视</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="305" />
+        <source>Smallest cutout</source>
+        <translation>最小裁剪</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="306" />
+        <source>Jitter</source>
+        <translation>抖动</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="307" />
+        <source>Rotation</source>
+        <translation>旋转</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="308" />
+        <source>Colour jitter</source>
+        <translation>颜色抖动</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="309" />
+        <source>Pixel noise</source>
+        <translation>像素噪声</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="311" />
+        <source>Start strength</source>
+        <translation>起始强度</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="357" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="287" />
+        <location filename="../imagine_panel.cpp" line="370" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="287" />
+        <location filename="../imagine_panel.cpp" line="370" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="301" />
+        <location filename="../imagine_panel.cpp" line="384" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="327" />
+        <location filename="../imagine_panel.cpp" line="410" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="338" />
+        <location filename="../imagine_panel.cpp" line="421" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="339" />
+        <location filename="../imagine_panel.cpp" line="422" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="340" />
+        <location filename="../imagine_panel.cpp" line="423" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="364" />
+        <location filename="../imagine_panel.cpp" line="447" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="367" />
+        <location filename="../imagine_panel.cpp" line="450" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="379" />
+        <location filename="../imagine_panel.cpp" line="462" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="380" />
+        <location filename="../imagine_panel.cpp" line="463" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="403" />
+        <location filename="../imagine_panel.cpp" line="486" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="404" />
+        <location filename="../imagine_panel.cpp" line="487" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="405" />
+        <location filename="../imagine_panel.cpp" line="488" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="422" />
+        <location filename="../imagine_panel.cpp" line="505" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="429" />
+        <location filename="../imagine_panel.cpp" line="512" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="455" />
+        <location filename="../imagine_panel.cpp" line="538" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="455" />
+        <location filename="../imagine_panel.cpp" line="538" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="459" />
+        <location filename="../imagine_panel.cpp" line="542" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="461" />
-        <location filename="../imagine_panel.cpp" line="492" />
+        <location filename="../imagine_panel.cpp" line="544" />
+        <location filename="../imagine_panel.cpp" line="575" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="483" />
+        <location filename="../imagine_panel.cpp" line="566" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="484" />
+        <location filename="../imagine_panel.cpp" line="567" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="485" />
+        <location filename="../imagine_panel.cpp" line="568" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="486" />
+        <location filename="../imagine_panel.cpp" line="569" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="490" />
+        <location filename="../imagine_panel.cpp" line="573" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="501" />
+        <location filename="../imagine_panel.cpp" line="584" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="522" />
-        <source>Settings without a field here (regularisers, views, start image…) are those of %1. &lt;a href="reset"&gt;Use the defaults&lt;/a&gt;</source>
-        <translation>此处没有字段的设置（正则项、视图、起始图像…）沿用 %1 的设置。&lt;a href="reset"&gt;改用默认值&lt;/a&gt;</translation>
+        <location filename="../imagine_panel.cpp" line="609" />
+        <source>Restored from %1, also what has no field here (text length, largest cutout). &lt;a href="reset"&gt;Forget it&lt;/a&gt;</source>
+        <translation>已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。&lt;a href="reset"&gt;不再使用&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="530" />
+        <location filename="../imagine_panel.cpp" line="617" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="536" />
+        <location filename="../imagine_panel.cpp" line="623" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="536" />
+        <location filename="../imagine_panel.cpp" line="623" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="552" />
+        <location filename="../imagine_panel.cpp" line="639" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="553" />
+        <location filename="../imagine_panel.cpp" line="640" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="576" />
+        <location filename="../imagine_panel.cpp" line="663" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>

@@ -324,6 +324,26 @@ ZH = {
     "Model folder…": "模型文件夹…",
     "Official files (config, checkpoint, vocab)…": "官方文件（配置、检查点、词表）…",
     "Reading the checkpoint": "正在读取检查点",
+    "Advanced": "高级",
+    "Total-variation weight: higher gives smoother, less noisy images": "全变分权重：越高图像越平滑、噪点越少",
+    "Keeps pixels away from pure black/white, where they stop changing": "让像素远离纯黑/纯白（在那里它们不再变化）",
+    "Random keystone tilt of each view (0 = off): images that hold up from other angles":
+        "每个视图随机的梯形透视倾斜（0 = 关闭）：让图像从其他角度看也成立",
+    "Smallest cutout, as a fraction of the image side": "最小裁剪，占图像边长的比例",
+    "1 = start exactly at the start image, 0 = ignore it": "1 = 完全从起始图像开始，0 = 忽略它",
+    "none: start from noise": "无：从噪声开始",
+    "Start image": "起始图像",
+    "Smoothness (TV)": "平滑度（TV）",
+    "Range penalty": "范围惩罚",
+    "Perspective": "透视",
+    "Smallest cutout": "最小裁剪",
+    "Jitter": "抖动",
+    "Rotation": "旋转",
+    "Colour jitter": "颜色抖动",
+    "Pixel noise": "像素噪声",
+    "Start strength": "起始强度",
+    "Restored from %1, also what has no field here (text length, largest cutout). <a href=\"reset\">Forget it</a>":
+        "已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。<a href=\"reset\">不再使用</a>",
     "A logarithmic loss axis: late, small improvements stay visible": "损失使用对数坐标轴：后期的微小改进也清晰可见",
 }
 
