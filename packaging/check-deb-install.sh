@@ -18,7 +18,7 @@ trap 'umount "$root/proc" 2>/dev/null || true' EXIT
 cp "$deb" "$root/root/"
 chroot "$root" /bin/bash -euc "
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /root/$(basename "$deb")
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall --no-install-recommends /root/$(basename "$deb")
   cd /tmp
   brivl --version
   brivl imagine 红色的圆 -o /tmp/red.png --steps 5 --size 64
