@@ -3,7 +3,6 @@
 #include <QDesktopServices>
 #include <QFileInfo>
 #include <QFutureWatcher>
-#include <QImageReader>
 #include <QKeyEvent>
 #include <QMenu>
 #include <QMessageBox>
@@ -23,11 +22,7 @@ constexpr int kThumbnail = 88;
 
 // In device pixels (`dpr`), so the thumbnails stay sharp on a high-DPI screen.
 QImage loadThumbnail(const QString& path, qreal dpr) {
-  QImageReader reader(path);
-  const QSize full = reader.size();
-  const int side = qRound(kThumbnail * dpr);
-  if (full.isValid()) reader.setScaledSize(full.scaled(side, side, Qt::KeepAspectRatio));
-  QImage image = reader.read();
+  QImage image = readImageToFit(path, qRound(kThumbnail * dpr));
   image.setDevicePixelRatio(dpr);
   image.setText(QStringLiteral("path"), path);  // results arrive by index; rows may have moved since
   return image;
@@ -144,9 +139,15 @@ void HistoryGallery::loadThumbnails() {
     connect(thumbnails_, &QFutureWatcherBase::resultReadyAt, this, [this](int index) {
       const QImage image = thumbnails_->resultAt(index);
       const QString path = image.text(QStringLiteral("path"));
-      for (int row = 0; row < count(); ++row) {
-        if (item(row)->data(Qt::UserRole).toString() == path) item(row)->setIcon(QIcon(QPixmap::fromImage(image)));
+      // Usually still at its index; only after an add or delete meanwhile is the row looked up.
+      QListWidgetItem* target = item(index);
+      if (!target || target->data(Qt::UserRole).toString() != path) {
+        target = nullptr;
+        for (int row = 0; row < count() && !target; ++row) {
+          if (item(row)->data(Qt::UserRole).toString() == path) target = item(row);
+        }
       }
+      if (target) target->setIcon(QIcon(QPixmap::fromImage(image)));
     });
   }
   const qreal dpr = devicePixelRatioF();

@@ -1,5 +1,7 @@
 #include "ui/image_convert.h"
 
+#include <QImageReader>
+
 #include <cstring>
 
 namespace brivl::ui {
@@ -25,6 +27,14 @@ brivl::RgbImage toRgbImage(const QImage& image) {
     std::memcpy(out.pixels.data() + static_cast<size_t>(y) * row, rgb.constScanLine(y), row);
   }
   return out;
+}
+
+QImage readImageToFit(const QString& path, int side) {
+  QImageReader reader(path);
+  reader.setAutoTransform(true);
+  const QSize full = reader.size();
+  if (full.isValid() && (full.width() > side || full.height() > side)) reader.setScaledSize(full.scaled(side, side, Qt::KeepAspectRatio));
+  return reader.read();
 }
 
 }  // namespace brivl::ui

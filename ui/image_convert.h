@@ -12,4 +12,8 @@ QImage toQImage(const brivl::RgbImage& image);
 // Deep copy back (any QImage format is converted to RGB888 first). Lossless for toQImage output.
 brivl::RgbImage toRgbImage(const QImage& image);
 
+// An image file for display, shrunk while decoding to fit `side` x `side` (never enlarged) and
+// turned upright by its EXIF orientation; null when it cannot be read. Safe on a pool thread.
+QImage readImageToFit(const QString& path, int side);
+
 }  // namespace brivl::ui

@@ -36,6 +36,7 @@
 #include "imagine/imagine_settings.h"
 #include "ui/filmstrip.h"
 #include "ui/history_gallery.h"
+#include "ui/path_field.h"
 #include "ui/prompt_term_button.h"
 #include "ui/studio_paths.h"
 #include "ui/image_canvas.h"
@@ -283,20 +284,13 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
   auto* noise = numberBox(area, "noiseSpin", 0, 1, 3, 0.005, [](S& s) -> double& { return s.augment.noise; });
   auto* strength = numberBox(area, "initStrengthSpin", 0, 1, 2, 0.05, [](S& s) -> double& { return s.init_strength; });
   strength->setToolTip(tr("1 = start exactly at the start image, 0 = ignore it"));
-  initImage_ = new QLineEdit(area);
-  initImage_->setObjectName(QStringLiteral("initImageEdit"));
-  initImage_->setPlaceholderText(tr("none: start from noise"));
+  PathFieldOptions initOptions;
+  initOptions.placeholder = tr("none: start from noise");
+  initOptions.dialogTitle = tr("Start image");
+  initOptions.filter = tr("Images (*.png *.jpg *.jpeg *.webp *.bmp)");
+  const PathField init = makePathField(area, "initImageEdit", initOptions);
+  initImage_ = init.edit;
   initImage_->setClearButtonEnabled(true);
-  auto* browse = new QToolButton(area);
-  browse->setText(QStringLiteral("…"));
-  auto* initRow = new QHBoxLayout;
-  initRow->addWidget(initImage_, 1);
-  initRow->addWidget(browse);
-  connect(browse, &QToolButton::clicked, this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Start image"), initImage_->text(),
-                                                      tr("Images (*.png *.jpg *.jpeg *.webp *.bmp)"));
-    if (!path.isEmpty()) initImage_->setText(path);
-  });
   auto* form = new QFormLayout(area);
   form->setContentsMargins(0, 0, 0, 0);
   form->addRow(tr("Smoothness (TV)"), tv);
@@ -307,7 +301,7 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
   form->addRow(tr("Rotation"), rotate);
   form->addRow(tr("Colour jitter"), colour);
   form->addRow(tr("Pixel noise"), noise);
-  form->addRow(tr("Start image"), initRow);
+  form->addRow(tr("Start image"), init.row);
   form->addRow(tr("Start strength"), strength);
   return area;
 }

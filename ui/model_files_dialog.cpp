@@ -1,15 +1,14 @@
 #include "ui/model_files_dialog.h"
 
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QToolButton>
 #include <QVBoxLayout>
+
+#include "ui/path_field.h"
 
 namespace brivl::ui {
 
@@ -40,25 +39,20 @@ ModelFilesDialog::ModelFilesDialog(QWidget* parent) : QDialog(parent) {
 }
 
 QLineEdit* ModelFilesDialog::row(const char* name, const QString& label, const QString& filter, QFormLayout* form) {
-  auto* edit = new QLineEdit(this);
-  edit->setObjectName(QLatin1String(name));
-  auto* browse = new QToolButton(this);
-  browse->setText(QStringLiteral("…"));
-  auto* line = new QHBoxLayout;
-  line->addWidget(edit, 1);
-  line->addWidget(browse);
-  form->addRow(label, line);
-  connect(edit, &QLineEdit::textChanged, this, &ModelFilesDialog::validate);
-  connect(browse, &QToolButton::clicked, this, [this, edit, label, filter] {
-    // Start next to whichever file was chosen already: the three often sit together.
-    QString start = edit->text();
+  PathFieldOptions options;
+  options.dialogTitle = label;
+  options.filter = filter;
+  // Open next to whichever file was chosen already: the three often sit together.
+  options.startDir = [this] {
     for (const QLineEdit* other : {config_, checkpoint_, vocab_}) {
-      if (start.isEmpty() && !other->text().isEmpty()) start = QFileInfo(other->text()).absolutePath();
+      if (other && !other->text().isEmpty()) return QFileInfo(other->text()).absolutePath();
     }
-    const QString path = QFileDialog::getOpenFileName(this, label, start, filter);
-    if (!path.isEmpty()) edit->setText(path);
-  });
-  return edit;
+    return QString();
+  };
+  const PathField field = makePathField(this, name, options);
+  form->addRow(label, field.row);
+  connect(field.edit, &QLineEdit::textChanged, this, &ModelFilesDialog::validate);
+  return field.edit;
 }
 
 void ModelFilesDialog::setFiles(const QString& config, const QString& checkpoint, const QString& vocab) {

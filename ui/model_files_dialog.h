@@ -23,9 +23,9 @@ class ModelFilesDialog : public QDialog {
  private:
   QLineEdit* row(const char* name, const QString& label, const QString& filter, QFormLayout* form);
   void validate();  // OK only when all three files exist; says which one does not
-  QLineEdit* config_;
-  QLineEdit* checkpoint_;
-  QLineEdit* vocab_;
+  QLineEdit* config_ = nullptr;
+  QLineEdit* checkpoint_ = nullptr;
+  QLineEdit* vocab_ = nullptr;
   QLabel* problem_;
   QDialogButtonBox* buttons_;
 };

@@ -30,6 +30,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "ui/image_convert.h"
 #include "ui/model_host.h"
 #include "ui/studio_paths.h"
 #include "ui/result_model.h"
@@ -43,14 +44,6 @@ const QString kCaptionsKey = QStringLiteral("retrieve/captionList");
 const QString kQueryKey = QStringLiteral("retrieve/lastQuery");
 const QString kTopKey = QStringLiteral("retrieve/top");
 constexpr int kCaptionsShown = 5;
-
-QImage loadPreview(const QString& path, int side) {
-  QImageReader reader(path);
-  reader.setAutoTransform(true);
-  const QSize full = reader.size();
-  if (full.isValid() && (full.width() > side || full.height() > side)) reader.setScaledSize(full.scaled(side, side, Qt::KeepAspectRatio));
-  return reader.read();
-}
 
 }  // namespace
 
@@ -443,7 +436,7 @@ void RetrievePanel::showPreview(int row) {
     pixmap.setDevicePixelRatio(dpr);
     previewImage_->setPixmap(pixmap);
   });
-  watcher->setFuture(QtConcurrent::run(loadPreview, r.path, qRound(360 * previewImage_->devicePixelRatioF())));
+  watcher->setFuture(QtConcurrent::run(readImageToFit, r.path, qRound(360 * previewImage_->devicePixelRatioF())));
   describeCurrent();
 }
 

@@ -31,16 +31,6 @@ bool processGone(qint64 pid) {
          !QFileInfo::exists(QStringLiteral("/proc/%1").arg(pid));
 }
 
-// status.json's states in the UI language (brivl train writes them in English).
-QString stateText(const QString& state) {
-  if (state == QStringLiteral("running")) return RunList::tr("running");
-  if (state == QStringLiteral("finished")) return RunList::tr("finished");
-  if (state == QStringLiteral("stopped")) return RunList::tr("stopped (resumable)");
-  if (state == QStringLiteral("time_limit")) return RunList::tr("time limit reached (resumable)");
-  if (state == QStringLiteral("failed")) return RunList::tr("failed");
-  return state;
-}
-
 }  // namespace
 
 RunList::RunList(QWidget* parent) : QWidget(parent), timer_(new QTimer(this)) {
@@ -96,7 +86,7 @@ void RunList::refresh() {
     if (!parseRunStatus(file.readAll(), &s)) {
       text += tr("status.json unreadable");
     } else {
-      QString state = stateText(s.state);
+      QString state = runStateText(s.state);
       if (s.state == QStringLiteral("running") && processGone(s.pid)) state = tr("interrupted (resumable)");
       text += tr("%1 · step %2/%3").arg(state).arg(s.step).arg(s.totalSteps);
       if (s.bestT2iR1 >= 0) text += tr(" · R@1 %1").arg(s.bestT2iR1, 0, 'f', 3);

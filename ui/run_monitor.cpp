@@ -72,6 +72,15 @@ void RunMonitor::parseMetrics(const QByteArray& line) {
   }
 }
 
+QString runStateText(const QString& state) {
+  if (state == QStringLiteral("running")) return RunMonitor::tr("running");
+  if (state == QStringLiteral("finished")) return RunMonitor::tr("finished");
+  if (state == QStringLiteral("stopped")) return RunMonitor::tr("stopped (resumable)");
+  if (state == QStringLiteral("time_limit")) return RunMonitor::tr("time limit reached (resumable)");
+  if (state == QStringLiteral("failed")) return RunMonitor::tr("failed");
+  return state;
+}
+
 bool parseRunStatus(const QByteArray& bytes, RunStatus* status) {
   const QJsonObject o = QJsonDocument::fromJson(bytes).object();
   if (o.isEmpty() || !o.contains(QStringLiteral("state"))) return false;

@@ -24,6 +24,8 @@ struct RunStatus {
 // Parses a run folder's status.json (written by brivl train); false when `bytes` is not a
 // status object.
 bool parseRunStatus(const QByteArray& bytes, RunStatus* status);
+// status.json's state ("running", "finished", …) in the UI language (brivl train writes English).
+QString runStateText(const QString& state);
 
 class RunMonitor : public QObject {
   Q_OBJECT

@@ -27,6 +27,7 @@
 #include "ui/line_chart.h"
 #include "ui/run_monitor.h"
 #include "ui/studio_paths.h"
+#include "ui/path_field.h"
 #include "ui/run_list.h"
 #include "ui/workers/dataset_worker.h"
 #include "ui/workers/train_process.h"
@@ -112,22 +113,13 @@ TrainPanel::TrainPanel(QWidget* parent)
 TrainPanel::~TrainPanel() = default;  // children: the process is stopped gracefully, the dataset thread joined
 
 QLineEdit* TrainPanel::pathRow(QWidget* parent, const char* name, const QString& placeholder, bool folder, QLayout** row) {
-  auto* edit = new QLineEdit(parent);
-  edit->setObjectName(QLatin1String(name));
-  edit->setPlaceholderText(placeholder);
-  auto* browse = new QToolButton(parent);
-  browse->setText(QStringLiteral("…"));
-  auto* layout = new QHBoxLayout;
-  layout->addWidget(edit, 1);
-  layout->addWidget(browse);
-  *row = layout;
-  connect(browse, &QToolButton::clicked, this, [this, edit, folder] {
-    const QString start = edit->text().isEmpty() ? QDir::homePath() : edit->text();
-    const QString path = folder ? QFileDialog::getExistingDirectory(this, tr("Choose a folder"), start)
-                                : QFileDialog::getOpenFileName(this, tr("Choose a file"), start);
-    if (!path.isEmpty()) edit->setText(path);
-  });
-  return edit;
+  PathFieldOptions options;
+  options.placeholder = placeholder;
+  options.folder = folder;
+  options.dialogTitle = folder ? tr("Choose a folder") : tr("Choose a file");
+  const PathField field = makePathField(parent, name, options);
+  *row = field.row;
+  return field.edit;
 }
 
 QWidget* TrainPanel::buildDatasetBox() {
@@ -383,7 +375,7 @@ void TrainPanel::onStatus(const RunStatus& s) {
   progress_->setValue(static_cast<int>(s.step));
   chart_->setXMax(static_cast<double>(s.totalSteps));
   speedChart_->setXMax(static_cast<double>(s.totalSteps));
-  QString text = tr("<b>%1</b> · step %2/%3 · epoch %4/%5").arg(s.state).arg(s.step).arg(s.totalSteps).arg(s.epoch).arg(s.epochs);
+  QString text = tr("<b>%1</b> · step %2/%3 · epoch %4/%5").arg(runStateText(s.state)).arg(s.step).arg(s.totalSteps).arg(s.epoch).arg(s.epochs);
   if (s.state == QStringLiteral("running")) text += tr(" · ETA %1").arg(clockText(s.etaSeconds));
   else text += tr(" · %1 elapsed").arg(clockText(s.elapsedSeconds));
   if (s.bestT2iR1 >= 0) text += tr(" · best R@1 %1 / %2").arg(s.bestT2iR1, 0, 'f', 3).arg(s.bestI2tR1, 0, 'f', 3);

@@ -24,67 +24,67 @@
 <context>
     <name>brivl::ui::HistoryGallery</name>
     <message>
-        <location filename="../history_gallery.cpp" line="57" />
+        <location filename="../history_gallery.cpp" line="52" />
         <source>No imagination history</source>
         <translation>没有想象历史</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="86" />
+        <location filename="../history_gallery.cpp" line="81" />
         <source>%1 steps · %2 × %3 px · seed %4</source>
         <translation>%1 步 · %2 × %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="87" />
+        <location filename="../history_gallery.cpp" line="82" />
         <source>similarity %1</source>
         <translation>相似度 %1</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="88" />
+        <location filename="../history_gallery.cpp" line="83" />
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="90" />
+        <location filename="../history_gallery.cpp" line="85" />
         <source>Double-click to reopen; right-click to replay or delete</source>
         <translation>双击重新打开；右键可重放或删除</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="132" />
+        <location filename="../history_gallery.cpp" line="127" />
         <source>Some history files could not be read</source>
         <translation>部分历史文件无法读取</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="192" />
+        <location filename="../history_gallery.cpp" line="193" />
         <source>Delete imagination</source>
         <translation>删除想象</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="192" />
+        <location filename="../history_gallery.cpp" line="193" />
         <source>Delete “%1” from the history? Its image file is removed.</source>
         <translation>从历史中删除“%1”？其图像文件将被删除。</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="198" />
+        <location filename="../history_gallery.cpp" line="199" />
         <source>Deleting failed</source>
         <translation>删除失败</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="216" />
+        <location filename="../history_gallery.cpp" line="217" />
         <source>Reopen</source>
         <translation>重新打开</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="219" />
+        <location filename="../history_gallery.cpp" line="220" />
         <source>Replay</source>
         <translation>重放</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="223" />
+        <location filename="../history_gallery.cpp" line="224" />
         <source>Open containing folder</source>
         <translation>打开所在文件夹</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="225" />
+        <location filename="../history_gallery.cpp" line="226" />
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
@@ -105,205 +105,205 @@
 <context>
     <name>brivl::ui::ImaginePanel</name>
     <message>
-        <location filename="../imagine_panel.cpp" line="59" />
+        <location filename="../imagine_panel.cpp" line="60" />
         <source>Similarity to the prompt</source>
         <translation>与提示词的相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="59" />
+        <location filename="../imagine_panel.cpp" line="60" />
         <source>step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="65" />
+        <location filename="../imagine_panel.cpp" line="66" />
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="66" />
+        <location filename="../imagine_panel.cpp" line="67" />
         <source>held-out views</source>
         <translation>留出视图</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="67" />
-        <location filename="../imagine_panel.cpp" line="69" />
+        <location filename="../imagine_panel.cpp" line="68" />
+        <location filename="../imagine_panel.cpp" line="70" />
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="68" />
+        <location filename="../imagine_panel.cpp" line="69" />
         <source>cosine</source>
         <translation>余弦</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="82" />
+        <location filename="../imagine_panel.cpp" line="83" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="83" />
-        <location filename="../imagine_panel.cpp" line="450" />
+        <location filename="../imagine_panel.cpp" line="84" />
+        <location filename="../imagine_panel.cpp" line="444" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="84" />
+        <location filename="../imagine_panel.cpp" line="85" />
         <source>History</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="105" />
+        <location filename="../imagine_panel.cpp" line="106" />
         <source>Stopped at step %1.</source>
         <translation>已在第 %1 步停止。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="111" />
+        <location filename="../imagine_panel.cpp" line="112" />
         <source>Failed.</source>
         <translation>失败。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="112" />
+        <location filename="../imagine_panel.cpp" line="113" />
         <source>Imagination failed</source>
         <translation>想象失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="128" />
+        <location filename="../imagine_panel.cpp" line="129" />
         <source>Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).</source>
         <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="137" />
+        <location filename="../imagine_panel.cpp" line="138" />
         <source>Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5</source>
         <translation>提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="140" />
+        <location filename="../imagine_panel.cpp" line="141" />
         <source>▶ Start</source>
         <translation>▶ 开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="143" />
+        <location filename="../imagine_panel.cpp" line="144" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="145" />
-        <location filename="../imagine_panel.cpp" line="462" />
+        <location filename="../imagine_panel.cpp" line="146" />
+        <location filename="../imagine_panel.cpp" line="456" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="148" />
+        <location filename="../imagine_panel.cpp" line="149" />
         <source>+ Queue</source>
         <translation>+ 排队</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="150" />
+        <location filename="../imagine_panel.cpp" line="151" />
         <source>Run these settings after the current run (Ctrl+Enter)</source>
         <translation>在当前运行结束后运行这些设置（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="156" />
+        <location filename="../imagine_panel.cpp" line="157" />
         <source>Prompt:</source>
         <translation>提示词：</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="188" />
+        <location filename="../imagine_panel.cpp" line="189" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="189" />
+        <location filename="../imagine_panel.cpp" line="190" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="193" />
+        <location filename="../imagine_panel.cpp" line="194" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="195" />
+        <location filename="../imagine_panel.cpp" line="196" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="196" />
+        <location filename="../imagine_panel.cpp" line="197" />
         <source>Export progression…</source>
         <translation>导出过程…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="198" />
+        <location filename="../imagine_panel.cpp" line="199" />
         <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
         <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="201" />
+        <location filename="../imagine_panel.cpp" line="202" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="202" />
+        <location filename="../imagine_panel.cpp" line="203" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="203" />
+        <location filename="../imagine_panel.cpp" line="204" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="204" />
+        <location filename="../imagine_panel.cpp" line="205" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="205" />
+        <location filename="../imagine_panel.cpp" line="206" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="206" />
+        <location filename="../imagine_panel.cpp" line="207" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="207" />
+        <location filename="../imagine_panel.cpp" line="208" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="208" />
+        <location filename="../imagine_panel.cpp" line="209" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="211" />
+        <location filename="../imagine_panel.cpp" line="212" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="272" />
+        <location filename="../imagine_panel.cpp" line="273" />
         <source>Total-variation weight: higher gives smoother, less noisy images</source>
         <translation>全变分权重：越高图像越平滑、噪点越少</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="274" />
+        <location filename="../imagine_panel.cpp" line="275" />
         <source>Keeps pixels away from pure black/white, where they stop changing</source>
         <translation>让像素远离纯黑/纯白（在那里它们不再变化）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="276" />
+        <location filename="../imagine_panel.cpp" line="277" />
         <source>Random keystone tilt of each view (0 = off): images that hold up from other angles</source>
         <translation>每个视图随机的梯形透视倾斜（0 = 关闭）：让图像从其他角度看也成立</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="278" />
+        <location filename="../imagine_panel.cpp" line="279" />
         <source>Smallest cutout, as a fraction of the image side</source>
         <translation>最小裁剪，占图像边长的比例</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="285" />
+        <location filename="../imagine_panel.cpp" line="286" />
         <source>1 = start exactly at the start image, 0 = ignore it</source>
         <translation>1 = 完全从起始图像开始，0 = 忽略它</translation>
     </message>
@@ -313,231 +313,231 @@
         <translation>无：从噪声开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="296" />
-        <location filename="../imagine_panel.cpp" line="310" />
+        <location filename="../imagine_panel.cpp" line="289" />
+        <location filename="../imagine_panel.cpp" line="304" />
         <source>Start image</source>
         <translation>起始图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="297" />
+        <location filename="../imagine_panel.cpp" line="290" />
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="302" />
+        <location filename="../imagine_panel.cpp" line="296" />
         <source>Smoothness (TV)</source>
         <translation>平滑度（TV）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="303" />
+        <location filename="../imagine_panel.cpp" line="297" />
         <source>Range penalty</source>
         <translation>范围惩罚</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="304" />
+        <location filename="../imagine_panel.cpp" line="298" />
         <source>Perspective</source>
         <translation>透视</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="305" />
+        <location filename="../imagine_panel.cpp" line="299" />
         <source>Smallest cutout</source>
         <translation>最小裁剪</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="306" />
+        <location filename="../imagine_panel.cpp" line="300" />
         <source>Jitter</source>
         <translation>抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="307" />
+        <location filename="../imagine_panel.cpp" line="301" />
         <source>Rotation</source>
         <translation>旋转</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="308" />
+        <location filename="../imagine_panel.cpp" line="302" />
         <source>Colour jitter</source>
         <translation>颜色抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="309" />
+        <location filename="../imagine_panel.cpp" line="303" />
         <source>Pixel noise</source>
         <translation>像素噪声</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="311" />
+        <location filename="../imagine_panel.cpp" line="305" />
         <source>Start strength</source>
         <translation>起始强度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="357" />
+        <location filename="../imagine_panel.cpp" line="351" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="370" />
+        <location filename="../imagine_panel.cpp" line="364" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="370" />
+        <location filename="../imagine_panel.cpp" line="364" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="384" />
+        <location filename="../imagine_panel.cpp" line="378" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="410" />
+        <location filename="../imagine_panel.cpp" line="404" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="421" />
+        <location filename="../imagine_panel.cpp" line="415" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="422" />
+        <location filename="../imagine_panel.cpp" line="416" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="423" />
+        <location filename="../imagine_panel.cpp" line="417" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="447" />
+        <location filename="../imagine_panel.cpp" line="441" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="450" />
+        <location filename="../imagine_panel.cpp" line="444" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="462" />
+        <location filename="../imagine_panel.cpp" line="456" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="463" />
+        <location filename="../imagine_panel.cpp" line="457" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="486" />
+        <location filename="../imagine_panel.cpp" line="480" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="487" />
+        <location filename="../imagine_panel.cpp" line="481" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="488" />
+        <location filename="../imagine_panel.cpp" line="482" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="505" />
+        <location filename="../imagine_panel.cpp" line="499" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="512" />
+        <location filename="../imagine_panel.cpp" line="506" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="538" />
+        <location filename="../imagine_panel.cpp" line="532" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="538" />
+        <location filename="../imagine_panel.cpp" line="532" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="542" />
+        <location filename="../imagine_panel.cpp" line="536" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="544" />
-        <location filename="../imagine_panel.cpp" line="575" />
+        <location filename="../imagine_panel.cpp" line="538" />
+        <location filename="../imagine_panel.cpp" line="569" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="566" />
+        <location filename="../imagine_panel.cpp" line="560" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="567" />
+        <location filename="../imagine_panel.cpp" line="561" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="568" />
+        <location filename="../imagine_panel.cpp" line="562" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="569" />
+        <location filename="../imagine_panel.cpp" line="563" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="573" />
+        <location filename="../imagine_panel.cpp" line="567" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="584" />
+        <location filename="../imagine_panel.cpp" line="578" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="609" />
+        <location filename="../imagine_panel.cpp" line="603" />
         <source>Restored from %1, also what has no field here (text length, largest cutout). &lt;a href="reset"&gt;Forget it&lt;/a&gt;</source>
         <translation>已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。&lt;a href="reset"&gt;不再使用&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="617" />
+        <location filename="../imagine_panel.cpp" line="611" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="623" />
+        <location filename="../imagine_panel.cpp" line="617" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="623" />
+        <location filename="../imagine_panel.cpp" line="617" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="639" />
+        <location filename="../imagine_panel.cpp" line="633" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="640" />
+        <location filename="../imagine_panel.cpp" line="634" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="663" />
+        <location filename="../imagine_panel.cpp" line="657" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>
@@ -708,72 +708,72 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::ModelFilesDialog</name>
     <message>
-        <location filename="../model_files_dialog.cpp" line="17" />
+        <location filename="../model_files_dialog.cpp" line="16" />
         <source>Load the official model files</source>
         <translation>加载官方模型文件</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="18" />
+        <location filename="../model_files_dialog.cpp" line="17" />
         <source>The three files of a released BriVL model, unchanged: the config (brivl-nmi cfg/eval.yml), the checkpoint and the vocabulary (hfl/chinese-roberta-wwm-ext vocab.txt).</source>
         <translation>已发布 BriVL 模型的三个原始文件：配置（brivl-nmi cfg/eval.yml）、检查点和词表（hfl/chinese-roberta-wwm-ext vocab.txt）。</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="23" />
+        <location filename="../model_files_dialog.cpp" line="22" />
         <source>Config</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="23" />
+        <location filename="../model_files_dialog.cpp" line="22" />
         <source>YAML (*.yml *.yaml);;All files (*)</source>
         <translation>YAML (*.yml *.yaml);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="24" />
+        <location filename="../model_files_dialog.cpp" line="23" />
         <source>Checkpoint</source>
         <translation>检查点</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="24" />
+        <location filename="../model_files_dialog.cpp" line="23" />
         <source>Checkpoints (*.pth *.pt *.safetensors);;All files (*)</source>
         <translation>检查点 (*.pth *.pt *.safetensors);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="25" />
+        <location filename="../model_files_dialog.cpp" line="24" />
         <source>Vocabulary</source>
         <translation>词表</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="25" />
+        <location filename="../model_files_dialog.cpp" line="24" />
         <source>Text files (*.txt);;All files (*)</source>
         <translation>文本文件 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="30" />
+        <location filename="../model_files_dialog.cpp" line="29" />
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="76" />
+        <location filename="../model_files_dialog.cpp" line="70" />
         <source>config</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="76" />
+        <location filename="../model_files_dialog.cpp" line="70" />
         <source>checkpoint</source>
         <translation>检查点</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="76" />
+        <location filename="../model_files_dialog.cpp" line="70" />
         <source>vocabulary</source>
         <translation>词表</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="80" />
+        <location filename="../model_files_dialog.cpp" line="74" />
         <source>Choose the %1 file.</source>
         <translation>请选择%1文件。</translation>
     </message>
     <message>
-        <location filename="../model_files_dialog.cpp" line="82" />
+        <location filename="../model_files_dialog.cpp" line="76" />
         <source>The %1 file %2 does not exist.</source>
         <translation>%1文件 %2 不存在。</translation>
     </message>
@@ -915,37 +915,37 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::RetrievalWorker</name>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="78" />
+        <location filename="../workers/retrieval_worker.cpp" line="76" />
         <source>Opening the index failed</source>
         <translation>打开索引失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="99" />
+        <location filename="../workers/retrieval_worker.cpp" line="97" />
         <source>Indexing…</source>
         <translation>正在建立索引…</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="112" />
+        <location filename="../workers/retrieval_worker.cpp" line="110" />
         <source>Indexing failed</source>
         <translation>建立索引失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="123" />
+        <location filename="../workers/retrieval_worker.cpp" line="121" />
         <source>Removing the folder failed</source>
         <translation>移除文件夹失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="156" />
+        <location filename="../workers/retrieval_worker.cpp" line="154" />
         <source>Search failed</source>
         <translation>搜索失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="172" />
+        <location filename="../workers/retrieval_worker.cpp" line="170" />
         <source>Embedding the captions was stopped.</source>
         <translation>描述嵌入已停止。</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="184" />
+        <location filename="../workers/retrieval_worker.cpp" line="182" />
         <source>Embedding the captions for the new model…</source>
         <translation>正在为新模型嵌入描述…</translation>
     </message>
@@ -953,213 +953,213 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::RetrievePanel</name>
     <message>
-        <location filename="../retrieve_panel.cpp" line="94" />
+        <location filename="../retrieve_panel.cpp" line="87" />
         <source>Search by meaning: 海边的日落 | 人:-0.5   or   @/path/to/photo.jpg</source>
         <translation>按语义搜索：海边的日落 | 人:-0.5   或   @/路径/照片.jpg</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="96" />
+        <location filename="../retrieve_panel.cpp" line="89" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="97" />
+        <location filename="../retrieve_panel.cpp" line="90" />
         <source>Search with the imagination</source>
         <translation>用想象结果搜索</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="99" />
+        <location filename="../retrieve_panel.cpp" line="92" />
         <source>Use the last image of the Imagine tab as the query</source>
         <translation>用“想象”中的最新图像作为查询</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="105" />
+        <location filename="../retrieve_panel.cpp" line="98" />
         <source>top </source>
         <translation>前 </translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="108" />
+        <location filename="../retrieve_panel.cpp" line="101" />
         <source>Query:</source>
         <translation>查询：</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="130" />
+        <location filename="../retrieve_panel.cpp" line="123" />
         <source>Add a folder of images, then search it by meaning.</source>
         <translation>添加一个图片文件夹，然后按语义搜索。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="159" />
+        <location filename="../retrieve_panel.cpp" line="152" />
         <source>Search failed</source>
         <translation>搜索失败</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="159" />
+        <location filename="../retrieve_panel.cpp" line="152" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="178" />
+        <location filename="../retrieve_panel.cpp" line="171" />
         <source>More like this</source>
         <translation>查找相似图片</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="180" />
+        <location filename="../retrieve_panel.cpp" line="173" />
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="181" />
+        <location filename="../retrieve_panel.cpp" line="174" />
         <source>Open containing folder</source>
         <translation>打开所在文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="183" />
+        <location filename="../retrieve_panel.cpp" line="176" />
         <source>Copy path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="191" />
+        <location filename="../retrieve_panel.cpp" line="184" />
         <source>Indexing %1 / %2 …</source>
         <translation>正在建立索引 %1 / %2 …</translation>
     </message>
     <message numerus="yes">
-        <location filename="../retrieve_panel.cpp" line="195" />
+        <location filename="../retrieve_panel.cpp" line="188" />
         <source>%n image(s) indexed</source>
         <translation><numerusform>已索引 %n 张图片</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../retrieve_panel.cpp" line="207" />
+        <location filename="../retrieve_panel.cpp" line="200" />
         <source>%n caption(s) from %1</source>
         <translation><numerusform>%n 条描述，来自 %1</numerusform></translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="224" />
-        <location filename="../retrieve_panel.cpp" line="307" />
+        <location filename="../retrieve_panel.cpp" line="217" />
+        <location filename="../retrieve_panel.cpp" line="300" />
         <source>No caption list</source>
         <translation>没有描述列表</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="226" />
+        <location filename="../retrieve_panel.cpp" line="219" />
         <source>Caption list</source>
         <translation>描述列表</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="249" />
+        <location filename="../retrieve_panel.cpp" line="242" />
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="253" />
+        <location filename="../retrieve_panel.cpp" line="246" />
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="255" />
+        <location filename="../retrieve_panel.cpp" line="248" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="256" />
+        <location filename="../retrieve_panel.cpp" line="249" />
         <source>Update index</source>
         <translation>更新索引</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="257" />
+        <location filename="../retrieve_panel.cpp" line="250" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="260" />
+        <location filename="../retrieve_panel.cpp" line="253" />
         <source>No model yet</source>
         <translation>尚无模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="274" />
+        <location filename="../retrieve_panel.cpp" line="267" />
         <source>Skipped files</source>
         <translation>跳过的文件</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="295" />
+        <location filename="../retrieve_panel.cpp" line="288" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="299" />
-        <location filename="../retrieve_panel.cpp" line="416" />
+        <location filename="../retrieve_panel.cpp" line="292" />
+        <location filename="../retrieve_panel.cpp" line="409" />
         <source>Click a result.</source>
         <translation>点击一个结果。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="303" />
+        <location filename="../retrieve_panel.cpp" line="296" />
         <source>Best captions</source>
         <translation>最佳描述</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="304" />
+        <location filename="../retrieve_panel.cpp" line="297" />
         <source>Ranks the texts of a list (one per line) for the selected image</source>
         <translation>为所选图像对列表中的文本（每行一条）排序</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="305" />
+        <location filename="../retrieve_panel.cpp" line="298" />
         <source>Caption list…</source>
         <translation>描述列表…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="340" />
+        <location filename="../retrieve_panel.cpp" line="333" />
         <source>Add a folder of images</source>
         <translation>添加图片文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="356" />
-        <location filename="../retrieve_panel.cpp" line="368" />
-        <location filename="../retrieve_panel.cpp" line="452" />
+        <location filename="../retrieve_panel.cpp" line="349" />
+        <location filename="../retrieve_panel.cpp" line="361" />
+        <location filename="../retrieve_panel.cpp" line="445" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="356" />
-        <location filename="../retrieve_panel.cpp" line="368" />
-        <location filename="../retrieve_panel.cpp" line="452" />
+        <location filename="../retrieve_panel.cpp" line="349" />
+        <location filename="../retrieve_panel.cpp" line="361" />
+        <location filename="../retrieve_panel.cpp" line="445" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="371" />
+        <location filename="../retrieve_panel.cpp" line="364" />
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="394" />
+        <location filename="../retrieve_panel.cpp" line="387" />
         <source>%1 images indexed (%2 new, %3 moved, %4 unchanged, %5 skipped, %6 removed) in %7 s</source>
         <translation>已索引 %1 张图片（新增 %2，移动 %3，未变 %4，跳过 %5，移除 %6），用时 %7 秒</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="406" />
+        <location filename="../retrieve_panel.cpp" line="399" />
         <source>%1 of %2 images stand out from the collection (score ≥ %3); weaker matches are greyed.</source>
         <translation>%2 张图片中有 %1 张明显匹配（得分 ≥ %3）；较弱的匹配显示为灰色。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="409" />
+        <location filename="../retrieve_panel.cpp" line="402" />
         <source>%1 of %2 images (too few for a relevance cutoff).</source>
         <translation>%2 张图片中的 %1 张（图片太少，无法确定相关性阈值）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="427" />
+        <location filename="../retrieve_panel.cpp" line="420" />
         <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 px · %5 KB&lt;br&gt;score %6</source>
         <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 像素 · %5 KB&lt;br&gt;得分 %6</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="456" />
+        <location filename="../retrieve_panel.cpp" line="449" />
         <source>Embedding the captions…</source>
         <translation>正在嵌入描述…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="462" />
+        <location filename="../retrieve_panel.cpp" line="455" />
         <source>Caption list (one text per line)</source>
         <translation>描述列表（每行一条文本）</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="463" />
+        <location filename="../retrieve_panel.cpp" line="456" />
         <source>Text files (*.txt);;All files (*)</source>
         <translation>文本文件 (*.txt);;所有文件 (*)</translation>
     </message>
@@ -1167,439 +1167,442 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::RunList</name>
     <message>
-        <location filename="../run_list.cpp" line="36" />
-        <source>running</source>
-        <translation>运行中</translation>
-    </message>
-    <message>
-        <location filename="../run_list.cpp" line="37" />
-        <source>finished</source>
-        <translation>已完成</translation>
-    </message>
-    <message>
-        <location filename="../run_list.cpp" line="38" />
-        <source>stopped (resumable)</source>
-        <translation>已停止（可继续）</translation>
-    </message>
-    <message>
-        <location filename="../run_list.cpp" line="39" />
-        <source>time limit reached (resumable)</source>
-        <translation>已达时间限制（可继续）</translation>
-    </message>
-    <message>
         <location filename="../run_list.cpp" line="40" />
-        <source>failed</source>
-        <translation>失败</translation>
-    </message>
-    <message>
-        <location filename="../run_list.cpp" line="50" />
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="51" />
+        <location filename="../run_list.cpp" line="41" />
         <source>A folder with training runs (also runs started with brivl train --out)</source>
         <translation>包含训练运行的文件夹（也包括用 brivl train --out 启动的运行）</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="52" />
+        <location filename="../run_list.cpp" line="42" />
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="55" />
+        <location filename="../run_list.cpp" line="45" />
         <source>Double-click a run to follow it</source>
         <translation>双击某个运行以跟踪它</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="65" />
+        <location filename="../run_list.cpp" line="55" />
         <source>Folder with training runs</source>
         <translation>训练运行所在的文件夹</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="97" />
+        <location filename="../run_list.cpp" line="87" />
         <source>status.json unreadable</source>
         <translation>status.json 无法读取</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="100" />
+        <location filename="../run_list.cpp" line="90" />
         <source>interrupted (resumable)</source>
         <translation>已中断（可继续）</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="101" />
+        <location filename="../run_list.cpp" line="91" />
         <source>%1 · step %2/%3</source>
         <translation>%1 · 第 %2/%3 步</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="102" />
+        <location filename="../run_list.cpp" line="92" />
         <source> · R@1 %1</source>
         <translation> · R@1 %1</translation>
     </message>
     <message>
-        <location filename="../run_list.cpp" line="126" />
+        <location filename="../run_list.cpp" line="116" />
         <source> (no runs yet)</source>
         <translation>（还没有运行）</translation>
     </message>
 </context>
 <context>
+    <name>brivl::ui::RunMonitor</name>
+    <message>
+        <location filename="../run_monitor.cpp" line="76" />
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <location filename="../run_monitor.cpp" line="77" />
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../run_monitor.cpp" line="78" />
+        <source>stopped (resumable)</source>
+        <translation>已停止（可继续）</translation>
+    </message>
+    <message>
+        <location filename="../run_monitor.cpp" line="79" />
+        <source>time limit reached (resumable)</source>
+        <translation>已达时间限制（可继续）</translation>
+    </message>
+    <message>
+        <location filename="../run_monitor.cpp" line="80" />
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+</context>
+<context>
     <name>brivl::ui::TrainPanel</name>
     <message>
-        <location filename="../train_panel.cpp" line="53" />
+        <location filename="../train_panel.cpp" line="54" />
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="81" />
+        <location filename="../train_panel.cpp" line="82" />
         <source>Building the dataset failed</source>
         <translation>生成数据集失败</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="86" />
+        <location filename="../train_panel.cpp" line="87" />
         <source>— output of %1:</source>
         <translation>— %1 的输出：</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="88" />
+        <location filename="../train_panel.cpp" line="89" />
         <source>Training failed</source>
         <translation>训练失败</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="90" />
+        <location filename="../train_panel.cpp" line="91" />
         <source>— %1</source>
         <translation>— %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="126" />
+        <location filename="../train_panel.cpp" line="119" />
         <source>Choose a folder</source>
         <translation>选择文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="127" />
+        <location filename="../train_panel.cpp" line="119" />
         <source>Choose a file</source>
         <translation>选择文件</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="134" />
+        <location filename="../train_panel.cpp" line="126" />
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="137" />
+        <location filename="../train_panel.cpp" line="129" />
         <source>captions.csv / .tsv / .jsonl (image,text)</source>
         <translation>captions.csv / .tsv / .jsonl（图像,文本）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="144" />
+        <location filename="../train_panel.cpp" line="136" />
         <source>Build shapes dataset</source>
         <translation>生成图形数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="146" />
+        <location filename="../train_panel.cpp" line="138" />
         <source>Coloured shapes with Chinese captions (左上角的大红色圆形): a model learns them in minutes</source>
         <translation>带中文描述的彩色图形（左上角的大红色圆形）：模型几分钟即可学会</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="152" />
+        <location filename="../train_panel.cpp" line="144" />
         <source>images of</source>
         <translation>张图片，边长</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="155" />
+        <location filename="../train_panel.cpp" line="147" />
         <source>Data file</source>
         <translation>数据文件</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="156" />
+        <location filename="../train_panel.cpp" line="148" />
         <source>&lt;i&gt;or build a synthetic one:&lt;/i&gt;</source>
         <translation>&lt;i&gt;或生成一个合成数据集：&lt;/i&gt;</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="157" />
+        <location filename="../train_panel.cpp" line="149" />
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="158" />
+        <location filename="../train_panel.cpp" line="150" />
         <source>Images</source>
         <translation>图片</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="166" />
+        <location filename="../train_panel.cpp" line="158" />
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="180" />
+        <location filename="../train_panel.cpp" line="172" />
         <source>no limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="181" />
+        <location filename="../train_panel.cpp" line="173" />
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="184" />
+        <location filename="../train_panel.cpp" line="176" />
         <source>new run folder</source>
         <translation>新的运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="186" />
+        <location filename="../train_panel.cpp" line="178" />
         <source>default: the default model's config.yml</source>
         <translation>默认：默认模型的 config.yml</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="187" />
+        <location filename="../train_panel.cpp" line="179" />
         <source>default: vocab.txt next to the config</source>
         <translation>默认：配置文件旁的 vocab.txt</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="189" />
+        <location filename="../train_panel.cpp" line="181" />
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="190" />
+        <location filename="../train_panel.cpp" line="182" />
         <source>Batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="191" />
+        <location filename="../train_panel.cpp" line="183" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="192" />
+        <location filename="../train_panel.cpp" line="184" />
         <source>Time limit</source>
         <translation>时间限制</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="193" />
+        <location filename="../train_panel.cpp" line="185" />
         <source>Run folder</source>
         <translation>运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="194" />
+        <location filename="../train_panel.cpp" line="186" />
         <source>Model config</source>
         <translation>模型配置</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="195" />
+        <location filename="../train_panel.cpp" line="187" />
         <source>Vocabulary</source>
         <translation>词表</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="197" />
+        <location filename="../train_panel.cpp" line="189" />
         <source>▶ Launch</source>
         <translation>▶ 启动</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="199" />
+        <location filename="../train_panel.cpp" line="191" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="201" />
+        <location filename="../train_panel.cpp" line="193" />
         <source>Saves a checkpoint and stops; Resume continues</source>
         <translation>保存检查点并停止；“继续”可接着训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="202" />
+        <location filename="../train_panel.cpp" line="194" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="204" />
+        <location filename="../train_panel.cpp" line="196" />
         <source>Open run…</source>
         <translation>打开运行…</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="206" />
+        <location filename="../train_panel.cpp" line="198" />
         <source>Follow a run folder, also one started with brivl train</source>
         <translation>跟踪一个运行文件夹（也可以是用 brivl train 启动的）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="207" />
+        <location filename="../train_panel.cpp" line="199" />
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="209" />
+        <location filename="../train_panel.cpp" line="201" />
         <source>Load the run's best checkpoint as the studio's model</source>
         <translation>将该运行的最佳检查点加载为工作室的模型</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="224" />
+        <location filename="../train_panel.cpp" line="216" />
         <source>Open a training run folder</source>
         <translation>打开训练运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="233" />
+        <location filename="../train_panel.cpp" line="225" />
         <source>No run yet: build or choose a dataset, then Launch.</source>
         <translation>尚无运行：生成或选择数据集，然后点击启动。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="240" />
+        <location filename="../train_panel.cpp" line="232" />
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="240" />
-        <location filename="../train_panel.cpp" line="250" />
+        <location filename="../train_panel.cpp" line="232" />
+        <location filename="../train_panel.cpp" line="242" />
         <source>step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="242" />
-        <location filename="../train_panel.cpp" line="245" />
+        <location filename="../train_panel.cpp" line="234" />
+        <location filename="../train_panel.cpp" line="237" />
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="243" />
+        <location filename="../train_panel.cpp" line="235" />
         <source>R@1 text→image</source>
         <translation>R@1 文本→图像</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="244" />
+        <location filename="../train_panel.cpp" line="236" />
         <source>R@1 image→text</source>
         <translation>R@1 图像→文本</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="246" />
+        <location filename="../train_panel.cpp" line="238" />
         <source>recall@1 (validation)</source>
         <translation>recall@1（验证集）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="248" />
+        <location filename="../train_panel.cpp" line="240" />
         <source>loss image→text</source>
         <translation>损失 图像→文本</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="249" />
+        <location filename="../train_panel.cpp" line="241" />
         <source>loss text→image</source>
         <translation>损失 文本→图像</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="250" />
+        <location filename="../train_panel.cpp" line="242" />
         <source>Schedule and speed</source>
         <translation>学习率与速度</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="252" />
-        <location filename="../train_panel.cpp" line="254" />
+        <location filename="../train_panel.cpp" line="244" />
+        <location filename="../train_panel.cpp" line="246" />
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="253" />
-        <location filename="../train_panel.cpp" line="255" />
+        <location filename="../train_panel.cpp" line="245" />
+        <location filename="../train_panel.cpp" line="247" />
         <source>samples/s</source>
         <translation>样本/秒</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="256" />
+        <location filename="../train_panel.cpp" line="248" />
         <source>Smooth the loss</source>
         <translation>平滑损失曲线</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="258" />
+        <location filename="../train_panel.cpp" line="250" />
         <source>Exponential moving average (0.9) of the loss curves; the raw points are kept</source>
         <translation>损失曲线的指数移动平均（0.9）；原始数据点会保留</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="260" />
+        <location filename="../train_panel.cpp" line="252" />
         <source>Log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="262" />
+        <location filename="../train_panel.cpp" line="254" />
         <source>A logarithmic loss axis: late, small improvements stay visible</source>
         <translation>损失使用对数坐标轴：后期的微小改进也清晰可见</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="271" />
+        <location filename="../train_panel.cpp" line="263" />
         <source>Loss and recall</source>
         <translation>损失与召回率</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="272" />
+        <location filename="../train_panel.cpp" line="264" />
         <source>Learning rate and speed</source>
         <translation>学习率与速度</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="278" />
+        <location filename="../train_panel.cpp" line="270" />
         <source>The run's log (train.log) appears here.</source>
         <translation>运行日志（train.log）显示在这里。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="321" />
+        <location filename="../train_panel.cpp" line="313" />
         <source>No dataset</source>
         <translation>没有数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="321" />
+        <location filename="../train_panel.cpp" line="313" />
         <source>Choose a data file (CSV/TSV/JSONL with image,text) or build the shapes dataset.</source>
         <translation>请选择数据文件（含 image,text 的 CSV/TSV/JSONL）或生成图形数据集。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="334" />
+        <location filename="../train_panel.cpp" line="326" />
         <source>Cannot launch training</source>
         <translation>无法启动训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="342" />
+        <location filename="../train_panel.cpp" line="334" />
         <source>Starting %1 …</source>
         <translation>正在启动 %1 …</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="348" />
+        <location filename="../train_panel.cpp" line="340" />
         <source> · stopping (saving a checkpoint)…</source>
         <translation> · 正在停止（保存检查点）…</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="355" />
+        <location filename="../train_panel.cpp" line="347" />
         <source>Cannot resume</source>
         <translation>无法继续</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="366" />
+        <location filename="../train_panel.cpp" line="358" />
         <source>A run is going</source>
         <translation>有运行正在进行</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="366" />
+        <location filename="../train_panel.cpp" line="358" />
         <source>Stop the current run before following another one.</source>
         <translation>请先停止当前运行，再跟踪其他运行。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="370" />
+        <location filename="../train_panel.cpp" line="362" />
         <source>Not a run folder</source>
         <translation>不是运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="370" />
+        <location filename="../train_panel.cpp" line="362" />
         <source>%1 has no status.json (made by brivl train)</source>
         <translation>%1 中没有 status.json（由 brivl train 生成）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="386" />
+        <location filename="../train_panel.cpp" line="378" />
         <source>&lt;b&gt;%1&lt;/b&gt; · step %2/%3 · epoch %4/%5</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; · 第 %2/%3 步 · 第 %4/%5 轮</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="387" />
+        <location filename="../train_panel.cpp" line="379" />
         <source> · ETA %1</source>
         <translation> · 剩余 %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="388" />
+        <location filename="../train_panel.cpp" line="380" />
         <source> · %1 elapsed</source>
         <translation> · 已用 %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="389" />
+        <location filename="../train_panel.cpp" line="381" />
         <source> · best R@1 %1 / %2</source>
         <translation> · 最佳 R@1 %1 / %2</translation>
     </message>

@@ -11,7 +11,6 @@
 #include "retrieval/vector_index.h"
 #include "retrieval/indexer.h"
 #include "ui/studio_paths.h"
-#include "util/fingerprint.h"
 
 namespace brivl::ui {
 namespace {
@@ -52,7 +51,6 @@ void RetrievalWorker::setModel(const brivl::ModelFiles& files, std::shared_ptr<b
 // fingerprint, in the studio's data folder.
 QString RetrievalWorker::databasePath() {
   if (!db_.isEmpty()) return db_;
-  if (fingerprint_.isEmpty()) fingerprint_ = text(brivl::file_fingerprint(files_.checkpoint));
   const QByteArray id = QCryptographicHash::hash(fingerprint_.toUtf8(), QCryptographicHash::Sha1).toHex().left(12);
   QDir(appDataDir()).mkpath(QStringLiteral("indexes"));
   db_ = appDataDir() + QStringLiteral("/indexes/index-") + QString::fromLatin1(id) + QStringLiteral(".db");
