@@ -179,7 +179,13 @@ void write_image_with_settings(const std::string& path, const RgbImage& image, c
 }
 
 std::optional<std::string> read_image_settings(const std::string& path) {
-  std::optional<std::string> settings = embedded_settings(read_file(path), path);
+  std::string bytes = read_file(path);
+  // A settings file (the sidecar itself, or one a person edited or was sent): JSON text, which
+  // ImagineSettings::from_json checks field by field like embedded settings.
+  const bool bom = bytes.rfind("\xEF\xBB\xBF", 0) == 0;
+  const size_t first = bytes.find_first_not_of(" \t\r\n", bom ? 3 : 0);
+  if (first != std::string::npos && bytes[first] == '{') return bom ? bytes.substr(3) : bytes;
+  std::optional<std::string> settings = embedded_settings(bytes, path);
   if (settings) return settings;
   const std::string sidecar = settings_sidecar_path(path);
   std::error_code error;

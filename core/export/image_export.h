@@ -53,9 +53,11 @@ void write_image_with_settings(const std::string& path, const RgbImage& image, c
 
 // The settings JSON embedded in a PNG (iTXt/tEXt/zTXt kSettingsKey), JPEG (APP1 XMP) or WebP
 // ("XMP " chunk); the format is recognised by the file's bytes, not its name. When the image has
-// none, the sidecar `<path>.json` if it exists; nullopt when there is neither. Throws brivl::Error
-// naming the path when it cannot be read, is none of the three formats, or its container is
-// damaged (truncated segment or chunk, bad RIFF size, PNG CRC mismatch, malformed XMP).
+// none, the sidecar `<path>.json` if it exists; nullopt when there is neither. A file that is
+// itself JSON text (a sidecar, or any settings file: first non-blank byte '{', UTF-8 BOM allowed)
+// is returned as it is, unparsed: ImagineSettings::from_json names its bad fields. Throws
+// brivl::Error naming the path when it cannot be read, is none of these formats, or its container
+// is damaged (truncated segment or chunk, bad RIFF size, PNG CRC mismatch, malformed XMP).
 std::optional<std::string> read_image_settings(const std::string& path);
 
 }  // namespace brivl

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
+#include "export/image_export.h"
 #include "util/atomic_file.h"
 #include "util/npy.h"
 #include "vision/image_decode.h"
@@ -238,6 +239,51 @@ TEST(Cli, ImagineExportsJpegWebpAndAnimationThatReplay) {
   r = run_cli({"imagine", "--replay", webp, "-o", dir.file("d.webp")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file(webp), read_file(dir.file("d.webp")));
+}
+
+TEST(Cli, ImagineReplaysASettingsJsonFileLikeTheImageItCameWith) {
+  test::TempDir dir;
+  const auto jpg = dir.file("a.jpg");
+  auto r = run_cli({"imagine", "红色的圆", "-o", jpg, "--steps", "3", "--size", "40", "--cutouts", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The sidecar and the image hold the same run: replaying either gives the same bytes.
+  r = run_cli({"imagine", "--replay", jpg, "-o", dir.file("from-image.png")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli({"imagine", "--replay", jpg + ".json", "-o", dir.file("from-json.png")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(dir.file("from-image.png")), read_file(dir.file("from-json.png")));
+
+  // An edited copy (another prompt, a BOM and a leading blank line as editors leave them) runs its prompt.
+  auto settings = nlohmann::json::parse(read_file(jpg + ".json"));
+  settings["prompt"] = "蓝色的正方形";
+  write_file_atomically(dir.file("edited.json"), "\xEF\xBB\xBF\n" + settings.dump(2));
+  r = run_cli({"imagine", "--replay", dir.file("edited.json"), "-o", dir.file("edited.png")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto stored = read_image_settings(dir.file("edited.png"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(nlohmann::json::parse(*stored)["prompt"], "蓝色的正方形");
+  EXPECT_NE(read_file(dir.file("edited.png")), read_file(dir.file("from-json.png")));
+
+  // Bad files: errors name the file and the field, and nothing is written.
+  settings["steps"] = "many";
+  write_file_atomically(dir.file("bad-type.json"), settings.dump());
+  r = run_cli({"imagine", "--replay", dir.file("bad-type.json"), "-o", dir.file("x.png")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("bad-type.json"));
+  EXPECT_THAT(r.err, HasSubstr("'steps'"));
+  settings["steps"] = 3;
+  settings["stepz"] = 3;
+  write_file_atomically(dir.file("unknown.json"), settings.dump());
+  r = run_cli({"imagine", "--replay", dir.file("unknown.json"), "-o", dir.file("x.png")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("unknown.json"));
+  EXPECT_THAT(r.err, HasSubstr("'stepz'"));
+  write_file_atomically(dir.file("broken.json"), "{\"prompt\": \"猫\", \"steps\": ");
+  r = run_cli({"imagine", "--replay", dir.file("broken.json"), "-o", dir.file("x.png")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("broken.json"));
+  EXPECT_THAT(r.err, HasSubstr("not valid JSON"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x.png")));
 }
 
 TEST(Cli, ImagineRefusesUnknownOutputFormatsBeforeWork) {

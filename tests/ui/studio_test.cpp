@@ -43,6 +43,7 @@
 #include "export/image_export.h"
 #include "export/png_export.h"
 #include "imagine/imagine_settings.h"
+#include "util/atomic_file.h"
 #include "ui/error_panel.h"
 #include "ui/filmstrip.h"
 #include "ui/history_gallery.h"
@@ -316,6 +317,22 @@ void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {
   QCOMPARE(child<QSpinBox>(panel, "seedSpin")->value(), 7);
   QVERIFY(!panel->restoreSettingsFrom(kSource + QStringLiteral("/assets/samples/emoji_1F431.png"), &error));
   QVERIFY2(error.contains(QStringLiteral("no BriVL settings")), qPrintable(error));
+  // A settings JSON file (a sidecar a person edited) restores like the image it came with.
+  {
+    auto edited = brivl::ImagineSettings::from_json(*brivl::read_image_settings(exported.toStdString()), "export");
+    edited.prompt = "蓝色的正方形";
+    edited.seed = 11;
+    const QString json = work_.filePath(QStringLiteral("edited.json"));
+    brivl::write_file_atomically(json.toStdString(), edited.to_json());
+    QVERIFY2(panel->restoreSettingsFrom(json, &error), qPrintable(error));
+    QCOMPARE(prompt->text(), QStringLiteral("蓝色的正方形"));
+    QCOMPARE(child<QSpinBox>(panel, "seedSpin")->value(), 11);
+    QCOMPARE(child<QSpinBox>(panel, "stepsSpin")->value(), 12);
+    const QString broken = work_.filePath(QStringLiteral("broken.json"));
+    brivl::write_file_atomically(broken.toStdString(), R"({"prompt": "猫", "steps": "many"})");
+    QVERIFY(!panel->restoreSettingsFrom(broken, &error));
+    QVERIFY2(error.contains(QStringLiteral("broken.json")) && error.contains(QStringLiteral("'steps'")), qPrintable(error));
+  }
   meter_.start();
 
   // Stop: a long run ends at the next step with runStopped.
