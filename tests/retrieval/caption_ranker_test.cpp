@@ -42,10 +42,13 @@ TEST(CaptionRanker, MatchesTheOfficialSimilarityForEveryImage) {
     ASSERT_EQ(ranked.size(), 5u);
     for (size_t k = 0; k < ranked.size(); ++k) {
       EXPECT_NEAR(ranked[k].score, row[order[k]], 1e-4) << images[i] << " rank " << k;
-      // Scores closer than the tolerance may swap places; their texts then score alike.
-      if (k + 1 < texts.size() && row[order[k]] - row[order[k + 1]] > 2e-4) {
-        EXPECT_EQ(ranked[k].text, texts[order[k]]) << images[i] << " rank " << k;
-      }
+      // Texts whose official scores lie within the tolerance of this rank's score may take it in
+      // either order (exact ties, e.g. texts equal after truncation, break by the CPU's float
+      // rounding); any other text at this rank is wrong.
+      bool acceptable = false;
+      for (size_t j = 0; j < texts.size(); ++j)
+        acceptable |= texts[j] == ranked[k].text && std::abs(row[j] - row[order[k]]) <= 2e-4;
+      EXPECT_TRUE(acceptable) << images[i] << " rank " << k << ": " << ranked[k].text << " (official " << texts[order[k]] << ")";
       if (k > 0) EXPECT_GE(ranked[k - 1].score, ranked[k].score);
     }
   }
