@@ -183,7 +183,7 @@ QWidget* ImaginePanel::buildSettings() {
   previewEvery_ = spinBox(box, "previewEverySpin", 1, 100000, 5);
   param_ = new QComboBox(box);
   param_->setObjectName(QStringLiteral("paramCombo"));
-  param_->addItems({QStringLiteral("fourier"), QStringLiteral("pixel")});
+  param_->addItems({QStringLiteral("fourier"), QStringLiteral("pixel"), QStringLiteral("blobs")});
   lr_ = numberBox(box, "lrSpin", 0.0001, 10, 4, 0.005, [](brivl::ImagineSettings& s) -> double& { return s.lr; });
   auto* dice = new QToolButton(box);
   dice->setText(tr("Random"));
@@ -573,7 +573,7 @@ void ImaginePanel::exportProgressionWithDialog() {
 bool ImaginePanel::restoreSettingsFrom(const QString& path, QString* error) {
   try {
     const auto stored = brivl::read_image_settings(path.toStdString());
-    BRIVL_CHECK(stored.has_value(), path.toStdString(), ": no BriVL settings in this image (not exported by BriVL Studio or brivl imagine)");
+    BRIVL_CHECK(stored.has_value(), path.toStdString(), ": no BriVL settings in this image (not exported by BriVL Studio or brivl imagine); a settings .json file is accepted too");
     restoreSettings(brivl::ImagineSettings::from_json(*stored, path.toStdString()), QFileInfo(path).fileName());
     status_->setText(tr("Settings restored from %1: press Start to run them again.").arg(QFileInfo(path).fileName()));
     return true;

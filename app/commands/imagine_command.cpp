@@ -103,14 +103,14 @@ void run_imagine(ImagineArgs& a) {
   check_outputs(a);
   ImagineSettings settings;
   if (!a.replay.empty()) {
-    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param",
+    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs",
                                "--init", "--init-strength", "--tv", "--range", "--perspective"}) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
                   " cannot be changed (start a new run instead)");
     }
     const auto stored = read_image_settings(a.replay);
     BRIVL_CHECK(stored.has_value(), a.replay, ": no BriVL settings in this image or a ", settings_sidecar_path(a.replay),
-                " next to it (not made by brivl imagine?)");
+                " next to it (not made by brivl imagine?); a settings .json file is accepted too");
     settings = ImagineSettings::from_json(*stored, a.replay);
   } else {
     settings = settings_from_args(a, false);
@@ -172,7 +172,12 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--seed", s.seed, "random seed (same seed, same image on the CPU)")->capture_default_str();
   cmd->add_option("--lr", s.lr, "Adam learning rate")->capture_default_str();
   cmd->add_option("--cutouts", s.augment.cutouts, "augmented views per step")->capture_default_str();
-  cmd->add_option("--param", s.param, "fourier | pixel")->capture_default_str();
+  cmd->add_option("--param", s.param, "fourier | pixel | blobs (soft coloured ellipses: shapes and colours, no texture)")
+      ->capture_default_str();
+  cmd->add_option("--blobs", s.blobs, "number of ellipses of --param blobs")->capture_default_str();
+  cmd->add_option("--param-size", s.param_size,
+                  "side of the optimised grid, upsampled to --size (0: --size itself)")
+      ->capture_default_str();
   cmd->add_option("--init", s.init_image, "start from this image (image-to-image)");
   cmd->add_option("--init-strength", s.init_strength, "how much of --init to keep, 0..1")->capture_default_str();
   cmd->add_option("--tv", s.tv_weight, "total-variation weight (smoothness)")->capture_default_str();
@@ -185,7 +190,7 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--contact-sheet", a->contact_sheet, "also write the progression as one grid PNG");
   cmd->add_option("--video", a->video, "also write the progression as an animation (.gif, or .mp4 where OpenCV has FFmpeg)");
   cmd->add_option("--frame-ms", a->frame_ms, "duration of one animation frame")->capture_default_str();
-  cmd->add_option("--replay", a->replay, "re-run the settings stored in an image made by brivl imagine (PNG, JPEG, WebP or its .json)");
+  cmd->add_option("--replay", a->replay, "re-run the settings stored in an image made by brivl imagine (PNG, JPEG or WebP), or in a settings JSON file (the OUT.json sidecar, edited or not)");
   cmd->add_flag("--jsonl", a->jsonl, "print one JSON progress line per step to stdout");
   cmd->add_flag("--watch", a->watch, "show the image and curves in a live window (Space pause, S save, Esc stop)");
   add_model_file_options(*cmd, a->model, true);

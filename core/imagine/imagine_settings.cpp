@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "util/error.h"
@@ -40,7 +41,9 @@ void check_known(const Json& j, std::initializer_list<const char*> keys, const s
 std::string ImagineSettings::to_json() const {
   Json j{{"engine_version", engine_version}, {"prompt", prompt},       {"steps", steps},
          {"width", width},                   {"height", height},       {"seed", seed},
-         {"lr", lr},                         {"param", param},         {"init_image", init_image},
+         {"lr", lr},                         {"param", param},         {"param_size", param_size},
+         {"blobs", blobs},
+         {"init_image", init_image},
          {"init_strength", init_strength},   {"tv_weight", tv_weight}, {"range_weight", range_weight},
          {"augment", augment_json(augment)},
          {"max_text_len", max_text_len},     {"model_fingerprint", model_fingerprint}};
@@ -55,7 +58,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
     BRIVL_FAIL(source, ": imagine settings are not valid JSON (", e.what(), ")");
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
-  check_known(j, {"engine_version", "prompt", "steps", "width", "height", "seed", "lr", "param", "init_image",
+  check_known(j, {"engine_version", "prompt", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "init_image",
                   "init_strength", "tv_weight", "range_weight", "augment", "max_text_len", "model_fingerprint"},
               source);
   ImagineSettings s;
@@ -67,6 +70,8 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   take(j, "seed", s.seed, source);
   take(j, "lr", s.lr, source);
   take(j, "param", s.param, source);
+  take(j, "param_size", s.param_size, source);
+  take(j, "blobs", s.blobs, source);
   take(j, "init_image", s.init_image, source);
   take(j, "init_strength", s.init_strength, source);
   take(j, "tv_weight", s.tv_weight, source);
@@ -96,7 +101,12 @@ void ImagineSettings::validate() const {
   BRIVL_CHECK(width >= 16 && width <= 4096 && height >= 16 && height <= 4096, "--size ", width, "x", height,
               " must be within 16..4096 on each side");
   BRIVL_CHECK(std::isfinite(lr) && lr > 0 && lr <= 10, "--lr ", lr, " must be in (0, 10]");
-  BRIVL_CHECK(param == "fourier" || param == "pixel", "--param '", param, "' is not one of fourier, pixel");
+  BRIVL_CHECK(param == "fourier" || param == "pixel" || param == "blobs", "--param '", param,
+              "' is not one of fourier, pixel, blobs");
+  BRIVL_CHECK(blobs >= 1 && blobs <= 1024, "--blobs ", blobs, " must be in [1, 1024]");
+  BRIVL_CHECK(param != "blobs" || init_image.empty(), "--init needs --param fourier or pixel (blobs start from a random sketch)");
+  BRIVL_CHECK(param_size == 0 || (param_size >= 8 && param_size <= 4096), "--param-size ", param_size,
+              " must be 0 (the output size) or in [8, 4096]");
   BRIVL_CHECK(init_strength >= 0 && init_strength <= 1, "--init-strength ", init_strength, " must be in [0, 1]");
   BRIVL_CHECK(tv_weight >= 0 && std::isfinite(tv_weight), "--tv ", tv_weight, " must be >= 0");
   BRIVL_CHECK(range_weight >= 0 && std::isfinite(range_weight), "--range ", range_weight, " must be >= 0");

@@ -26,7 +26,14 @@ struct ImagineSettings {
   int width = 256, height = 256;  // output size, independent of the model's IMG_SIZE
   uint64_t seed = 42;
   double lr = 0.02;               // Adam; linear warm-up over the first 10 %, cosine decay to 10 %
-  std::string param = "fourier";  // fourier | pixel
+  std::string param = "fourier";  // fourier | pixel | blobs
+  int blobs = 24;                 // param "blobs": the number of ellipses
+  // Side of the optimised grid (fourier, pixel) on the longer side, upsampled (bilinear) to the
+  // output size; 0 = the output size itself. A grid no finer than the model's input (e.g. 96 for
+  // the default model) leaves no detail that reaches the model only through aliasing. Measured
+  // with the judges it did not make the default model's imaginations recognisable
+  // (docs/IMAGINE_QUALITY.md), so it is not the default.
+  int param_size = 0;
   std::string init_image;         // optional start image (image-to-image)
   double init_strength = 0.5;     // 1 = start exactly at the init image, 0 = ignore it
   double tv_weight = 0.0;         // total-variation regulariser

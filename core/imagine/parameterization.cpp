@@ -28,7 +28,9 @@ constexpr double kFourierOutputScale = 4.0;
 ImageParameterization::ImageParameterization(const ParameterizationOptions& options, torch::Generator& gen,
                                              const std::optional<torch::Tensor>& init, double strength)
     : options_(options), color_(color_decorrelation().to(options.device())) {
-  const int64_t h = options.height(), w = options.width();
+  grid_h_ = options.grid_height() > 0 ? options.grid_height() : options.height();
+  grid_w_ = options.grid_width() > 0 ? options.grid_width() : options.width();
+  const int64_t h = grid_h_, w = grid_w_;
   torch::NoGradGuard no_grad;
   if (options.fourier()) {
     const auto f = rfft2_frequencies(h, w);
@@ -64,8 +66,7 @@ torch::Tensor ImageParameterization::spectrum_to_logits(const torch::Tensor& spe
   const auto complex = torch::view_as_complex(spectrum * scale_);
   // "ortho" normalisation as lucent: with the default ("backward") the image would be sqrt(H*W)
   // times fainter and the optimiser would barely move it.
-  return torch::fft::irfft2(complex, std::vector<int64_t>{options_.height(), options_.width()}, {-2, -1}, "ortho") /
-         kFourierOutputScale;
+  return torch::fft::irfft2(complex, std::vector<int64_t>{grid_h_, grid_w_}, {-2, -1}, "ortho") / kFourierOutputScale;
 }
 
 torch::Tensor ImageParameterization::logits_to_spectrum(const torch::Tensor& logits) const {
@@ -73,8 +74,16 @@ torch::Tensor ImageParameterization::logits_to_spectrum(const torch::Tensor& log
   return spectrum / scale_;
 }
 
+torch::Tensor ImageParameterization::to_output_size(const torch::Tensor& x) const {
+  if (grid_h_ == options_.height() && grid_w_ == options_.width()) return x;
+  return F::interpolate(x, F::InterpolateFuncOptions()
+                               .size(std::vector<int64_t>{options_.height(), options_.width()})
+                               .mode(torch::kBilinear)
+                               .align_corners(false));
+}
+
 torch::Tensor ImageParameterization::logits() const {
-  return mix_colours(options_.fourier() ? spectrum_to_logits(param_) : param_);
+  return to_output_size(mix_colours(options_.fourier() ? spectrum_to_logits(param_) : param_));
 }
 
 torch::Tensor ImageParameterization::image() const { return torch::sigmoid(logits()); }

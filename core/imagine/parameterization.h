@@ -10,9 +10,26 @@
 
 namespace brivl {
 
+// What the imagination optimises: something that renders a differentiable image.
+class Parameterization {
+ public:
+  virtual ~Parameterization() = default;
+  // The image, [1, 3, H, W] in (0, 1), differentiable w.r.t. parameters().
+  virtual torch::Tensor image() const = 0;
+  // The image before a squashing sigmoid, [1, 3, H, W]: the range regulariser looks at these
+  // (a logit far from 0 is a saturated pixel whose gradient has vanished).
+  virtual torch::Tensor logits() const { return torch::logit(image(), 1e-6); }
+  virtual std::vector<torch::Tensor> parameters() const = 0;
+};
+
 struct ParameterizationOptions {
   TORCH_ARG(int64_t, width) = 256;
   TORCH_ARG(int64_t, height) = 256;
+  // The grid that is optimised, upsampled (bilinear) to width x height; 0 = the output size. A
+  // grid no finer than the model's input keeps the optimiser from hiding the prompt in detail the
+  // model only sees through aliasing (ImagineSettings::param_size).
+  TORCH_ARG(int64_t, grid_width) = 0;
+  TORCH_ARG(int64_t, grid_height) = 0;
   TORCH_ARG(bool, fourier) = true;
   TORCH_ARG(double, init_std) = 0.01;   // scale of the random start
   TORCH_ARG(double, decay_power) = 1.0; // spectrum scale 1 / f^decay_power
@@ -21,26 +38,26 @@ struct ParameterizationOptions {
   TORCH_ARG(torch::Device, device) = torch::kCPU;
 };
 
-class ImageParameterization {
+class ImageParameterization : public Parameterization {
  public:
   // `init`: optional [3, H', W'] image in [0, 1] to start from (resized to the output size),
   // mixed with the random start by `strength` (1 = exactly the init image).
   ImageParameterization(const ParameterizationOptions& options, torch::Generator& generator,
                         const std::optional<torch::Tensor>& init = std::nullopt, double strength = 0.5);
-  // The image, [1, 3, H, W] in (0, 1), differentiable w.r.t. parameters(): sigmoid(logits()).
-  torch::Tensor image() const;
-  // The image before the squashing sigmoid, [1, 3, H, W]: the range regulariser looks at these
-  // (a logit far from 0 is a saturated pixel whose gradient has vanished).
-  torch::Tensor logits() const;
-  std::vector<torch::Tensor> parameters() const { return {param_}; }
+  // sigmoid(logits()).
+  torch::Tensor image() const override;
+  torch::Tensor logits() const override;
+  std::vector<torch::Tensor> parameters() const override { return {param_}; }
 
  private:
   torch::Tensor mix_colours(const torch::Tensor& decorrelated) const;  // decorrelated -> RGB logits
   torch::Tensor from_rgb(const torch::Tensor& rgb) const;            // RGB in (0,1) -> decorrelated logits
   torch::Tensor spectrum_to_logits(const torch::Tensor& spectrum) const;
   torch::Tensor logits_to_spectrum(const torch::Tensor& logits) const;
+  torch::Tensor to_output_size(const torch::Tensor& x) const;  // grid -> output size (bilinear)
 
   ParameterizationOptions options_;
+  int64_t grid_h_ = 0, grid_w_ = 0;
   torch::Tensor param_;        // pixel logits [1,3,H,W] or spectrum [1,3,H,W/2+1,2]
   torch::Tensor scale_;        // spectrum scale [1,1,H,W/2+1,1]
   torch::Tensor color_;        // [3,3] colour decorrelation (normalised sqrt of ImageNet colour covariance)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "imagine/blob_parameterization.h"
 #include "vision/preprocess.h"
 
 namespace brivl {
@@ -19,12 +20,23 @@ ImaginationSession::ImaginationSession(BriVL model, torch::Device device, torch:
       generator_(at::detail::createCPUGenerator(settings.seed)),
       start_(std::chrono::steady_clock::now()) {
   settings_.validate();
+  // The optimised grid: param_size on the longer side (0: the output size), never finer than the output.
+  const int64_t longer = std::max(settings.width, settings.height);
+  const int64_t side = settings.param_size > 0 ? std::min<int64_t>(longer, settings.param_size) : longer;
+  const auto grid = [&](int64_t extent) { return std::max<int64_t>(8, (extent * side + longer / 2) / longer); };
   auto options = ParameterizationOptions()
                      .width(settings.width)
                      .height(settings.height)
+                     .grid_width(grid(settings.width))
+                     .grid_height(grid(settings.height))
                      .fourier(settings.param == "fourier")
                      .device(device);
-  param_ = std::make_unique<ImageParameterization>(options, generator_, init, settings.init_strength);
+  if (settings.param == "blobs") {
+    param_ = std::make_unique<BlobParameterization>(
+        BlobOptions().width(settings.width).height(settings.height).count(settings.blobs).device(device), generator_);
+  } else {
+    param_ = std::make_unique<ImageParameterization>(options, generator_, init, settings.init_strength);
+  }
   optimizer_ = std::make_unique<torch::optim::Adam>(param_->parameters(), torch::optim::AdamOptions(settings.lr));
 }
 
@@ -62,8 +74,7 @@ ImagineProgress ImaginationSession::step() {
   ImagineProgress p;
   auto t = Clock::now();
   optimizer_->zero_grad();
-  const auto logits = param_->logits();
-  const auto image = torch::sigmoid(logits);
+  const auto image = param_->image();
   const auto views = make_views(image, model_->config().img_size, settings_.augment, generator_);
   p.transform_ms = ms_since(t);
   t = Clock::now();
@@ -73,7 +84,7 @@ ImagineProgress ImaginationSession::step() {
     regularisers = regularisers.defined() ? regularisers + term : term;
   };
   if (settings_.tv_weight > 0) add(settings_.tv_weight * total_variation(image));
-  if (settings_.range_weight > 0) add(settings_.range_weight * range_penalty(logits));
+  if (settings_.range_weight > 0) add(settings_.range_weight * range_penalty(param_->logits()));
   const int64_t n = views.size(0);
   double backward_ms = 0;
   if (views_per_pass_ <= 0 || views_per_pass_ >= n) {

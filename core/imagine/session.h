@@ -45,7 +45,7 @@ class ImaginationSession {
   ImagineSettings settings_;
   int views_per_pass_;
   torch::Generator generator_;
-  std::unique_ptr<ImageParameterization> param_;
+  std::unique_ptr<Parameterization> param_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   int step_ = 0;
   std::chrono::steady_clock::time_point start_;

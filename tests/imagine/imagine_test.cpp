@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "imagine/augment.h"
+#include "imagine/blob_parameterization.h"
 #include "imagine/imaginer.h"
 #include "imagine/parameterization.h"
 #include "imagine/session.h"
@@ -187,6 +188,15 @@ TEST(Imagine, SettingsSurviveJson) {
   EXPECT_EQ(old.augment.perspective, 0.0);
   EXPECT_EQ(old.range_weight, 0.0);
   EXPECT_EQ(old.augment.cutouts, 3);
+  // ... with every output pixel optimised and the Fourier image, as the engine then did.
+  EXPECT_EQ(old.param_size, 0);
+  EXPECT_EQ(old.param, "fourier");
+  auto blobs = s;
+  blobs.param = "blobs", blobs.blobs = 7, blobs.param_size = 48;
+  const auto blobs_back = ImagineSettings::from_json(blobs.to_json(), "b.png");
+  EXPECT_EQ(blobs_back.blobs, 7);
+  EXPECT_EQ(blobs_back.param_size, 48);
+  EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"prompt\":\"猫\",\"param_size\":4}", "x.png").validate(), "--param-size 4");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"stepz\":3}", "x.png"), "x.png", "unknown imagine setting 'stepz'");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"steps\":\"many\"}", "x.png"), "'steps' has the wrong type");
 }
@@ -198,6 +208,50 @@ TEST(ImageParameterization, StartsAtTheInitImageWithFullStrength) {
     ImageParameterization p(ParameterizationOptions().width(56).height(40).fourier(fourier), gen, init, 1.0);
     EXPECT_LT(test::max_abs_diff(p.image().squeeze(0).detach(), init), 1e-4) << "fourier " << fourier;
   }
+}
+
+TEST(ImageParameterization, ACoarserGridIsUpsampledToTheOutputSize) {
+  // A smooth start image (a ramp) survives the coarse grid; the parameters have the grid's size.
+  const auto ramp = torch::linspace(0.1, 0.9, 64).view({1, 1, 64}).expand({3, 48, 64}).contiguous();
+  for (bool fourier : {true, false}) {
+    auto gen = at::detail::createCPUGenerator(3);
+    ImageParameterization p(ParameterizationOptions().width(64).height(48).grid_width(16).grid_height(12).fourier(fourier),
+                            gen, ramp, 1.0);
+    const auto image = p.image();
+    EXPECT_EQ(image.sizes(), (std::vector<int64_t>{1, 3, 48, 64}));
+    EXPECT_EQ(p.parameters()[0].size(2), 12);
+    EXPECT_EQ(p.parameters()[0].size(3), fourier ? 9 : 16);
+    EXPECT_LT(test::max_abs_diff(image.squeeze(0).detach().narrow(2, 8, 48), ramp.narrow(2, 8, 48)), 0.03) << fourier;
+    image.sum().backward();
+    EXPECT_GT(p.parameters()[0].grad().abs().sum().item<double>(), 0);
+  }
+}
+
+TEST(BlobParameterization, PaintsSoftEllipsesWithGradientsForEveryProperty) {
+  auto gen = at::detail::createCPUGenerator(4);
+  BlobParameterization p(BlobOptions().width(40).height(30).count(5), gen);
+  const auto image = p.image();
+  EXPECT_EQ(image.sizes(), (std::vector<int64_t>{1, 3, 30, 40}));
+  EXPECT_GT(image.min().item<double>(), 0.0);
+  EXPECT_LT(image.max().item<double>(), 1.0);
+  // Not flat: the ellipses differ from the ground.
+  EXPECT_GT(image.std().item<double>(), 0.01);
+  (image * torch::rand(image.sizes(), gen)).sum().backward();
+  const auto params = p.parameters();
+  ASSERT_EQ(params.size(), 4u);
+  for (const auto& t : params) EXPECT_GT(t.grad().abs().sum().item<double>(), 0) << t.sizes();
+}
+
+TEST(Imagine, BlobsRunAndReplayExactly) {
+  auto imaginer = fixture_imaginer();
+  auto s = small_settings(5);
+  s.param = "blobs", s.blobs = 6;
+  auto t = s;
+  const auto a = imaginer.run(s), b = imaginer.run(t);
+  EXPECT_EQ(a.pixels, b.pixels);
+  EXPECT_EQ(a.width, 64);
+  s.init_image = "x.png";
+  EXPECT_BRIVL_ERROR(s.validate(), "--init needs --param fourier or pixel");
 }
 
 TEST(ImageParameterization, RandomStartIsAMidGreyImageWithGradients) {

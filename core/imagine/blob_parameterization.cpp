@@ -1,0 +1,49 @@
+#include "imagine/blob_parameterization.h"
+
+#include <cmath>
+
+namespace brivl {
+
+BlobParameterization::BlobParameterization(const BlobOptions& o, torch::Generator& gen) : options_(o) {
+  const int64_t k = o.count();
+  const auto f = torch::TensorOptions().dtype(torch::kFloat32);
+  torch::NoGradGuard no_grad;
+  centre_ = torch::logit(torch::rand({k, 2}, gen, f) * 0.8 + 0.1);
+  auto radius = torch::log(torch::rand({k, 1}, gen, f) * 0.12 + 0.06);
+  auto aspect = (torch::rand({k, 1}, gen, f) * 2 - 1) * 0.3;
+  auto angle = torch::rand({k, 1}, gen, f) * M_PI;
+  shape_ = torch::cat({radius, aspect, angle}, 1);
+  colour_ = torch::cat({torch::randn({k, 3}, gen, f), torch::zeros({k, 1}, f)}, 1);
+  background_ = torch::zeros({3}, f);
+  const double side = static_cast<double>(std::min(o.width(), o.height()));
+  x_ = ((torch::arange(o.width(), f) + 0.5) / side).view({1, 1, -1}).expand({1, o.height(), o.width()}).contiguous();
+  y_ = ((torch::arange(o.height(), f) + 0.5) / side).view({1, -1, 1}).expand({1, o.height(), o.width()}).contiguous();
+  for (auto* t : {&centre_, &shape_, &colour_, &background_}) *t = t->to(o.device()).set_requires_grad(true);
+  x_ = x_.to(o.device()), y_ = y_.to(o.device());
+}
+
+torch::Tensor BlobParameterization::image() const {
+  const double side = static_cast<double>(std::min(options_.width(), options_.height()));
+  const auto centre = torch::sigmoid(centre_);  // [K,2], fractions of width / height
+  const auto cx = (centre.select(1, 0) * (options_.width() / side)).view({-1, 1, 1});
+  const auto cy = (centre.select(1, 1) * (options_.height() / side)).view({-1, 1, 1});
+  const auto radius = torch::exp(shape_.select(1, 0)).clamp(0.02, 0.45).view({-1, 1, 1});
+  const auto aspect = torch::exp(shape_.select(1, 1).clamp(-1.5, 1.5)).view({-1, 1, 1});
+  const auto angle = shape_.select(1, 2).view({-1, 1, 1});
+  const auto dx = x_ - cx, dy = y_ - cy;                              // [K,H,W]
+  const auto u = (dx * torch::cos(angle) + dy * torch::sin(angle)) / (radius * aspect);
+  const auto v = (dy * torch::cos(angle) - dx * torch::sin(angle)) * aspect / radius;
+  const auto distance = torch::sqrt(u * u + v * v + 1e-8);           // 1 on the ellipse's edge
+  // Soft coverage: 0.5 on the edge, rising over `edge` pixels inside (in units of the radius).
+  const auto coverage = torch::sigmoid((1 - distance) * radius * side / options_.edge());
+  const auto rgba = torch::sigmoid(colour_);                          // [K,4]
+  const auto alpha = coverage * rgba.select(1, 3).view({-1, 1, 1});   // [K,H,W]
+  auto image = torch::sigmoid(background_).view({3, 1, 1}).expand({3, options_.height(), options_.width()});
+  for (int64_t k = 0; k < options_.count(); ++k) {
+    const auto a = alpha[k].unsqueeze(0);
+    image = image * (1 - a) + rgba[k].narrow(0, 0, 3).view({3, 1, 1}) * a;
+  }
+  return image.unsqueeze(0).clamp(1e-6, 1 - 1e-6);
+}
+
+}  // namespace brivl
