@@ -146,6 +146,63 @@ void run_train(const CLI::App& command, TrainArgs& a) {
   if (result.state == "stopped") std::exit(130);
 }
 
+// "4/255", "0.0157": a pixel budget in [0, 1] units.
+double parse_pixel_budget(const std::string& text, const char* option) {
+  double num = 0, den = 1;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%lf/%lf%c", &num, &den, &extra) == 2 && den > 0) return num / den;
+  if (std::sscanf(text.c_str(), "%lf%c", &num, &extra) == 1) return num;
+  BRIVL_FAIL(option, " '", text, "': expected a number or a fraction such as 4/255");
+}
+
+struct RobustifyArgs {
+  ModelArgs model;
+  TrainOptions options;
+  std::string eps = "4/255";
+  std::string resume;
+  bool jsonl = false;
+  bool watch = false;
+};
+
+// brivl robustify: FARE fine-tuning of a bundle's image tower, run by the trainer (objective
+// "fare"), so it has everything `brivl train` has: run folder, metrics, checkpoints, resume.
+void run_robustify(const CLI::App& command, RobustifyArgs& a) {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  TrainResult result;
+  auto hooks = train_hooks(a.jsonl);
+  Watch watch(a.watch);
+  if (!a.resume.empty()) {
+    for (const char* fixed : {"--model", "--data", "--out", "--eps", "--pgd-steps", "--lr", "--batch", "--seed"})
+      BRIVL_CHECK(command.count(fixed) == 0, fixed, " cannot be changed when resuming; the run keeps its own settings (",
+                  a.resume, "/train_options.json)");
+    ResumeOptions r;
+    if (command.count("--max-minutes")) r.max_minutes = a.options.max_minutes;
+    if (command.count("--epochs")) r.epochs = a.options.epochs;
+    if (command.count("--device")) r.device = a.model.device;
+    if (command.count("--threads")) r.threads = a.model.threads;
+    watch.attach(hooks, a.resume);
+    result = watch.run([&] { return resume_training(a.resume, r, hooks); });
+  } else {
+    auto& o = a.options;
+    BRIVL_CHECK(!o.data.empty(), "robustify: --data FILE is required (or --resume RUN_DIR)");
+    BRIVL_CHECK(!o.out.empty(), "robustify: --out RUN_DIR is required");
+    const auto files = resolve_model_files(a.model);
+    o.config = fs::absolute(files.config).string();
+    o.vocab = fs::absolute(files.vocab).string();
+    o.init_checkpoint = fs::absolute(files.checkpoint).string();
+    o.objective = "fare";
+    o.adversarial.eps = parse_pixel_budget(a.eps, "--eps");
+    o.device = a.model.device;
+    o.threads = a.model.threads;
+    watch.attach(hooks, o.out);
+    result = watch.run([&] { return train(o, hooks); });
+  }
+  if (::isatty(STDERR_FILENO)) std::fputc('\n', stderr);
+  print_result(result, a.jsonl);
+  if (result.state == "stopped") std::exit(130);
+}
+
 struct EvalArgs {
   ModelArgs model;
   std::string data, labels;
@@ -264,9 +321,42 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   train->add_option("--eval-every", o.eval_every, "steps between evaluations and checkpoints (0: every epoch)");
   train->add_option("--log-every", o.log_every, "steps between metrics lines")->capture_default_str();
   train->add_option("--keep", o.keep_last, "checkpoints kept besides the best")->capture_default_str();
+  train->add_option_function<std::string>(
+      "--adversarial", [t](const std::string& v) { t->options.adversarial.eps = parse_pixel_budget(v, "--adversarial"); },
+      "adversarial training (CLIPAG-style) with this L-inf pixel budget, e.g. 4/255 (docs/TRAINING.md)");
+  train->add_option("--pgd-steps", o.adversarial.steps, "PGD steps of each attack")->capture_default_str();
+  train->add_option("--adv-start", o.adversarial.start_step, "clean steps before the first attack")->capture_default_str();
+  train->add_option("--adv-ramp", o.adversarial.ramp_steps, "steps over which the budget grows to its value")->capture_default_str();
   train->add_flag("--jsonl", t->jsonl, "progress as JSON lines on stdout (for monitors)");
   train->add_flag("--watch", t->watch, "show loss and recall@1 in a live window (Q: checkpoint and stop)");
   train->callback([train, t] { run_train(*train, *t); });
+
+  auto ra = std::make_shared<RobustifyArgs>();
+  ra->model.executable = executable;
+  auto& ro = ra->options;
+  // FARE's recipe, scaled to small data: a gentle learning rate and no weight decay keep the clean
+  // embeddings where they were (docs/TRAINING.md, "Robust models").
+  ro.lr = 1e-4, ro.weight_decay = 0.0, ro.epochs = 5, ro.warmup_steps = 20;
+  auto* robustify = app.add_subcommand(
+      "robustify", "adversarially fine-tune a model's image tower (FARE): robust features whose gradients imagination can follow; see docs/TRAINING.md");
+  add_model_file_options(*robustify, ra->model, false);
+  robustify->add_option("--device", ra->model.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  robustify->add_option("--threads", ra->model.threads, "intra-op threads (0: all cores)");
+  robustify->add_option("--data", ro.data, "CSV / TSV / JSONL of image-text pairs, or a folder of images (captions only feed the recall it reports)");
+  robustify->add_option("--out", ro.out, "new run folder: a model bundle in the official layout, like brivl train's");
+  robustify->add_option("--resume", ra->resume, "continue the run in this folder from its last checkpoint");
+  robustify->add_option("--eps", ra->eps, "L-inf budget of the attack in pixel units, e.g. 4/255")->capture_default_str();
+  robustify->add_option("--pgd-steps", ro.adversarial.steps, "PGD steps of each attack")->capture_default_str();
+  robustify->add_option("--adv-ramp", ro.adversarial.ramp_steps, "steps over which the budget grows to --eps")->capture_default_str();
+  robustify->add_option("--epochs", ro.epochs, "passes over the images")->capture_default_str();
+  robustify->add_option("--max-minutes", ro.max_minutes, "stop with a checkpoint after this long (the schedule is fitted to it)");
+  robustify->add_option("--batch", ro.batch_size, "images per batch")->capture_default_str();
+  robustify->add_option("--lr", ro.lr, "peak learning rate (AdamW, warm-up then cosine)")->capture_default_str();
+  robustify->add_option("--seed", ro.seed, "seed of the split, order and attacks")->capture_default_str();
+  robustify->add_option("--eval-every", ro.eval_every, "steps between evaluations and checkpoints (0: every epoch)");
+  robustify->add_flag("--jsonl", ra->jsonl, "progress as JSON lines on stdout (for monitors)");
+  robustify->add_flag("--watch", ra->watch, "show loss and recall@1 in a live window (Q: checkpoint and stop)");
+  robustify->callback([robustify, ra] { run_robustify(*robustify, *ra); });
 
   auto e = std::make_shared<EvalArgs>();
   e->model.executable = executable;

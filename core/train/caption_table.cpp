@@ -1,5 +1,7 @@
 #include "train/caption_table.h"
 
+#include "retrieval/file_scan.h"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -409,6 +411,8 @@ std::string CaptionTable::location(size_t index) const {
 }
 
 CaptionTable read_caption_table(const std::string& path, const CaptionTableOptions& options) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return folder_caption_table(path);
   const Format format = format_of(path);
   const std::string bytes = read_file(path);
   const bool utf16 = bytes.compare(0, 2, "\xFF\xFE") == 0 || bytes.compare(0, 2, "\xFE\xFF") == 0;
@@ -417,6 +421,21 @@ CaptionTable read_caption_table(const std::string& path, const CaptionTableOptio
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
   if (format == Format::kJsonl) return read_jsonl(path, text, options);
   return read_delimited(path, text, format, options);
+}
+
+CaptionTable folder_caption_table(const std::string& dir) {
+  auto scan = scan_images({dir});
+  CaptionTable table;
+  table.source = dir;
+  for (const auto& [file, reason] : scan.problems) table.skipped.add(reason, file);
+  for (const auto& f : scan.files) {
+    const auto stem = fs::path(f.path).stem().string();
+    table.images.push_back(f.path);
+    table.texts.push_back({stem.empty() ? fs::path(f.path).filename().string() : stem});
+    table.lines.push_back(static_cast<int64_t>(table.images.size()));
+  }
+  BRIVL_CHECK(!table.images.empty(), dir, ": no image files in this folder (jpg, png, webp, bmp, tif, gif)");
+  return table;
 }
 
 void write_caption_csv(const std::string& path, const CaptionTable& table) {

@@ -77,7 +77,11 @@ struct CaptionTableOptions {
   bool check_files_exist = true;  // skip rows whose image is not an existing file (existence only)
 };
 
+// A folder instead of a file: every image under it (recursively, see scan_images), captioned by
+// its file name without the extension (for image-only work such as `brivl robustify`).
 CaptionTable read_caption_table(const std::string& path, const CaptionTableOptions& options = {});
+// The table of a folder of images as described above; a folder without images is an error naming it.
+CaptionTable folder_caption_table(const std::string& dir);
 
 // Writes `table` as CSV with header "image,text", one row per (image, caption), UTF-8 without BOM,
 // "\n" line ends, quoting fields that need it. An image inside the output file's folder is written

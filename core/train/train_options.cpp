@@ -37,6 +37,15 @@ void TrainOptions::validate() const {
   for (double p : {augment.color_jitter_p, augment.grayscale_p})
     BRIVL_CHECK(p >= 0 && p <= 1, "augmentation probability ", p, ": expected a value in [0, 1]");
   BRIVL_CHECK(augment.hue >= 0 && augment.hue <= 0.5, "hue jitter ", augment.hue, ": expected [0, 0.5]");
+  BRIVL_CHECK(objective == "contrastive" || objective == "fare", "objective '", objective, "': expected contrastive or fare");
+  BRIVL_CHECK(objective != "fare" || !init_checkpoint.empty(),
+              "robustify (objective fare) needs the weights to start from (--model or --init)");
+  const auto& a = adversarial;
+  BRIVL_CHECK(a.eps >= 0 && a.eps <= 0.25, "--eps ", a.eps, ": expected a pixel budget in [0, 0.25] (e.g. 4/255)");
+  BRIVL_CHECK(a.steps >= 1 && a.steps <= 100, "--pgd-steps ", a.steps, ": expected 1..100");
+  BRIVL_CHECK(a.step_size >= 0 && a.step_size <= 0.25, "--pgd-step-size ", a.step_size, ": expected [0, 0.25] (0: automatic)");
+  BRIVL_CHECK(a.start_step >= 0, "--adv-start ", a.start_step, ": expected >= 0");
+  BRIVL_CHECK(a.ramp_steps >= 0, "--adv-ramp ", a.ramp_steps, ": expected >= 0");
 }
 
 namespace {
@@ -89,7 +98,10 @@ std::string train_options_to_json(const TrainOptions& o) {
             {"log_every", o.log_every},
             {"eval_every", o.eval_every},
             {"keep_last", o.keep_last},
-            {"augment", augment_json(o.augment)}};
+            {"augment", augment_json(o.augment)},
+            {"objective", o.objective},
+            {"adversarial", {{"eps", o.adversarial.eps}, {"steps", o.adversarial.steps}, {"step_size", o.adversarial.step_size},
+                             {"start_step", o.adversarial.start_step}, {"ramp_steps", o.adversarial.ramp_steps}}}};
   return j.dump(2) + "\n";
 }
 
@@ -141,6 +153,16 @@ TrainOptions train_options_from_json(const std::string& text, const std::string&
     read(a, "saturation", o.augment.saturation, source);
     read(a, "hue", o.augment.hue, source);
     read(a, "grayscale_p", o.augment.grayscale_p, source);
+  }
+  read(j, "objective", o.objective, source);
+  if (j.contains("adversarial")) {
+    const auto& a = j.at("adversarial");
+    BRIVL_CHECK(a.is_object(), source, ": field 'adversarial' must be an object");
+    read(a, "eps", o.adversarial.eps, source);
+    read(a, "steps", o.adversarial.steps, source);
+    read(a, "step_size", o.adversarial.step_size, source);
+    read(a, "start_step", o.adversarial.start_step, source);
+    read(a, "ramp_steps", o.adversarial.ramp_steps, source);
   }
   try {
     o.validate();

@@ -18,6 +18,18 @@ struct AugmentOptions {
   bool any() const { return color_jitter_p > 0 || grayscale_p > 0; }
 };
 
+// Adversarial training (docs/TRAINING.md, "Robust models"): PGD images under an L-inf budget in
+// pixel units. With objective "contrastive" (CLIPAG-style, `brivl train --adversarial EPS`) the
+// attack lowers each image's similarity to its own caption and the contrastive loss is taken on
+// the attacked images; with "fare" (`brivl robustify`) see TrainOptions::objective.
+struct AdversarialOptions {
+  double eps = 0;            // L-inf radius in [0, 1] pixel units (4/255 = 0.0157); 0: off
+  int64_t steps = 2;         // PGD steps per batch
+  double step_size = 0;      // pixel units per step; 0: 2.5 * eps / steps
+  int64_t start_step = 0;    // clean steps before the first attack
+  int64_t ramp_steps = 0;    // eps grows linearly from 0 over these steps after start_step
+};
+
 struct TrainOptions {
   std::string data;             // CSV / TSV / JSONL of image-text pairs
   std::string out;              // run directory
@@ -54,6 +66,14 @@ struct TrainOptions {
   int64_t eval_every = 0;       // steps between evaluations (+checkpoints); 0: once per epoch
   int64_t keep_last = 2;        // checkpoints kept besides the best
   AugmentOptions augment;
+
+  // What is learned. "contrastive": BriVL's cross-modal MoCo (both towers). "fare": unsupervised
+  // adversarial fine-tuning of the image tower alone (Schlarmann et al. 2024): a frozen copy of
+  // the init_checkpoint's image tower is the teacher, and the loss is the squared distance of the
+  // attacked image's embedding to the teacher's clean one; BatchNorm statistics stay the
+  // teacher's and the text tower is untouched, so texts embed exactly as before.
+  std::string objective = "contrastive";
+  AdversarialOptions adversarial;
 
   // Throws brivl::Error naming the option for out-of-range values.
   void validate() const;

@@ -18,6 +18,8 @@
 #include "train/batch_loader.h"
 #include "train/caption_table.h"
 #include "train/moco.h"
+#include "train/image_augment.h"
+#include "train/robust/adversarial.h"
 #include "train/run_directory.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -105,6 +107,13 @@ class Trainer {
   bool restore_checkpoint();
   double learning_rate(int64_t step) const;
   void train_step(TrainBatch* batches, int64_t count);
+  // The objective "fare": one micro-batch's loss, backpropagated; returns its value.
+  double fare_step(const torch::Tensor& images, double eps, int64_t micro_batches);
+  // The attack's random start depends only on (seed, step, micro-batch): resumed runs see the same.
+  torch::Generator attack_generator(int64_t micro_batch) const;
+  // train() for the parts that learn; under "fare" the image tower keeps the teacher's BatchNorm
+  // statistics (eval mode) and the text tower does not learn at all.
+  void set_training_mode();
   RetrievalMetrics evaluate();
   void recalibrate_batchnorm();
   void save_checkpoint();
@@ -122,6 +131,8 @@ class Trainer {
   torch::Tensor val_images_;
   torch::Device device_{torch::kCPU};
   MoCoBriVL model_{nullptr};
+  ImageEncoder teacher_{nullptr};  // objective "fare": the frozen starting image tower
+  bool fare_ = false;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   FeatureQueue image_queue_, text_queue_;
   double momentum_ = 0.99;
@@ -187,8 +198,23 @@ void Trainer::setup_model(bool resuming) {
   }
   model_->copy_online_to_momentum();
   if (o_.freeze == "official") freeze_official(*model_, config_.bert.num_layers);
+  fare_ = o_.objective == "fare";
+  if (fare_) {
+    // The teacher is always the init checkpoint, also when resuming (the run's own checkpoints
+    // hold the student): train_options.json names it, and it must still be there.
+    BRIVL_CHECK(fs::exists(o_.init_checkpoint), o_.init_checkpoint,
+                ": the starting weights (the robustify teacher) are missing; they are needed to continue this run");
+    auto reader = CheckpointReader::open(o_.init_checkpoint);
+    BriVL teacher(config_);
+    load_state_strict(*teacher, *reader, is_unused_for_inference, "the teacher " + o_.init_checkpoint);
+    teacher_ = teacher->imgencoder;
+    teacher_->eval();
+    for (auto& p : teacher_->parameters()) p.set_requires_grad(false);
+    teacher_->to(device_);
+    for (auto& p : model_->textencoder->parameters()) p.set_requires_grad(false);
+  }
   model_->to(device_);
-  model_->train();
+  set_training_mode();
 
   std::vector<torch::Tensor> decay, no_decay;
   for (auto* enc : {static_cast<torch::nn::Module*>(model_->imgencoder.get()), static_cast<torch::nn::Module*>(model_->textencoder.get())})
@@ -215,7 +241,40 @@ void Trainer::setup_model(bool resuming) {
   m << "model: " << config_.cnn << " + " << config_.encoder << ", " << total << " parameters (" << trainable
     << " trainable), queue " << K << ", momentum " << momentum_ << ", temperature " << loss_options_.temperature
     << ", device " << device_;
+  if (fare_) m << "; robustify (FARE): image tower only, teacher " << o_.init_checkpoint;
+  if (o_.adversarial.eps > 0)
+    m << "; adversarial: eps " << o_.adversarial.eps * 255 << "/255, " << o_.adversarial.steps << " PGD steps, from step "
+      << o_.adversarial.start_step << " ramped over " << o_.adversarial.ramp_steps;
   message(m.str());
+}
+
+void Trainer::set_training_mode() {
+  model_->train();
+  if (fare_) {
+    model_->imgencoder->eval();
+    model_->textencoder->eval();
+  }
+}
+
+torch::Generator Trainer::attack_generator(int64_t micro_batch) const {
+  return at::detail::createCPUGenerator(
+      mix_seed(o_.seed, 0xad7e5a11ULL, static_cast<uint64_t>(s_.step), static_cast<uint64_t>(micro_batch)));
+}
+
+double Trainer::fare_step(const torch::Tensor& images, double eps, int64_t micro_batches) {
+  torch::Tensor target;
+  {
+    torch::NoGradGuard no_grad;
+    target = teacher_->forward(images).to(torch::kFloat32);
+  }
+  auto distance = [&](const torch::Tensor& x) {
+    return (model_->imgencoder(x).to(torch::kFloat32) - target).pow(2).sum(1).mean();
+  };
+  auto gen = attack_generator(0);
+  const auto attacked = pgd_attack(images, eps, o_.adversarial.steps, o_.adversarial.step_size, distance, gen);
+  const auto loss = distance(attacked);
+  (loss / static_cast<double>(micro_batches)).backward();
+  return loss.item<double>();
 }
 
 double Trainer::learning_rate(int64_t step) const {
@@ -233,10 +292,33 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
   std::vector<uint64_t> captions;
   double loss = 0, i2t = 0, t2i = 0, pos = 0, neg = 0;
   int64_t samples = 0;
+  const double eps = adversarial_eps_at(o_.adversarial, s_.step);
   for (int64_t m = 0; m < count; ++m) {
     auto& b = batches[m];
     if (b.images.size(0) < 2) continue;  // undecodable images left too few samples to contrast
-    const auto images = b.images.to(device_), ids = b.input_ids.to(device_), mask = b.mask.to(device_);
+    if (fare_) {
+      loss += fare_step(b.images.to(device_), eps, count) / static_cast<double>(count);
+      samples += b.images.size(0);
+      continue;
+    }
+    auto images = b.images.to(device_);
+    const auto ids = b.input_ids.to(device_), mask = b.mask.to(device_);
+    if (eps > 0) {
+      // CLIPAG-style: attack each image away from its own caption's current embedding, then
+      // learn the contrastive task on the attacked images (their momentum keys too).
+      const auto unit = torch::nn::functional::NormalizeFuncOptions().dim(-1);
+      torch::Tensor caption;
+      {
+        torch::NoGradGuard no_grad;
+        caption = torch::nn::functional::normalize(model_->textencoder(ids, mask).to(torch::kFloat32), unit);
+      }
+      auto away = [&](const torch::Tensor& x) {
+        const auto e = torch::nn::functional::normalize(model_->imgencoder(x).to(torch::kFloat32), unit);
+        return -(e * caption).sum(1).mean();
+      };
+      auto gen = attack_generator(m);
+      images = pgd_attack(images, eps, o_.adversarial.steps, o_.adversarial.step_size, away, gen);
+    }
     torch::Tensor q_img, q_txt, k_img, k_txt;
     {
       const bool amp = o_.amp && device_.is_cuda();
@@ -275,7 +357,7 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
   }
   optimizer_->step();
   optimizer_->zero_grad();
-  model_->momentum_update(momentum_);
+  if (!fare_) model_->momentum_update(momentum_);
   if (!img_keys.empty()) {
     image_queue_.enqueue(torch::cat(img_keys), captions);
     text_queue_.enqueue(torch::cat(txt_keys), captions);
@@ -296,7 +378,7 @@ void Trainer::recalibrate_batchnorm() {
   // BatchNorm running statistics (momentum 0.1) lag far behind weights that change every step;
   // evaluation-mode embeddings from them are poor. Re-estimate them as plain averages over fixed,
   // non-augmented training batches (deterministic, so resumed runs get the same numbers).
-  if (o_.bn_recalibration_batches <= 0) return;
+  if (o_.bn_recalibration_batches <= 0 || fare_) return;  // fare keeps the teacher's statistics
   auto bns = batchnorms(*model_->imgencoder);
   std::vector<std::decay_t<decltype(bns.front()->options.momentum())>> saved;
   for (auto* bn : bns) {
@@ -353,7 +435,7 @@ RetrievalMetrics Trainer::evaluate() {
     std::vector<float> values(sim.data_ptr<float>(), sim.data_ptr<float>() + sim.numel());
     metrics = retrieval_metrics(values, static_cast<int64_t>(texts.size()), val_images_.size(0), text_image, keys);
   }
-  model_->train();
+  set_training_mode();
   const double cost = seconds_since(start);
   s_.eval_seconds = (s_.eval_seconds * static_cast<double>(s_.evals) + cost) / static_cast<double>(s_.evals + 1);
   ++s_.evals;
@@ -368,7 +450,9 @@ RetrievalMetrics Trainer::evaluate() {
     << " (" << metrics.images << " images, " << cost << " s)";
   message(m.str());
   // The step-0 evaluation (chance level, no checkpoint) is a reference, never the best.
-  if (s_.step > 0 && metrics.mean_r1() > s_.best_metric) {
+  // Under "fare" recall only watches that the embeddings stay usable; the result is the last
+  // (most robust) checkpoint, so it is always the one a run folder offers as its model.
+  if (s_.step > 0 && (fare_ || metrics.mean_r1() > s_.best_metric)) {
     s_.best_metric = metrics.mean_r1();
     s_.best_step = s_.step;
     best_eval_ = metrics;
@@ -576,6 +660,7 @@ TrainResult Trainer::run(bool resuming) {
                        {"pos_sim", w_.pos / n},
                        {"neg_sim", w_.neg / n},
                        {"eta_s", eta_seconds()}};
+          if (o_.adversarial.eps > 0) line["adv_eps"] = adversarial_eps_at(o_.adversarial, s_.step - 1);
           run_.append_metrics(line.dump());
           if (hooks_.on_progress) {
             TrainProgress p;

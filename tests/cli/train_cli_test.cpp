@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "test_support.h"
@@ -158,6 +159,46 @@ TEST(TrainCli, InterruptedAndKilledRunsResumeWithNothingLost) {
   for (const auto& e : fs::recursive_directory_iterator(run))
     EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
   EXPECT_THAT(read_file(run + "/train.log"), HasSubstr("resume: from checkpoints/step-"));
+}
+
+TEST(TrainCli, RobustifyWritesABundleResumesAndRefusesBadBudgets) {
+  test::TempDir tmp;
+  ASSERT_EQ(brivl({"dataset", "shapes", "--out", tmp.file("shapes"), "--count", "40", "--seed", "8", "--size", "64"}).exit_code, 0);
+  const auto data = tmp.file("shapes/captions.csv");
+  auto args = train_args(data, tmp.file("base"));
+  args.insert(args.end(), {"--epochs", "1"});
+  ASSERT_EQ(brivl(args).exit_code, 0);
+  const auto run = tmp.file("robust");
+  auto r = brivl({"robustify", "--model", tmp.file("base"), "--data", data, "--out", run, "--epochs", "1", "--eps", "8/255",
+                  "--batch", "8", "--device", "cpu", "--jsonl"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line, last;
+  while (std::getline(lines, line)) last = line;
+  const auto done = nlohmann::json::parse(last);
+  EXPECT_EQ(done["state"], "finished");
+  const int64_t steps = done["step"];
+  EXPECT_GE(steps, 4);
+  const auto options = nlohmann::json::parse(read_file(run + "/train_options.json"));
+  EXPECT_EQ(options["objective"], "fare");
+  EXPECT_NEAR(options["adversarial"]["eps"].get<double>(), 8.0 / 255, 1e-12);
+  // The run folder is a model bundle, like brivl train's.
+  r = brivl({"eval", "--model", run, "--data", data, "--json", "--device", "cpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // More epochs on the finished run; its recipe cannot change.
+  r = brivl({"robustify", "--resume", run, "--epochs", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(read_file(run + "/status.json"))["step"].get<int64_t>(), 2 * steps);
+  r = brivl({"robustify", "--resume", run, "--eps", "4/255"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--eps cannot be changed"));
+  r = brivl({"robustify", "--model", tmp.file("base"), "--data", data, "--out", tmp.file("x"), "--eps", "4/0"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--eps '4/0'"));
+  r = brivl({"robustify", "--model", tmp.file("base"), "--data", data, "--out", tmp.file("x"), "--eps", "0.5"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--eps 0.5"));
+  EXPECT_FALSE(fs::exists(tmp.file("x")));
 }
 
 // The embedded default is the trained small model: retrieval over the sample images finds each
