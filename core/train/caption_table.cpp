@@ -1,7 +1,5 @@
 #include "train/caption_table.h"
 
-#include "retrieval/file_scan.h"
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "retrieval/file_scan.h"
 #include "text/unicode_text.h"
 #include "util/atomic_file.h"
 #include "util/error.h"

@@ -108,7 +108,7 @@ class Trainer {
   double learning_rate(int64_t step) const;
   void train_step(TrainBatch* batches, int64_t count);
   // The objective "fare": one micro-batch's loss, backpropagated; returns its value.
-  double fare_step(const torch::Tensor& images, double eps, int64_t micro_batches);
+  double fare_step(const torch::Tensor& images, double eps, int64_t micro_batch, int64_t micro_batches);
   // The attack's random start depends only on (seed, step, micro-batch): resumed runs see the same.
   torch::Generator attack_generator(int64_t micro_batch) const;
   // train() for the parts that learn; under "fare" the image tower keeps the teacher's BatchNorm
@@ -261,7 +261,7 @@ torch::Generator Trainer::attack_generator(int64_t micro_batch) const {
       mix_seed(o_.seed, 0xad7e5a11ULL, static_cast<uint64_t>(s_.step), static_cast<uint64_t>(micro_batch)));
 }
 
-double Trainer::fare_step(const torch::Tensor& images, double eps, int64_t micro_batches) {
+double Trainer::fare_step(const torch::Tensor& images, double eps, int64_t micro_batch, int64_t micro_batches) {
   torch::Tensor target;
   {
     torch::NoGradGuard no_grad;
@@ -270,7 +270,7 @@ double Trainer::fare_step(const torch::Tensor& images, double eps, int64_t micro
   auto distance = [&](const torch::Tensor& x) {
     return (model_->imgencoder(x).to(torch::kFloat32) - target).pow(2).sum(1).mean();
   };
-  auto gen = attack_generator(0);
+  auto gen = attack_generator(micro_batch);
   const auto attacked = pgd_attack(images, eps, o_.adversarial.steps, o_.adversarial.step_size, distance, gen);
   const auto loss = distance(attacked);
   (loss / static_cast<double>(micro_batches)).backward();
@@ -297,7 +297,7 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
     auto& b = batches[m];
     if (b.images.size(0) < 2) continue;  // undecodable images left too few samples to contrast
     if (fare_) {
-      loss += fare_step(b.images.to(device_), eps, count) / static_cast<double>(count);
+      loss += fare_step(b.images.to(device_), eps, m, count) / static_cast<double>(count);
       samples += b.images.size(0);
       continue;
     }
@@ -450,9 +450,9 @@ RetrievalMetrics Trainer::evaluate() {
     << " (" << metrics.images << " images, " << cost << " s)";
   message(m.str());
   // The step-0 evaluation (chance level, no checkpoint) is a reference, never the best.
-  // Under "fare" recall only watches that the embeddings stay usable; the result is the last
-  // (most robust) checkpoint, so it is always the one a run folder offers as its model.
-  if (s_.step > 0 && (fare_ || metrics.mean_r1() > s_.best_metric)) {
+  // Under "fare" recall only watches that the embeddings stay usable: save_checkpoint() makes every
+  // checkpoint the run's model.
+  if (!fare_ && s_.step > 0 && metrics.mean_r1() > s_.best_metric) {
     s_.best_metric = metrics.mean_r1();
     s_.best_step = s_.step;
     best_eval_ = metrics;
@@ -470,6 +470,8 @@ void Trainer::save_checkpoint() {
   // (BatchNorm uses batch statistics there) and every evaluation re-estimates them from scratch,
   // so re-estimating here keeps resumed runs identical to uninterrupted ones.
   if (recalibrated_at_ != s_.step) recalibrate_batchnorm();
+  // Robustify's result is its newest (most robust) checkpoint, also after a stop without evaluation.
+  if (fare_) s_.best_step = s_.step, best_eval_ = last_eval_;
   save_official_checkpoint(run_.checkpoint_path(s_.step), module_state(*model_));
   // Trainer state: written after the weights; its presence marks the checkpoint complete.
   torch::serialize::OutputArchive archive;
