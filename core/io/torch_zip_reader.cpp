@@ -2,6 +2,10 @@
 
 #include <caffe2/serialize/inline_container.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
 #include "io/pickle_reader.h"
 #include "util/error.h"
 
@@ -45,6 +49,11 @@ TorchZipReader::TorchZipReader(const std::string& path) : CheckpointReader(path,
                "); the file may be truncated or corrupt");
   }
   BRIVL_CHECK(zip_->hasRecord("data.pkl"), path, ": zip archive has no data.pkl (not saved by torch.save?)");
+  // torch.save names members "<archive>/<record>"; the reader above addresses them by record.
+  for (auto& [name, member] : read_zip_directory(path)) {
+    const auto slash = name.find('/');
+    if (slash != std::string::npos) members_[name.substr(slash + 1)] = member;
+  }
   at::DataPtr pickle;
   size_t size = 0;
   try {
@@ -52,6 +61,7 @@ TorchZipReader::TorchZipReader(const std::string& path) : CheckpointReader(path,
   } catch (const c10::Error& e) {
     BRIVL_FAIL(path, ": cannot read data.pkl (", first_line(e.what_without_backtrace()), ")");
   }
+  verify("data.pkl", pickle.get(), size, "the state dict's structure");
   const auto root = unpickle_state_dict(static_cast<const char*>(pickle.get()), size, path);
   for (const auto& [k, v] : select_state_dict(root, path)->dict) {
     BRIVL_CHECK(k->kind == Kind::kString, path, ": state dict key is a ", k->kind_name(), ", expected a string");
@@ -74,6 +84,33 @@ TorchZipReader::TorchZipReader(const std::string& path) : CheckpointReader(path,
 
 TorchZipReader::~TorchZipReader() = default;
 
+void TorchZipReader::verify(const std::string& record, const void* data, size_t size, const std::string& what) const {
+  const auto it = members_.find(record);
+  BRIVL_CHECK(it != members_.end(), path_, ": record '", record, "' (", what, ") is not in the zip directory");
+  // In pieces on the intra-op threads: a released checkpoint is gigabytes, and one thread of
+  // zlib's CRC would take longer than reading it (docs/PERFORMANCE.md).
+  constexpr size_t kPiece = size_t{4} << 20;
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  const int64_t pieces = static_cast<int64_t>((size + kPiece - 1) / kPiece);
+  std::vector<uint32_t> crcs(static_cast<size_t>(pieces));
+  at::parallel_for(0, pieces, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const size_t offset = static_cast<size_t>(i) * kPiece;
+      crcs[static_cast<size_t>(i)] = crc32_of(bytes + offset, std::min(kPiece, size - offset));
+    }
+  });
+  uint32_t got = pieces == 0 ? crc32_of(nullptr, 0) : crcs[0];
+  for (int64_t i = 1; i < pieces; ++i) {
+    const size_t offset = static_cast<size_t>(i) * kPiece;
+    got = crc32_combine_of(got, crcs[static_cast<size_t>(i)], std::min(kPiece, size - offset));
+  }
+  if (got == it->second.crc32) return;
+  char hex[40];
+  std::snprintf(hex, sizeof(hex), "CRC-32 %08x, stored %08x", got, it->second.crc32);
+  BRIVL_FAIL(path_, ": record '", record, "' (", what, ") is damaged: ", hex,
+             "; the file was corrupted after it was written (download or copy it again)");
+}
+
 torch::Tensor TorchZipReader::storage(const CheckpointEntry& e) {
   auto it = storages_.find(e.storage_key);
   if (it != storages_.end()) {
@@ -92,6 +129,7 @@ torch::Tensor TorchZipReader::storage(const CheckpointEntry& e) {
     BRIVL_FAIL(path_, ": cannot read record '", record, "' of entry '", e.key, "' (",
                first_line(err.what_without_backtrace()), "); the file may be truncated or corrupt");
   }
+  verify(record, data.get(), size, "entry '" + e.key + "'");
   const int64_t item = element_size(e.dtype);
   BRIVL_CHECK(e.storage_numel >= 0 && static_cast<uint64_t>(e.storage_numel) <= size / item &&
                   static_cast<uint64_t>(e.storage_numel * item) == size,

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "io/checkpoint.h"
+#include "io/zip_directory.h"
 #include "model/model_test_support.h"
 #include "util/atomic_file.h"
 
@@ -176,6 +177,56 @@ TEST_F(Checkpoint, TruncatedFileIsAClearError) {
     write_bytes(dir.file("cut.pth"), bytes.substr(0, keep));
     EXPECT_BRIVL_ERROR(CheckpointReader::open(dir.file("cut.pth")), dir.file("cut.pth"), "truncated or corrupt");
   }
+}
+
+TEST_F(Checkpoint, AFlippedBitInAWeightOrTheStructureIsAnErrorNamingTheRecordAndTensor) {
+  // LibTorch's zip reader does not check the CRC-32 torch.save stores per record; we do.
+  TempDir dir;
+  // A byte pattern to find in the file; over 4 MiB, so the record is checked in several pieces.
+  const auto marked = torch::full({(int64_t{5} << 20) / 4 + 64}, 1234.5f);
+  save_official_checkpoint(dir.file("ok.pth"), {{"a.weight", torch::randn({4})}, {"b.weight", marked}});
+  const auto bytes = read_file(dir.file("ok.pth"));
+  const float value = 1234.5f;
+  const auto at = bytes.find(std::string(reinterpret_cast<const char*>(&value), sizeof(value)) +
+                             std::string(reinterpret_cast<const char*>(&value), sizeof(value)));
+  ASSERT_NE(at, std::string::npos);
+  auto damaged = bytes;
+  damaged[at + 17] = static_cast<char>(damaged[at + 17] ^ 0x04);
+  write_bytes(dir.file("bad.pth"), damaged);
+  auto reader = CheckpointReader::open(dir.file("bad.pth"));  // the structure is intact
+  EXPECT_TRUE(torch::equal(reader->read(reader->entries()[0]), read_all(*CheckpointReader::open(dir.file("ok.pth")))[0].second));
+  EXPECT_BRIVL_ERROR(reader->read(reader->entries()[1]), "bad.pth", "record 'data/", "entry 'b.weight'", "damaged", "CRC-32");
+  // The same flip in the record's last piece.
+  damaged = bytes;
+  const size_t last = at + marked.numel() * sizeof(float) - 9;
+  damaged[last] = static_cast<char>(damaged[last] ^ 0x40);
+  write_bytes(dir.file("bad-end.pth"), damaged);
+  auto end_reader = CheckpointReader::open(dir.file("bad-end.pth"));
+  EXPECT_BRIVL_ERROR(end_reader->read(end_reader->entries()[1]), "bad-end.pth", "entry 'b.weight'", "damaged");
+  EXPECT_TRUE(torch::equal(read_all(*CheckpointReader::open(dir.file("ok.pth")))[1].second, marked));
+
+  // A flip inside data.pkl (the tensor's key name is in it) fails at open.
+  const auto key = bytes.find("b.weight");
+  ASSERT_NE(key, std::string::npos);
+  damaged = bytes;
+  damaged[key] = 'c';
+  write_bytes(dir.file("bad-pickle.pth"), damaged);
+  EXPECT_BRIVL_ERROR(CheckpointReader::open(dir.file("bad-pickle.pth")), "bad-pickle.pth", "record 'data.pkl'", "damaged");
+}
+
+TEST_F(Checkpoint, ZipDirectoryListsEveryRecordWithItsSizeAndCrc) {
+  const auto members = read_zip_directory(fixture_checkpoint());
+  size_t data_records = 0;
+  for (const auto& [name, m] : members) data_records += name.find("/data/") != std::string::npos;
+  EXPECT_GT(data_records, 100u);
+  // Every record of the official fixture matches its CRC (reading all entries checks each one).
+  auto reader = CheckpointReader::open(fixture_checkpoint());
+  EXPECT_EQ(read_all(*reader).size(), 868u);
+  TempDir dir;
+  write_bytes(dir.file("x.zip"), "PK\x05\x06 looks like a zip's end, but is only text");
+  EXPECT_BRIVL_ERROR(read_zip_directory(dir.file("x.zip")), "x.zip", "end-of-directory");
+  write_bytes(dir.file("short.zip"), "PK\x05\x06");
+  EXPECT_BRIVL_ERROR(read_zip_directory(dir.file("short.zip")), "short.zip", "too short");
 }
 
 TEST_F(Checkpoint, LegacyFormatIsRejectedWithAdvice) {
