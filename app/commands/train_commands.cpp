@@ -377,6 +377,9 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   shapes->add_option("--seed", s->options.seed, "random seed (same seed, same files)")->capture_default_str();
   shapes->add_option("--size", s->options.image_size, "image side in pixels")->capture_default_str();
   shapes->add_option("--captions", s->options.captions_per_image, "captions per image (different phrasings)")->capture_default_str();
+  shapes->add_option("--background", s->options.background,
+                     "dark (grey 30..60) | varied (any lightness, tinted, never close to the shape's colour)")
+      ->capture_default_str();
   shapes->add_flag("--overwrite", s->overwrite, "replace an existing dataset in --out");
   shapes->callback([s] {
     ProgressLine progress("images");

@@ -9,9 +9,6 @@
 namespace brivl::quality {
 namespace {
 
-// The background grey the dataset paints (30..60), from which palette directions are measured.
-constexpr double kPaletteBackground = 45.0;
-
 double percentile(std::vector<double> values, double q) {
   const size_t k = std::min(values.size() - 1, static_cast<size_t>(q * static_cast<double>(values.size())));
   std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
@@ -60,13 +57,15 @@ ShapesVerdict judge_shapes(const RgbImage& original) {
   }
   const double threshold = std::max(0.5 * percentile(salience, 0.99), percentile(salience, 0.90));
 
+  // Palette directions from this image's own ground: a shape (or a faint tint) of colour k moves
+  // a pixel from the ground towards colour k, on a dark ground as on a light one.
   const auto& vocab = shapes_vocabulary();
   std::vector<std::array<double, 3>> directions;
   for (const auto& rgb : vocab.colour_rgb) {
     std::array<double, 3> d{};
     double norm = 0;
-    for (int c = 0; c < 3; ++c) norm += std::pow(d[c] = rgb[c] - kPaletteBackground, 2);
-    for (auto& v : d) v /= std::sqrt(norm);
+    for (int c = 0; c < 3; ++c) norm += std::pow(d[c] = rgb[c] - background[c], 2);
+    for (auto& v : d) v = norm > 0 ? v / std::sqrt(norm) : 0.0;
     directions.push_back(d);
   }
   std::vector<double> votes(directions.size(), 0.0);

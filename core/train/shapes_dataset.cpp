@@ -1,6 +1,7 @@
 #include "train/shapes_dataset.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
@@ -33,6 +34,10 @@ constexpr int64_t kLargePercent = 40, kSmallPercent = 22;
 constexpr int64_t kSizeJitterPercent = 5;  // of the shape's own size
 constexpr int kBackgroundMin = 30, kBackgroundMax = 60;
 constexpr int kNoise = 6;
+// Varied grounds: lightness 0..255, each channel tinted by up to ±kTint, and at least this far (RGB
+// Euclidean) from the shape's fill colour so the shape always stands out.
+constexpr int kTint = 40;
+constexpr int kVariedMinDistance = 110;
 
 // Five-pointed star, point up: vertex k at angle -90° + 36° k (y grows downwards), outer radius for
 // even k, inner radius (kStarInner / 1000 of it) for odd k. cos/sin x 10^6, so no libm is involved.
@@ -93,11 +98,34 @@ void check_image_size(int image_size) {
 
 // Per-image random choices in fixed-point units, drawn in a fixed order from the render seed.
 struct Layout {
-  int background = 0;
+  int background = 0;                 // dark: the grey level
+  std::array<int, 3> ground{{0, 0, 0}};  // the ground colour (dark: background on every channel)
   int64_t cx = 0, cy = 0, extent = 0;
 };
 
-Layout make_layout(const ShapeAttributes& a, int image_size, Rng& rng) {
+bool varied_background(const std::string& background) {
+  BRIVL_CHECK(background == "dark" || background == "varied", "shapes: background '", background,
+              "' is not one of dark, varied");
+  return background == "varied";
+}
+
+// Drawn after the geometry, so a varied set has the same shapes, places and sizes as a dark one.
+std::array<int, 3> varied_ground(const ShapeAttributes& a, Rng& rng) {
+  const auto& fill = shapes_vocabulary().colour_rgb[a.colour];
+  std::array<int, 3> g{};
+  for (int attempt = 0;; ++attempt) {
+    const int grey = static_cast<int>(rng.below(256));
+    int64_t d2 = 0;
+    for (int ch = 0; ch < 3; ++ch) {
+      g[ch] = std::clamp(grey + static_cast<int>(rng.symmetric(kTint)), 0, 255);
+      d2 += static_cast<int64_t>(g[ch] - fill[ch]) * (g[ch] - fill[ch]);
+    }
+    // Every fill colour has grounds far enough away (dark ones), so this ends; 64 tries bound it anyway.
+    if (d2 >= static_cast<int64_t>(kVariedMinDistance) * kVariedMinDistance || attempt == 63) return g;
+  }
+}
+
+Layout make_layout(const ShapeAttributes& a, int image_size, Rng& rng, bool varied) {
   check_attributes(a);
   check_image_size(image_size);
   const int64_t side = kUnit * image_size;
@@ -114,6 +142,7 @@ Layout make_layout(const ShapeAttributes& a, int image_size, Rng& rng) {
   const int64_t half = l.extent / 2;
   l.cx = std::clamp(l.cx, half + kUnit, side - half - kUnit);
   l.cy = std::clamp(l.cy, half + kUnit, side - half - kUnit);
+  l.ground = varied ? varied_ground(a, rng) : std::array<int, 3>{{l.background, l.background, l.background}};
   return l;
 }
 
@@ -202,6 +231,7 @@ void check_options(const ShapesOptions& o) {
   check_image_size(o.image_size);
   BRIVL_CHECK(o.captions_per_image >= 1 && o.captions_per_image <= shapes_template_count(),
               "shapes: captions per image ", o.captions_per_image, " out of range 1..", shapes_template_count());
+  varied_background(o.background);
 }
 
 }  // namespace
@@ -231,16 +261,18 @@ std::string shapes_caption(const ShapeAttributes& a, int template_index) {
   return replace_all(text, "{shape}", v.shapes[a.shape]);
 }
 
-ShapeGeometry shape_geometry(const ShapeAttributes& attributes, int image_size, uint64_t seed) {
+ShapeGeometry shape_geometry(const ShapeAttributes& attributes, int image_size, uint64_t seed,
+                             const std::string& background) {
   Rng rng(seed);
-  const Layout l = make_layout(attributes, image_size, rng);
+  const Layout l = make_layout(attributes, image_size, rng, varied_background(background));
   const double unit = static_cast<double>(kUnit);
   return {static_cast<double>(l.cx) / unit, static_cast<double>(l.cy) / unit, static_cast<double>(l.extent) / unit};
 }
 
-RgbImage render_shape(const ShapeAttributes& attributes, int image_size, uint64_t seed) {
+RgbImage render_shape(const ShapeAttributes& attributes, int image_size, uint64_t seed,
+                      const std::string& background) {
   Rng rng(seed);
-  const Layout l = make_layout(attributes, image_size, rng);
+  const Layout l = make_layout(attributes, image_size, rng, varied_background(background));
   const int n = image_size;
   const ShapeTest shape(attributes.shape, l.extent);
 
@@ -272,7 +304,7 @@ RgbImage render_shape(const ShapeAttributes& attributes, int image_size, uint64_
   for (size_t i = 0; i < coverage.size(); ++i) {
     const int c = coverage[i];
     for (int ch = 0; ch < 3; ++ch) {
-      const int blended = (l.background * (kFull - c) + colour[ch] * c + kFull / 2) / kFull;
+      const int blended = (l.ground[ch] * (kFull - c) + colour[ch] * c + kFull / 2) / kFull;
       const int noisy = blended + static_cast<int>(rng.symmetric(kNoise));
       image.pixels[i * 3 + ch] = static_cast<uint8_t>(std::clamp(noisy, 0, 255));
     }
@@ -314,7 +346,7 @@ void write_shapes_dataset(const std::string& dir, const ShapesOptions& options, 
   const int total = options.count;
   for (int i = 0; i < total; ++i) {
     const ShapesSample& s = samples[static_cast<size_t>(i)];
-    write_png((root / s.image_file).string(), render_shape(s.attributes, options.image_size, s.render_seed));
+    write_png((root / s.image_file).string(), render_shape(s.attributes, options.image_size, s.render_seed, options.background));
     if (progress) progress(i + 1, total);
   }
 

@@ -32,6 +32,10 @@ struct ShapesOptions {
   int image_size = 96;           // square images, 16 .. 4096 pixels a side
   int captions_per_image = 1;    // >1: the same attributes in the next templates as extra CSV rows
                                  // (caption k uses template k); 1 .. shapes_template_count()
+  // "dark": grey 30..60 behind every shape (the original set). "varied": a random, mildly tinted
+  // grey of any lightness, at least kVariedMinDistance (RGB) away from the shape's colour: the
+  // caption names the shape's colour, so a model cannot learn colour from the ground.
+  std::string background = "dark";
 };
 
 // Indices into the ShapesVocabulary tables.
@@ -71,15 +75,18 @@ struct ShapeGeometry {
   double centre_x = 0, centre_y = 0;
   double extent = 0;  // side of the bounding square: ~40 % of the image for 大, ~22 % for 小
 };
-ShapeGeometry shape_geometry(const ShapeAttributes& attributes, int image_size, uint64_t seed);
+ShapeGeometry shape_geometry(const ShapeAttributes& attributes, int image_size, uint64_t seed,
+                             const std::string& background = "dark");
 
-// Renders one image: background grey 30..60 (per image), the shape anti-aliased by 4x4 supersampled
+// Renders one image: background grey 30..60 (per image; or varied, see ShapesOptions), the shape anti-aliased by 4x4 supersampled
 // coverage, then per-pixel noise of ±6 on every channel. Positions are the quadrant centres
 // (27 % / 73 % of the side) or the image centre, with jitter up to 4 % of the side; sizes jitter by
 // up to 5 %. Shapes are upright: circle, axis-aligned square, equilateral triangle with its apex up,
 // five-pointed star with a point up. Deterministic in (attributes, image_size, seed).
 // Throws brivl::Error for attributes out of range or image_size outside 16 .. 4096.
-RgbImage render_shape(const ShapeAttributes& attributes, int image_size, uint64_t seed);
+// `background`: "dark" or "varied" (see ShapesOptions::background).
+RgbImage render_shape(const ShapeAttributes& attributes, int image_size, uint64_t seed,
+                      const std::string& background = "dark");
 
 struct ShapesSample {
   std::string image_file;  // relative to the dataset folder: "images/000123.png"

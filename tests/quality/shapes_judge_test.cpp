@@ -31,6 +31,20 @@ TEST(ShapesJudge, IsRightOnEveryRenderedColourPositionShapeAndSize) {
   EXPECT_EQ(checked, 480);
 }
 
+TEST(ShapesJudge, IsRightOnRendersOnVariedGrounds) {
+  int checked = 0;
+  for (int colour = 0; colour < 6; ++colour)
+    for (int shape = 0; shape < 4; ++shape)
+      for (int position = 0; position < 5; ++position, ++checked) {
+        ShapeAttributes a;
+        a.colour = colour, a.shape = shape, a.position = position, a.size = checked % 2;
+        const auto v = judge_shapes(render_shape(a, 96, 5000 + checked, "varied"));
+        EXPECT_EQ(v.colour, colour) << shapes_caption(a) << " seed " << 5000 + checked;
+        EXPECT_EQ(v.position, position) << shapes_caption(a) << " seed " << 5000 + checked;
+      }
+  EXPECT_EQ(checked, 120);
+}
+
 TEST(ShapesJudge, FindsAFaintBlobOnNoiseAndNothingOnAFlatImage) {
   // Mid-grey noise (±30) with a faint, soft reddish disc at the lower right.
   RgbImage image{128, 128, std::vector<uint8_t>(128 * 128 * 3)};

@@ -244,6 +244,41 @@ TEST(ShapesRender, EachShapeCoversItsOwnShareOfTheBoundingSquare) {
   }
 }
 
+TEST(ShapesRender, VariedGroundsKeepTheGeometryAndStayFarFromTheShapesColour) {
+  const auto& v = shapes_vocabulary();
+  const int n = 64;
+  int darkest = 255, lightest = 0;
+  uint64_t seed = 300;
+  for (int colour = 0; colour < 6; ++colour) {
+    for (int position = 0; position < 5; ++position, ++seed) {
+      const ShapeAttributes a{colour, position % 4, position, 0};
+      // Same place and size as the dark render of the same seed: only the ground differs.
+      const ShapeGeometry g = shape_geometry(a, n, seed, "varied");
+      const ShapeGeometry d = shape_geometry(a, n, seed);
+      EXPECT_EQ(g.centre_x, d.centre_x);
+      EXPECT_EQ(g.centre_y, d.centre_y);
+      EXPECT_EQ(g.extent, d.extent);
+      const RgbImage image = render_shape(a, n, seed, "varied");
+      const uint8_t* centre = pixel(image, static_cast<int>(g.centre_x), static_cast<int>(g.centre_y));
+      for (int c = 0; c < 3; ++c) EXPECT_NEAR(centre[c], v.colour_rgb[colour][c], 6) << shapes_caption(a);
+      const int fx = g.centre_x < n / 2.0 ? n - 2 : 1, fy = g.centre_y < n / 2.0 ? n - 2 : 1;
+      const uint8_t* far = pixel(image, fx, fy);
+      double d2 = 0;
+      for (int c = 0; c < 3; ++c) d2 += std::pow(far[c] - v.colour_rgb[colour][c], 2);
+      // 110 apart before the ±6 pixel noise.
+      EXPECT_GE(std::sqrt(d2), 110 - 6 * std::sqrt(3.0)) << shapes_caption(a);
+      darkest = std::min<int>(darkest, far[1]);
+      lightest = std::max<int>(lightest, far[1]);
+    }
+  }
+  EXPECT_LT(darkest, 80);
+  EXPECT_GT(lightest, 170);
+  EXPECT_BRIVL_ERROR(render_shape({0, 0, 0, 0}, n, 1, "pink"), "background 'pink'");
+  ShapesOptions o;
+  o.background = "light";
+  EXPECT_BRIVL_ERROR(plan_shapes_dataset(o), "background 'light'");
+}
+
 TEST(ShapesRender, IsDeterministicInTheSeedWithSlightNoise) {
   const ShapeAttributes a{1, 3, 2, 0};
   const RgbImage one = render_shape(a, 48, 5);
