@@ -87,6 +87,8 @@ TorchZipReader::~TorchZipReader() = default;
 void TorchZipReader::verify(const std::string& record, const void* data, size_t size, const std::string& what) const {
   const auto it = members_.find(record);
   BRIVL_CHECK(it != members_.end(), path_, ": record '", record, "' (", what, ") is not in the zip directory");
+  BRIVL_CHECK(it->second.size == size, path_, ": record '", record, "' (", what, ") is damaged: ", size,
+              " bytes, the zip directory says ", it->second.size);
   // In pieces on the intra-op threads: a released checkpoint is gigabytes, and one thread of
   // zlib's CRC would take longer than reading it (docs/PERFORMANCE.md).
   constexpr size_t kPiece = size_t{4} << 20;
