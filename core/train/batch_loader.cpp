@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "train/caption_neighbours.h"
 #include "train/image_augment.h"
 #include "train/retrieval_metrics.h"
 #include "util/error.h"
@@ -14,6 +15,11 @@ BatchLoader::BatchLoader(const CaptionTable& table, const BertTokenizer& tokeniz
     : table_(table), tokenizer_(tokenizer), options_(std::move(options)) {
   BRIVL_CHECK(!table_.images.empty(), table_.source, ": no images to train on");
   bad_.assign(table_.images.size(), 0);
+  if (options_.shuffle && options_.hard_negative_group > 1) {
+    std::vector<std::string> first_captions;
+    for (const auto& texts : table_.texts) first_captions.push_back(texts.empty() ? std::string() : texts.front());
+    neighbours_ = nearest_captions(first_captions, 4 * options_.hard_negative_group, table_.source);
+  }
   const int n = std::max(1, options_.workers);
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
@@ -39,6 +45,9 @@ void BatchLoader::start_epoch(int64_t epoch, int64_t first_batch) {
   if (options_.shuffle) {  // Fisher-Yates with our own generator: the same order everywhere
     SampleRng rng(mix_seed(options_.seed, 0x5eed0fe90c4ull, static_cast<uint64_t>(epoch)));
     for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(static_cast<uint64_t>(i + 1))]);
+    if (!neighbours_.empty())
+      order = group_near_captions(order, neighbours_, options_.hard_negative_group,
+                                  mix_seed(options_.seed, 0x9a0d7ull, static_cast<uint64_t>(epoch)));
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);

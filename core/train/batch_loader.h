@@ -28,6 +28,9 @@ struct LoaderOptions {
   uint64_t seed = 0;
   bool shuffle = true;       // false: images in table order (evaluation)
   bool drop_last = true;     // false: a last, smaller batch
+  // > 1: each epoch's order is rebuilt into runs of this many images whose captions differ by a
+  // word (train/caption_neighbours.h); 0 or 1: plain shuffle.
+  int hard_negative_group = 0;
 };
 
 struct TrainBatch {
@@ -76,6 +79,7 @@ class BatchLoader {
   std::vector<int64_t> order_;
   int64_t next_build_ = 0, next_take_ = 0, end_ = 0;
   std::map<int64_t, TrainBatch> ready_;
+  std::vector<std::vector<int64_t>> neighbours_;  // near captions, when hard_negative_group > 1
   std::vector<char> bad_;  // images that failed to decode
   std::vector<std::string> problems_;
   std::vector<std::thread> workers_;

@@ -30,6 +30,8 @@ void TrainOptions::validate() const {
   BRIVL_CHECK(temperature < 0 || temperature > 0, "--temperature: expected > 0");
   BRIVL_CHECK(moco_weight >= 0 && in_batch_weight >= 0 && moco_weight + in_batch_weight > 0,
               "--moco-weight / --in-batch-weight: expected >= 0, not both 0");
+  BRIVL_CHECK(hard_negatives == 0 || (hard_negatives >= 2 && hard_negatives <= batch_size),
+              "--hard-negatives ", hard_negatives, ": expected 0 (off) or a group size in 2..--batch (", batch_size, ")");
   BRIVL_CHECK(bn_recalibration_batches >= 0, "bn_recalibration_batches: expected >= 0");
   BRIVL_CHECK(log_every >= 1, "--log-every ", log_every, ": expected at least 1");
   BRIVL_CHECK(eval_every >= 0, "--eval-every ", eval_every, ": expected >= 0");
@@ -94,6 +96,7 @@ std::string train_options_to_json(const TrainOptions& o) {
             {"moco_weight", o.moco_weight},
             {"in_batch_weight", o.in_batch_weight},
             {"mask_same_text", o.mask_same_text},
+            {"hard_negatives", o.hard_negatives},
             {"bn_recalibration_batches", o.bn_recalibration_batches},
             {"log_every", o.log_every},
             {"eval_every", o.eval_every},
@@ -140,6 +143,7 @@ TrainOptions train_options_from_json(const std::string& text, const std::string&
   read(j, "moco_weight", o.moco_weight, source);
   read(j, "in_batch_weight", o.in_batch_weight, source);
   read(j, "mask_same_text", o.mask_same_text, source);
+  read(j, "hard_negatives", o.hard_negatives, source);
   read(j, "bn_recalibration_batches", o.bn_recalibration_batches, source);
   read(j, "log_every", o.log_every, source);
   read(j, "eval_every", o.eval_every, source);

@@ -60,6 +60,7 @@ struct TrainOptions {
   double moco_weight = 0.2;     // weight of the queue (MoCo) loss (docs/TRAINING.md: why not 1)
   double in_batch_weight = 1.0; // weight of the in-batch loss between the two online towers
   bool mask_same_text = true;   // a negative with the positive's exact caption is not a negative
+  int64_t hard_negatives = 0;   // >= 2: batches built from groups of this many near captions; 0: off
   int64_t bn_recalibration_batches = 8;  // BatchNorm statistics re-estimated before eval/save
 
   int64_t log_every = 10;       // steps between metrics lines

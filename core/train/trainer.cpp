@@ -610,9 +610,11 @@ TrainResult Trainer::run(bool resuming) {
     LoaderOptions lo;
     lo.image_size = config_.img_size, lo.text_len = text_len_, lo.batch_size = o_.batch_size, lo.workers = o_.workers;
     lo.augment = o_.augment, lo.seed = o_.seed;
+    lo.hard_negative_group = static_cast<int>(o_.hard_negatives);
     loader_ = std::make_unique<BatchLoader>(train_table_, *tokenizer_, lo);
     LoaderOptions ro = lo;
     ro.augment = AugmentOptions::none(), ro.seed = o_.seed ^ 0xb47c4ull, ro.workers = 1;
+    ro.hard_negative_group = 0;  // BatchNorm statistics want ordinary batches
     recal_loader_ = std::make_unique<BatchLoader>(train_table_, *tokenizer_, ro);
     steps_per_epoch_ = std::max<int64_t>(1, loader_->batches_per_epoch() / o_.accumulate);
     eval_every_ = o_.eval_every > 0 ? o_.eval_every : steps_per_epoch_;

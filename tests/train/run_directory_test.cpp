@@ -85,6 +85,7 @@ TEST(TrainOptions, JsonRoundTripAndValidation) {
   TrainOptions o;
   o.data = "d.csv", o.epochs = 7, o.lr = 3e-4, o.seed = 42, o.freeze = "official";
   o.augment = AugmentOptions::official();
+  o.hard_negatives = 4;
   const auto back = train_options_from_json(train_options_to_json(o), "t.json");
   EXPECT_EQ(back.data, "d.csv");
   EXPECT_EQ(back.epochs, 7);
@@ -92,6 +93,11 @@ TEST(TrainOptions, JsonRoundTripAndValidation) {
   EXPECT_EQ(back.seed, 42u);
   EXPECT_EQ(back.freeze, "official");
   EXPECT_DOUBLE_EQ(back.augment.grayscale_p, 0.2);
+  EXPECT_EQ(back.hard_negatives, 4);
+  // Runs saved before hard negatives existed resume without them.
+  EXPECT_EQ(train_options_from_json(R"({"data": "d.csv"})", "old.json").hard_negatives, 0);
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"hard_negatives": 1})", "t.json"), "--hard-negatives 1");
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"hard_negatives": 33})", "t.json"), "--hard-negatives 33", "2..--batch (32)");
   EXPECT_BRIVL_ERROR(train_options_from_json(R"({"epochs": "many"})", "t.json"), "t.json: field 'epochs'");
   EXPECT_BRIVL_ERROR(train_options_from_json(R"({"batch_size": 1})", "t.json"), "--batch 1");
   EXPECT_BRIVL_ERROR(train_options_from_json("[1,", "t.json"), "t.json: not valid JSON");

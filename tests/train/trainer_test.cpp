@@ -73,11 +73,13 @@ TEST(Trainer, LearnsShapesFarBeyondChance) {
   ASSERT_TRUE(result.best_eval.has_value());
 }
 
-TEST(Trainer, ResumeGivesExactlyTheUninterruptedRun) {
+// Plain shuffled batches and batches grouped by near captions (--hard-negatives) alike.
+void expect_resume_gives_the_uninterrupted_run(int64_t hard_negatives) {
   test::TempDir tmp;
   const auto data = make_shapes(tmp, 72, 2, "shapes");
   auto o = small_run(data, tmp.file("straight"));
   o.epochs = 2, o.batch_size = 8, o.eval_every = 4, o.log_every = 2, o.warmup_steps = 2;
+  o.hard_negatives = hard_negatives;
   const auto straight = train(o);
   ASSERT_EQ(straight.state, "finished");
 
@@ -110,6 +112,12 @@ TEST(Trainer, ResumeGivesExactlyTheUninterruptedRun) {
     ASSERT_NE(other, nullptr) << e.key;
     EXPECT_TRUE(torch::equal(ra->read(e), rb->read(*other))) << e.key;
   }
+}
+
+TEST(Trainer, ResumeGivesExactlyTheUninterruptedRun) { expect_resume_gives_the_uninterrupted_run(0); }
+
+TEST(Trainer, ResumeWithHardNegativeBatchesGivesExactlyTheUninterruptedRun) {
+  expect_resume_gives_the_uninterrupted_run(4);
 }
 
 TEST(Trainer, BadRowsAndBrokenImagesAreSkippedAndReported) {
