@@ -282,6 +282,14 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
   rotate->setSuffix(QStringLiteral(" °"));
   auto* colour = numberBox(area, "colourJitterSpin", 0, 1, 3, 0.01, [](S& s) -> double& { return s.augment.color_jitter; });
   auto* noise = numberBox(area, "noiseSpin", 0, 1, 3, 0.005, [](S& s) -> double& { return s.augment.noise; });
+  const brivl::ImagineSettings defaults;
+  blobs_ = spinBox(area, "blobsSpin", 1, 1024, defaults.blobs);
+  blobs_->setToolTip(tr("Number of soft ellipses when the image is \"blobs\""));
+  starts_ = spinBox(area, "startsSpin", 1, 256, defaults.starts);
+  starts_->setToolTip(tr("Layout search: this many random starts run a few steps each; the one the model "
+                         "scores best on held-out views goes on"));
+  startSteps_ = spinBox(area, "startStepsSpin", 1, 100000, defaults.start_steps);
+  startSteps_->setToolTip(tr("Steps each start of the layout search runs before they are compared"));
   auto* strength = numberBox(area, "initStrengthSpin", 0, 1, 2, 0.05, [](S& s) -> double& { return s.init_strength; });
   strength->setToolTip(tr("1 = start exactly at the start image, 0 = ignore it"));
   PathFieldOptions initOptions;
@@ -301,6 +309,9 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
   form->addRow(tr("Rotation"), rotate);
   form->addRow(tr("Colour jitter"), colour);
   form->addRow(tr("Pixel noise"), noise);
+  form->addRow(tr("Ellipses (blobs)"), blobs_);
+  form->addRow(tr("Layout starts"), starts_);
+  form->addRow(tr("Steps per start"), startSteps_);
   form->addRow(tr("Start image"), init.row);
   form->addRow(tr("Start strength"), strength);
   return area;
@@ -336,6 +347,9 @@ brivl::ImagineSettings ImaginePanel::settingsFromForm() const {
   if (!keepSeed) s.seed = static_cast<uint64_t>(seed_->value());
   s.augment.cutouts = cutouts_->value();
   s.param = param_->currentText().toStdString();
+  s.blobs = blobs_->value();
+  s.starts = starts_->value();
+  s.start_steps = startSteps_->value();
   for (const NumberField& f : numbers_) {
     if (!baseSettings_ || f.box->value() != f.shown) f.setting(s) = f.box->value();
   }
@@ -591,6 +605,9 @@ void ImaginePanel::restoreSettings(const brivl::ImagineSettings& s, const QStrin
   seed_->setValue(static_cast<int>(std::min<uint64_t>(s.seed, 2147483647)));
   cutouts_->setValue(s.augment.cutouts);
   param_->setCurrentText(QString::fromStdString(s.param));
+  blobs_->setValue(s.blobs);
+  starts_->setValue(s.starts);
+  startSteps_->setValue(s.start_steps);
   brivl::ImagineSettings values = s;
   for (NumberField& f : numbers_) {
     f.box->setValue(f.setting(values));

@@ -125,6 +125,9 @@ class ImaginePanel : public QWidget {
   QSpinBox* size_;
   QSpinBox* seed_;
   QSpinBox* cutouts_;
+  QSpinBox* blobs_;       // ellipses of the blobs image
+  QSpinBox* starts_;      // layout search: random starts
+  QSpinBox* startSteps_;  // ... and the steps each runs before they are compared
   QComboBox* param_;
   QDoubleSpinBox* lr_;
   QLineEdit* initImage_;

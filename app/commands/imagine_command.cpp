@@ -71,8 +71,8 @@ void print_progress(const ImagineProgress& p, bool jsonl, bool tty) {
     char robust[32] = "null";
     if (std::isfinite(p.robust_similarity)) std::snprintf(robust, sizeof(robust), "%.6f", p.robust_similarity);
     std::printf("{\"step\":%d,\"steps\":%d,\"loss\":%.6f,\"similarity\":%.6f,\"robust_similarity\":%s,\"lr\":%.6g,"
-                "\"it_per_s\":%.3f}\n",
-                p.step, p.steps, p.loss, p.similarity, robust, p.lr, p.steps_per_second);
+                "\"it_per_s\":%.3f,\"start\":%d}\n",
+                p.step, p.steps, p.loss, p.similarity, robust, p.lr, p.steps_per_second, p.start);
     std::fflush(stdout);
   } else if (tty) {
     std::fprintf(stderr, "\rstep %d/%d  similarity %.4f  loss %.4f  %.2f it/s  ETA %.0f s   ", p.step, p.steps,
@@ -104,6 +104,7 @@ void run_imagine(ImagineArgs& a) {
   ImagineSettings settings;
   if (!a.replay.empty()) {
     for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs",
+                               "--starts", "--start-steps",
                                "--init", "--init-strength", "--tv", "--range", "--perspective"}) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
                   " cannot be changed (start a new run instead)");
@@ -175,6 +176,11 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--param", s.param, "fourier | pixel | blobs (soft coloured ellipses: shapes and colours, no texture)")
       ->capture_default_str();
   cmd->add_option("--blobs", s.blobs, "number of ellipses of --param blobs")->capture_default_str();
+  cmd->add_option("--starts", s.starts,
+                  "layout search: random starts tried for --start-steps each; the one the model scores best goes on")
+      ->capture_default_str();
+  cmd->add_option("--start-steps", s.start_steps, "steps each start of the layout search runs before they are compared")
+      ->capture_default_str();
   cmd->add_option("--param-size", s.param_size,
                   "side of the optimised grid, upsampled to --size (0: --size itself)")
       ->capture_default_str();

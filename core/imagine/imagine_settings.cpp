@@ -42,7 +42,7 @@ std::string ImagineSettings::to_json() const {
   Json j{{"engine_version", engine_version}, {"prompt", prompt},       {"steps", steps},
          {"width", width},                   {"height", height},       {"seed", seed},
          {"lr", lr},                         {"param", param},         {"param_size", param_size},
-         {"blobs", blobs},
+         {"blobs", blobs},                   {"starts", starts},       {"start_steps", start_steps},
          {"init_image", init_image},
          {"init_strength", init_strength},   {"tv_weight", tv_weight}, {"range_weight", range_weight},
          {"augment", augment_json(augment)},
@@ -58,7 +58,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
     BRIVL_FAIL(source, ": imagine settings are not valid JSON (", e.what(), ")");
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
-  check_known(j, {"engine_version", "prompt", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "init_image",
+  check_known(j, {"engine_version", "prompt", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "starts", "start_steps", "init_image",
                   "init_strength", "tv_weight", "range_weight", "augment", "max_text_len", "model_fingerprint"},
               source);
   ImagineSettings s;
@@ -72,6 +72,8 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   take(j, "param", s.param, source);
   take(j, "param_size", s.param_size, source);
   take(j, "blobs", s.blobs, source);
+  take(j, "starts", s.starts, source);
+  take(j, "start_steps", s.start_steps, source);
   take(j, "init_image", s.init_image, source);
   take(j, "init_strength", s.init_strength, source);
   take(j, "tv_weight", s.tv_weight, source);
@@ -104,6 +106,10 @@ void ImagineSettings::validate() const {
   BRIVL_CHECK(param == "fourier" || param == "pixel" || param == "blobs", "--param '", param,
               "' is not one of fourier, pixel, blobs");
   BRIVL_CHECK(blobs >= 1 && blobs <= 1024, "--blobs ", blobs, " must be in [1, 1024]");
+  BRIVL_CHECK(starts >= 1 && starts <= 256, "--starts ", starts, " must be in [1, 256]");
+  BRIVL_CHECK(start_steps >= 1 && start_steps <= 100000, "--start-steps ", start_steps, " must be in [1, 100000]");
+  BRIVL_CHECK(starts == 1 || start_steps < steps, "--start-steps ", start_steps, " must be below --steps ", steps,
+              " (the best start goes on to --steps)");
   BRIVL_CHECK(param != "blobs" || init_image.empty(), "--init needs --param fourier or pixel (blobs start from a random sketch)");
   BRIVL_CHECK(param_size == 0 || (param_size >= 8 && param_size <= 4096), "--param-size ", param_size,
               " must be 0 (the output size) or in [8, 4096]");
@@ -119,6 +125,13 @@ void ImagineSettings::validate() const {
   // At 0.5 the homography's denominator reaches 0 in a corner of the view; 0.4 keeps it >= 0.2.
   BRIVL_CHECK(a.perspective >= 0 && a.perspective <= 0.4, "--perspective ", a.perspective, " must be in [0, 0.4]");
   BRIVL_CHECK(max_text_len >= 2, "--max-text-len must be at least 2");
+}
+
+uint64_t start_seed(uint64_t seed, int k) {
+  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(k);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
 }
 
 void apply_preset(ImagineSettings& s, const std::string& preset, bool gpu) {

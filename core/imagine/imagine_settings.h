@@ -28,6 +28,12 @@ struct ImagineSettings {
   double lr = 0.02;               // Adam; linear warm-up over the first 10 %, cosine decay to 10 %
   std::string param = "fourier";  // fourier | pixel | blobs
   int blobs = 24;                 // param "blobs": the number of ellipses
+  // Layout search: `starts` random starts (seed, then seeds derived from it) each run
+  // `start_steps` steps; the one the model scores highest on held-out views goes on to `steps`.
+  // Gradient descent keeps a shape near where it began, so where things go is chosen by search,
+  // not by the gradient (docs/IMAGINE_QUALITY.md). 1 = a single start, as before.
+  int starts = 1;
+  int start_steps = 40;
   // Side of the optimised grid (fourier, pixel) on the longer side, upsampled (bilinear) to the
   // output size; 0 = the output size itself. A grid no finer than the model's input (e.g. 96 for
   // the default model) leaves no detail that reaches the model only through aliasing. Measured
@@ -56,7 +62,8 @@ struct ImagineSettings {
 
 // What a step reports (hooks of the imagination engine).
 struct ImagineProgress {
-  int step = 0, steps = 0;
+  int step = 0, steps = 0;      // steps done and planned, the layout search's included
+  int start = 0, starts = 1;    // the start this step belongs to while searching; -1 once refining the best
   double loss = 0;              // -mean cosine over the augmented views (+ regularisers)
   double similarity = 0;        // cosine of the clean, un-augmented image with the target
   // Mean cosine over held-out views (fixed random transforms never used for optimisation),
@@ -69,6 +76,10 @@ struct ImagineProgress {
   // Where this step's time went (wall clock, ms): image + views, forward, backward + Adam.
   double transform_ms = 0, forward_ms = 0, backward_ms = 0;
 };
+
+// The seed of start k (> 0) of the layout search: a splitmix64 mix of the run's seed and k, so
+// starts neither repeat each other nor the seeds of neighbouring runs (seed + 1, ...).
+uint64_t start_seed(uint64_t seed, int k);
 
 // Preset names: draft | normal | best. Sets steps, size and cutouts for the device kind.
 void apply_preset(ImagineSettings& settings, const std::string& preset, bool gpu);

@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
+#include <limits>
+
 #include "imagine/session.h"
 #include "model/brivl_model.h"
 #include "util/fingerprint.h"
@@ -47,17 +50,47 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   const int views_per_pass = state_->image_batch_size > 0
                                  ? state_->image_batch_size
                                  : views_per_pass_for(m.device.is_cuda(), m.model->config().img_size, settings.augment.cutouts);
-  ImaginationSession session(m.model, m.device, target, settings, init, views_per_pass);
-  while (!session.finished()) {
-    if (hooks.should_cancel && hooks.should_cancel()) throw Cancelled("imagination cancelled");
-    const auto progress = session.step();
-    if (hooks.on_progress) hooks.on_progress(progress);
-    if (hooks.on_preview && hooks.preview_every > 0 && progress.step % hooks.preview_every == 0 && !session.finished()) {
-      hooks.on_preview(progress.step, tensor_to_rgb(session.image()));
+  // The layout search (settings.starts > 1): every start runs start_steps steps of its own full
+  // schedule, the one with the best held-out similarity continues; only it and the current
+  // candidate are kept in memory.
+  const int starts = settings.starts;
+  const int total = settings.steps + (starts > 1 ? (starts - 1) * settings.start_steps : 0);
+  const auto started = std::chrono::steady_clock::now();
+  int done = 0;
+  const auto run_steps = [&](ImaginationSession& session, int until, int start) {
+    while (session.steps_done() < until) {
+      if (hooks.should_cancel && hooks.should_cancel()) throw Cancelled("imagination cancelled");
+      auto progress = session.step();
+      ++done;
+      progress.step = done, progress.steps = total;
+      progress.start = start, progress.starts = starts;
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      progress.steps_per_second = elapsed > 0 ? done / elapsed : 0;
+      progress.eta_seconds = progress.steps_per_second > 0 ? (total - done) / progress.steps_per_second : 0;
+      if (hooks.on_progress) hooks.on_progress(progress);
+      if (hooks.on_preview && hooks.preview_every > 0 && done % hooks.preview_every == 0 && done < total)
+        hooks.on_preview(done, tensor_to_rgb(session.image()));
     }
+  };
+  std::unique_ptr<ImaginationSession> best;
+  double best_score = -std::numeric_limits<double>::infinity();
+  for (int k = 0; k < starts; ++k) {
+    ImagineSettings candidate_settings = settings;
+    // Start 0 keeps the seed itself, so a one-start run is the run it always was.
+    if (k > 0) candidate_settings.seed = start_seed(settings.seed, k);
+    auto candidate = std::make_unique<ImaginationSession>(m.model, m.device, target, candidate_settings, init, views_per_pass);
+    if (starts == 1) {
+      best = std::move(candidate);
+      break;
+    }
+    run_steps(*candidate, settings.start_steps, k);
+    const double score = candidate->robust_similarity();
+    if (score > best_score) best_score = score, best = std::move(candidate);
   }
+  run_steps(*best, settings.steps, starts > 1 ? -1 : 0);
+  const auto& session = *best;
   auto final_image = tensor_to_rgb(session.image());
-  if (hooks.on_preview) hooks.on_preview(settings.steps, final_image);
+  if (hooks.on_preview) hooks.on_preview(total, final_image);
   return final_image;
 }
 

@@ -33,11 +33,13 @@ class ImaginationSession {
   torch::Tensor image() const;
   // Cosine similarity of a view batch [N, 3, S, S] in [0, 1] with the target (no gradient).
   double similarity(const torch::Tensor& views);
+  // Mean cosine over the held-out views (fixed transforms never optimised against).
+  double robust_similarity();
+  int steps_done() const { return step_; }
 
  private:
   torch::Tensor embed(const torch::Tensor& views);  // [N,3,S,S] in [0,1] -> [N, D] normalised
   double learning_rate(int step) const;
-  double robust_similarity();
 
   BriVL model_;
   torch::Device device_;

@@ -1,7 +1,9 @@
 // The imagination engine on the fixture model: determinism, seeds, cancel, previews, the
 // parameterisations and views. (Quality needs a trained model: the random-weight fixture only
 // exercises the plumbing, see issue notes.)
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <thread>
 
 #include "imagine/augment.h"
@@ -139,6 +141,44 @@ TEST(Imagine, ReportsEveryStepAndPreviewsEveryK) {
   EXPECT_EQ(previews, (std::vector<int>{2, 4, 6}));
 }
 
+// The layout search: every start runs start_steps steps, then the start with the best held-out
+// similarity goes on alone; its image is the one a single run from that start's seed gives.
+TEST(Imagine, LayoutSearchContinuesTheStartWithTheBestHeldOutSimilarity) {
+  auto imaginer = fixture_imaginer();
+  auto s = small_settings(5);
+  s.param = "blobs", s.blobs = 2;
+  s.steps = 14, s.starts = 3, s.start_steps = 10;  // held-out similarity is reported every 10 steps
+  std::vector<int> steps, starts;
+  std::vector<double> score(3, std::nan(""));
+  ImagineHooks hooks;
+  hooks.on_progress = [&](const ImagineProgress& p) {
+    steps.push_back(p.step);
+    starts.push_back(p.start);
+    EXPECT_EQ(p.steps, 14 + 2 * 10);
+    EXPECT_EQ(p.starts, 3);
+    if (p.start >= 0 && std::isfinite(p.robust_similarity)) score[static_cast<size_t>(p.start)] = p.robust_similarity;
+  };
+  const auto searched = imaginer.run(s, hooks);
+  ASSERT_EQ(steps.size(), 34u);
+  for (size_t i = 0; i < steps.size(); ++i) EXPECT_EQ(steps[i], static_cast<int>(i) + 1);
+  // 10 steps of start 0, 1 and 2, then the 4 remaining steps of the winner (start -1).
+  for (size_t i = 0; i < 30; ++i) EXPECT_EQ(starts[i], static_cast<int>(i / 10)) << i;
+  for (size_t i = 30; i < 34; ++i) EXPECT_EQ(starts[i], -1) << i;
+  for (double v : score) ASSERT_TRUE(std::isfinite(v));
+  const int winner = static_cast<int>(std::max_element(score.begin(), score.end()) - score.begin());
+  auto alone = small_settings(winner == 0 ? 5 : start_seed(5, winner));
+  alone.param = "blobs", alone.blobs = 2, alone.steps = 14;
+  EXPECT_EQ(imaginer.run(alone).pixels, searched.pixels) << "winner " << winner;
+  // The starts really differ: another start alone gives another image.
+  auto other = alone;
+  other.seed = winner == 1 ? 5 : start_seed(5, 1);
+  EXPECT_NE(imaginer.run(other).pixels, searched.pixels);
+  // One start is the run it always was.
+  auto one = small_settings(5), plain = small_settings(5);
+  one.starts = 1, one.start_steps = 2;
+  EXPECT_EQ(imaginer.run(one).pixels, imaginer.run(plain).pixels);
+}
+
 TEST(Imagine, CancelStopsBeforeTheNextStep) {
   auto imaginer = fixture_imaginer();
   auto s = small_settings(1);
@@ -168,6 +208,12 @@ TEST(Imagine, RejectsBadSettingsNamingTheOption) {
   s = small_settings(1);
   s.range_weight = -1;
   EXPECT_BRIVL_ERROR(s.validate(), "--range -1");
+  s = small_settings(1);
+  s.starts = 0;
+  EXPECT_BRIVL_ERROR(s.validate(), "--starts 0");
+  s = small_settings(1);
+  s.starts = 4, s.start_steps = 4;  // steps is 4: nothing would be left for the best start
+  EXPECT_BRIVL_ERROR(s.validate(), "--start-steps 4", "below --steps 4");
 }
 
 TEST(Imagine, SettingsSurviveJson) {
@@ -191,9 +237,13 @@ TEST(Imagine, SettingsSurviveJson) {
   // ... with every output pixel optimised and the Fourier image, as the engine then did.
   EXPECT_EQ(old.param_size, 0);
   EXPECT_EQ(old.param, "fourier");
+  EXPECT_EQ(old.starts, 1);  // ... from a single start
   auto blobs = s;
   blobs.param = "blobs", blobs.blobs = 7, blobs.param_size = 48;
+  blobs.starts = 6, blobs.start_steps = 25;
   const auto blobs_back = ImagineSettings::from_json(blobs.to_json(), "b.png");
+  EXPECT_EQ(blobs_back.starts, 6);
+  EXPECT_EQ(blobs_back.start_steps, 25);
   EXPECT_EQ(blobs_back.blobs, 7);
   EXPECT_EQ(blobs_back.param_size, 48);
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"prompt\":\"猫\",\"param_size\":4}", "x.png").validate(), "--param-size 4");
