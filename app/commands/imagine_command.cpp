@@ -78,6 +78,10 @@ void print_progress(const ImagineProgress& p, bool jsonl, bool tty) {
     std::fprintf(stderr, "\rstep %d/%d  similarity %.4f  loss %.4f  %.2f it/s  ETA %.0f s   ", p.step, p.steps,
                  p.similarity, p.loss, p.steps_per_second, p.eta_seconds);
     if (std::isfinite(p.robust_similarity)) std::fprintf(stderr, "held-out %.4f   ", p.robust_similarity);
+    if (p.starts > 1) {
+      if (p.start >= 0) std::fprintf(stderr, "searching: start %d/%d   ", p.start + 1, p.starts);
+      else std::fprintf(stderr, "refining the best start   ");
+    }
     if (p.step == p.steps) std::fputc('\n', stderr);
   }
 }

@@ -318,7 +318,8 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   train->add_option("--moco-weight", o.moco_weight, "weight of the queue (MoCo) loss")->capture_default_str();
   train->add_option("--in-batch-weight", o.in_batch_weight, "weight of the in-batch online-online loss")->capture_default_str();
   train->add_option("--hard-negatives", o.hard_negatives,
-                    "build batches from groups of N images whose captions differ by a word (0: off; docs/TRAINING.md)");
+                    "build batches from groups of N images whose captions differ by a word (0: off; docs/TRAINING.md)")
+      ->capture_default_str();
   train->add_flag("--no-mask-same-text", t->no_mask, "treat negatives with the positive's exact caption as negatives");
   train->add_option("--eval-every", o.eval_every, "steps between evaluations and checkpoints (0: every epoch)");
   train->add_option("--log-every", o.log_every, "steps between metrics lines")->capture_default_str();

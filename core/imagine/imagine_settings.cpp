@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "util/error.h"
+#include "util/splitmix.h"
 
 namespace brivl {
 namespace {
@@ -127,12 +128,7 @@ void ImagineSettings::validate() const {
   BRIVL_CHECK(max_text_len >= 2, "--max-text-len must be at least 2");
 }
 
-uint64_t start_seed(uint64_t seed, int k) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(k);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+uint64_t start_seed(uint64_t seed, int k) { return splitmix64_mix(seed + kSplitMixGamma * static_cast<uint64_t>(k)); }
 
 void apply_preset(ImagineSettings& s, const std::string& preset, bool gpu) {
   if (preset == "draft") {
