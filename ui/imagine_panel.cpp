@@ -290,6 +290,9 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
                          "scores best on held-out views goes on"));
   startSteps_ = spinBox(area, "startStepsSpin", 1, 100000, defaults.start_steps);
   startSteps_->setToolTip(tr("Steps each start of the layout search runs before they are compared"));
+  screen_ = spinBox(area, "screenSpin", 0, 4096, defaults.screen);
+  screen_->setToolTip(tr("Screening: score this many random starts by one look each and give the best to the "
+                         "layout search (0 = off; pays with blobs)"));
   auto* strength = numberBox(area, "initStrengthSpin", 0, 1, 2, 0.05, [](S& s) -> double& { return s.init_strength; });
   strength->setToolTip(tr("1 = start exactly at the start image, 0 = ignore it"));
   PathFieldOptions initOptions;
@@ -312,6 +315,7 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
   form->addRow(tr("Ellipses (blobs)"), blobs_);
   form->addRow(tr("Layout starts"), starts_);
   form->addRow(tr("Steps per start"), startSteps_);
+  form->addRow(tr("Screened starts"), screen_);
   form->addRow(tr("Start image"), init.row);
   form->addRow(tr("Start strength"), strength);
   return area;
@@ -350,6 +354,7 @@ brivl::ImagineSettings ImaginePanel::settingsFromForm() const {
   s.blobs = blobs_->value();
   s.starts = starts_->value();
   s.start_steps = startSteps_->value();
+  s.screen = screen_->value();
   for (const NumberField& f : numbers_) {
     if (!baseSettings_ || f.box->value() != f.shown) f.setting(s) = f.box->value();
   }
@@ -485,6 +490,10 @@ void ImaginePanel::setRunning(bool running) {
 }
 
 void ImaginePanel::onProgress(const brivl::ImagineProgress& p) {
+  if (p.step == 0 && p.screen > 0) {  // screening starts: nothing optimised yet, nothing to chart
+    status_->setText(tr("screening starts: %1/%2 · similarity %3").arg(p.screened).arg(p.screen).arg(p.similarity, 0, 'f', 4));
+    return;
+  }
   curve_.emplace_back(p.step, p.similarity);
   if (std::isfinite(p.robust_similarity)) lastRobust_ = p.robust_similarity;
   chart_->append(similaritySeries_, p.step, p.similarity);
@@ -608,6 +617,7 @@ void ImaginePanel::restoreSettings(const brivl::ImagineSettings& s, const QStrin
   blobs_->setValue(s.blobs);
   starts_->setValue(s.starts);
   startSteps_->setValue(s.start_steps);
+  screen_->setValue(s.screen);
   brivl::ImagineSettings values = s;
   for (NumberField& f : numbers_) {
     f.box->setValue(f.setting(values));

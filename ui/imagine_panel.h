@@ -128,6 +128,7 @@ class ImaginePanel : public QWidget {
   QSpinBox* blobs_;       // ellipses of the blobs image
   QSpinBox* starts_;      // layout search: random starts
   QSpinBox* startSteps_;  // ... and the steps each runs before they are compared
+  QSpinBox* screen_;      // screening: random starts scored before the search
   QComboBox* param_;
   QDoubleSpinBox* lr_;
   QLineEdit* initImage_;

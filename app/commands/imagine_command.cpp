@@ -71,9 +71,11 @@ void print_progress(const ImagineProgress& p, bool jsonl, bool tty) {
     char robust[32] = "null";
     if (std::isfinite(p.robust_similarity)) std::snprintf(robust, sizeof(robust), "%.6f", p.robust_similarity);
     std::printf("{\"step\":%d,\"steps\":%d,\"loss\":%.6f,\"similarity\":%.6f,\"robust_similarity\":%s,\"lr\":%.6g,"
-                "\"it_per_s\":%.3f,\"start\":%d}\n",
-                p.step, p.steps, p.loss, p.similarity, robust, p.lr, p.steps_per_second, p.start);
+                "\"it_per_s\":%.3f,\"start\":%d,\"screened\":%d}\n",
+                p.step, p.steps, p.loss, p.similarity, robust, p.lr, p.steps_per_second, p.start, p.screened);
     std::fflush(stdout);
+  } else if (tty && p.step == 0 && p.screen > 0) {
+    std::fprintf(stderr, "\rscreening: candidate %d/%d   ", p.screened, p.screen);
   } else if (tty) {
     std::fprintf(stderr, "\rstep %d/%d  similarity %.4f  loss %.4f  %.2f it/s  ETA %.0f s   ", p.step, p.steps,
                  p.similarity, p.loss, p.steps_per_second, p.eta_seconds);
@@ -184,6 +186,10 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
                   "layout search: random starts tried for --start-steps each; the one the model scores best goes on")
       ->capture_default_str();
   cmd->add_option("--start-steps", s.start_steps, "steps each start of the layout search runs before they are compared")
+      ->capture_default_str();
+  cmd->add_option("--screen", s.screen,
+                  "score this many random starts by one forward pass each and give the best --starts to the search "
+                  "(0: off; pays with --param blobs)")
       ->capture_default_str();
   cmd->add_option("--param-size", s.param_size,
                   "side of the optimised grid, upsampled to --size (0: --size itself)")

@@ -9,17 +9,35 @@ BlobParameterization::BlobParameterization(const BlobOptions& o, torch::Generato
   const auto f = torch::TensorOptions().dtype(torch::kFloat32);
   torch::NoGradGuard no_grad;
   centre_ = torch::logit(torch::rand({k, 2}, gen, f) * 0.8 + 0.1);
-  auto radius = torch::log(torch::rand({k, 1}, gen, f) * 0.12 + 0.06);
+  auto radius = torch::log(torch::rand({k, 1}, gen, f) * 0.16 + 0.06);
   auto aspect = (torch::rand({k, 1}, gen, f) * 2 - 1) * 0.3;
   auto angle = torch::rand({k, 1}, gen, f) * M_PI;
   shape_ = torch::cat({radius, aspect, angle}, 1);
-  colour_ = torch::cat({torch::randn({k, 3}, gen, f), torch::zeros({k, 1}, f)}, 1);
-  background_ = torch::zeros({3}, f);
+  // Colours uniform in the RGB cube (not normal logits, which crowd round grey: a saturated blue
+  // would almost never be drawn, and the gradient does not walk a colour that far), mostly opaque;
+  // a grey ground of any lightness. The ground stays grey while optimised (one parameter, its
+  // lightness): left free, it takes the prompt's colour itself, and the shapes, which should carry
+  // it, drift to any colour (measured: docs/IMAGINE_QUALITY.md).
+  const auto uniform = [&](std::vector<int64_t> size, double lo, double hi) {
+    return torch::logit(torch::rand(size, gen, f) * (hi - lo) + lo);
+  };
+  colour_ = torch::cat({uniform({k, 3}, 0.03, 0.97), uniform({k, 1}, 0.6, 0.95)}, 1);
+  background_ = uniform({1}, 0.1, 0.9);
   const double side = static_cast<double>(std::min(o.width(), o.height()));
   x_ = ((torch::arange(o.width(), f) + 0.5) / side).view({1, 1, -1}).expand({1, o.height(), o.width()}).contiguous();
   y_ = ((torch::arange(o.height(), f) + 0.5) / side).view({1, -1, 1}).expand({1, o.height(), o.width()}).contiguous();
   for (auto* t : {&centre_, &shape_, &colour_, &background_}) *t = t->to(o.device()).set_requires_grad(true);
   x_ = x_.to(o.device()), y_ = y_.to(o.device());
+}
+
+torch::Tensor BlobParameterization::colour(int64_t k) const {
+  torch::NoGradGuard no_grad;
+  return torch::sigmoid(colour_[k].narrow(0, 0, 3)).to(torch::kCPU).clone();
+}
+
+void BlobParameterization::set_colour(int64_t k, const torch::Tensor& rgb) {
+  torch::NoGradGuard no_grad;
+  colour_[k].narrow(0, 0, 3).copy_(torch::logit(rgb.to(torch::kFloat32).clamp(0.01, 0.99)).to(colour_.device()));
 }
 
 torch::Tensor BlobParameterization::image() const {
@@ -38,7 +56,7 @@ torch::Tensor BlobParameterization::image() const {
   const auto coverage = torch::sigmoid((1 - distance) * radius * side / options_.edge());
   const auto rgba = torch::sigmoid(colour_);                          // [K,4]
   const auto alpha = coverage * rgba.select(1, 3).view({-1, 1, 1});   // [K,H,W]
-  auto image = torch::sigmoid(background_).view({3, 1, 1}).expand({3, options_.height(), options_.width()});
+  auto image = torch::sigmoid(background_).view({1, 1, 1}).expand({3, options_.height(), options_.width()});
   for (int64_t k = 0; k < options_.count(); ++k) {
     const auto a = alpha[k].unsqueeze(0);
     image = image * (1 - a) + rgba[k].narrow(0, 0, 3).view({3, 1, 1}) * a;

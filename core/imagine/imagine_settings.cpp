@@ -44,7 +44,7 @@ std::string ImagineSettings::to_json() const {
          {"width", width},                   {"height", height},       {"seed", seed},
          {"lr", lr},                         {"param", param},         {"param_size", param_size},
          {"blobs", blobs},                   {"starts", starts},       {"start_steps", start_steps},
-         {"init_image", init_image},
+         {"screen", screen},                 {"init_image", init_image},
          {"init_strength", init_strength},   {"tv_weight", tv_weight}, {"range_weight", range_weight},
          {"augment", augment_json(augment)},
          {"max_text_len", max_text_len},     {"model_fingerprint", model_fingerprint}};
@@ -59,7 +59,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
     BRIVL_FAIL(source, ": imagine settings are not valid JSON (", e.what(), ")");
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
-  check_known(j, {"engine_version", "prompt", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "starts", "start_steps", "init_image",
+  check_known(j, {"engine_version", "prompt", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "starts", "start_steps", "screen", "init_image",
                   "init_strength", "tv_weight", "range_weight", "augment", "max_text_len", "model_fingerprint"},
               source);
   ImagineSettings s;
@@ -75,6 +75,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   take(j, "blobs", s.blobs, source);
   take(j, "starts", s.starts, source);
   take(j, "start_steps", s.start_steps, source);
+  take(j, "screen", s.screen, source);
   take(j, "init_image", s.init_image, source);
   take(j, "init_strength", s.init_strength, source);
   take(j, "tv_weight", s.tv_weight, source);
@@ -111,6 +112,8 @@ void ImagineSettings::validate() const {
   BRIVL_CHECK(start_steps >= 1 && start_steps <= 100000, "--start-steps ", start_steps, " must be in [1, 100000]");
   BRIVL_CHECK(starts == 1 || start_steps < steps, "--start-steps ", start_steps, " must be below --steps ", steps,
               " (the best start goes on to --steps)");
+  BRIVL_CHECK(screen == 0 || (screen >= starts && screen <= 4096), "--screen ", screen,
+              " must be 0 (off) or in [--starts ", starts, ", 4096]");
   BRIVL_CHECK(param != "blobs" || init_image.empty(), "--init needs --param fourier or pixel (blobs start from a random sketch)");
   BRIVL_CHECK(param_size == 0 || (param_size >= 8 && param_size <= 4096), "--param-size ", param_size,
               " must be 0 (the output size) or in [8, 4096]");

@@ -34,6 +34,14 @@ struct ImagineSettings {
   // not by the gradient (docs/IMAGINE_QUALITY.md). 1 = a single start, as before.
   int starts = 1;
   int start_steps = 40;
+  // Screening before the search: `screen` random starts (seed, then start_seed(seed, k)) are each
+  // scored by one forward pass of their clean image, no optimisation; the `starts` best of them are
+  // the starts above. It only pays for a parameterisation whose random start already is a layout
+  // (blobs): a random ellipse of the wrong colour is not pulled to the right one by the gradient,
+  // but the model ranks the right one first (docs/IMAGINE_QUALITY.md). Each start the screening
+  // passes on then has its ellipses' colours swept: each takes the best of 39 generic colours
+  // (12 hues saturated, dark and pale; white, black, grey) by the same one-pass score. 0 = off.
+  int screen = 0;
   // Side of the optimised grid (fourier, pixel) on the longer side, upsampled (bilinear) to the
   // output size; 0 = the output size itself. A grid no finer than the model's input (e.g. 96 for
   // the default model) leaves no detail that reaches the model only through aliasing. Measured
@@ -64,6 +72,9 @@ struct ImagineSettings {
 struct ImagineProgress {
   int step = 0, steps = 0;      // steps done and planned, the layout search's included
   int start = 0, starts = 1;    // the start this step belongs to while searching; -1 once refining the best
+  // Screening (settings.screen > 0): reports with step 0 while candidates are scored, `screened`
+  // of `screen` done; 0 / 0 when the run screens nothing.
+  int screened = 0, screen = 0;
   double loss = 0;              // -mean cosine over the augmented views (+ regularisers)
   double similarity = 0;        // cosine of the clean, un-augmented image with the target
   // Mean cosine over held-out views (fixed random transforms never used for optimisation),
@@ -84,6 +95,6 @@ uint64_t start_seed(uint64_t seed, int k);
 // Preset names: draft | normal | best. Sets steps, size and cutouts for the device kind.
 void apply_preset(ImagineSettings& settings, const std::string& preset, bool gpu);
 
-inline constexpr const char* kImagineEngineVersion = "brivl-imagine 1";
+inline constexpr const char* kImagineEngineVersion = "brivl-imagine 2";
 
 }  // namespace brivl

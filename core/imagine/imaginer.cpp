@@ -3,7 +3,11 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
+#include <algorithm>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "imagine/session.h"
 #include "model/brivl_model.h"
@@ -37,6 +41,26 @@ bool Imaginer::on_gpu() const { return embedder_model(*state_->embedder).device.
 const std::shared_ptr<Embedder>& Imaginer::embedder() const { return state_->embedder; }
 const std::string& Imaginer::model_fingerprint() const { return state_->fingerprint; }
 
+namespace {
+
+// The colours a screened start's ellipses are tried in: twelve hues (every 30 degrees) saturated,
+// dark and pale, and white, black and grey. Generic on purpose, not any dataset's palette.
+torch::Tensor sweep_colours() {
+  std::vector<float> rgb;
+  const auto add = [&](double h, double s, double v) {  // HSV -> RGB
+    const double c = v * s, x = c * (1 - std::abs(std::fmod(h / 60.0, 2.0) - 1)), m = v - c;
+    const int sector = static_cast<int>(h / 60.0) % 6;
+    const double r[6] = {c, x, 0, 0, x, c}, g[6] = {x, c, c, x, 0, 0}, b[6] = {0, 0, x, c, c, x};
+    for (double channel : {r[sector], g[sector], b[sector]}) rgb.push_back(static_cast<float>(channel + m));
+  };
+  for (int hue = 0; hue < 360; hue += 30)
+    for (const auto& [saturation, value] : {std::pair{1.0, 1.0}, std::pair{1.0, 0.55}, std::pair{0.45, 1.0}}) add(hue, saturation, value);
+  for (double grey : {1.0, 0.0, 0.5}) add(0, 0, grey);
+  return torch::tensor(rgb).view({-1, 3});
+}
+
+}  // namespace
+
 RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   settings.validate();
   settings.engine_version = kImagineEngineVersion;
@@ -64,6 +88,7 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
       ++done;
       progress.step = done, progress.steps = total;
       progress.start = start, progress.starts = starts;
+      progress.screened = progress.screen = settings.screen;
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       progress.steps_per_second = elapsed > 0 ? done / elapsed : 0;
       progress.eta_seconds = progress.steps_per_second > 0 ? (total - done) / progress.steps_per_second : 0;
@@ -72,13 +97,41 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
         hooks.on_preview(done, tensor_to_rgb(session.image()));
     }
   };
+  // Candidate k's seed: candidate 0 keeps the seed itself, so a one-start run is the run it always was.
+  const auto seed_of = [&](int k) { return k == 0 ? settings.seed : start_seed(settings.seed, k); };
+  std::vector<uint64_t> start_seeds;
+  if (settings.screen > 0) {
+    // Screening: every candidate's random start scored by one forward pass of its clean image;
+    // the `starts` best (ties: the earlier candidate) become the starts, best first.
+    std::vector<std::pair<double, int>> scored;
+    for (int k = 0; k < settings.screen; ++k) {
+      if (hooks.should_cancel && hooks.should_cancel()) throw Cancelled("imagination cancelled");
+      ImagineSettings candidate_settings = settings;
+      candidate_settings.seed = seed_of(k);
+      ImaginationSession candidate(m.model, m.device, target, candidate_settings, init, views_per_pass);
+      scored.emplace_back(candidate.clean_similarity(), k);
+      if (hooks.on_progress) {
+        ImagineProgress p;
+        p.steps = total, p.starts = starts, p.screened = k + 1, p.screen = settings.screen;
+        p.similarity = scored.back().first;
+        hooks.on_progress(p);
+      }
+    }
+    std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (int k = 0; k < starts; ++k) start_seeds.push_back(seed_of(scored[static_cast<size_t>(k)].second));
+  } else {
+    for (int k = 0; k < starts; ++k) start_seeds.push_back(seed_of(k));
+  }
+  const auto colours = sweep_colours();
   std::unique_ptr<ImaginationSession> best;
   double best_score = -std::numeric_limits<double>::infinity();
   for (int k = 0; k < starts; ++k) {
     ImagineSettings candidate_settings = settings;
-    // Start 0 keeps the seed itself, so a one-start run is the run it always was.
-    if (k > 0) candidate_settings.seed = start_seed(settings.seed, k);
+    candidate_settings.seed = start_seeds[static_cast<size_t>(k)];
     auto candidate = std::make_unique<ImaginationSession>(m.model, m.device, target, candidate_settings, init, views_per_pass);
+    // A screened start also gets its colours chosen by the model: random layouts differ more in
+    // score than colours do, so screening finds places, and a sweep on the chosen layout the colour.
+    if (settings.screen > 0) candidate->sweep_colours(colours);
     if (starts == 1) {
       best = std::move(candidate);
       break;

@@ -147,6 +147,28 @@ double ImaginationSession::robust_similarity() {
   return similarity(make_views(param_->image().detach(), model_->config().img_size, a, held_out));
 }
 
+double ImaginationSession::clean_similarity() {
+  torch::NoGradGuard no_grad;
+  return similarity(clean_view(param_->image().detach(), model_->config().img_size));
+}
+
+double ImaginationSession::sweep_colours(const torch::Tensor& colours) {
+  TORCH_CHECK(step_ == 0, "the colour sweep comes before the first step");
+  double best = clean_similarity();
+  auto* blobs = dynamic_cast<BlobParameterization*>(param_.get());
+  if (blobs == nullptr) return best;
+  for (int64_t k = 0; k < blobs->count(); ++k) {
+    auto kept = blobs->colour(k);
+    for (int64_t c = 0; c < colours.size(0); ++c) {
+      blobs->set_colour(k, colours[c]);
+      const double score = clean_similarity();
+      if (score > best) best = score, kept = colours[c].clone();
+    }
+    blobs->set_colour(k, kept);
+  }
+  return best;
+}
+
 torch::Tensor ImaginationSession::image() const {
   torch::NoGradGuard no_grad;
   return param_->image().squeeze(0).to(torch::kCPU).contiguous();

@@ -35,7 +35,13 @@ class ImaginationSession {
   double similarity(const torch::Tensor& views);
   // Mean cosine over the held-out views (fixed transforms never optimised against).
   double robust_similarity();
+  // Cosine of the clean, un-augmented image (one view) with the target: what screening ranks by.
+  double clean_similarity();
   int steps_done() const { return step_; }
+  // Colour sweep (param "blobs", before the first step): each ellipse in turn takes whichever of
+  // `colours` ([C, 3] RGB in [0, 1]), or its own colour, gives the best clean similarity with the
+  // others fixed. Returns the clean similarity after the sweep; other parameterisations: unchanged.
+  double sweep_colours(const torch::Tensor& colours);
 
  private:
   torch::Tensor embed(const torch::Tensor& views);  // [N,3,S,S] in [0,1] -> [N, D] normalised

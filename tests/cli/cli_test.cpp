@@ -215,6 +215,31 @@ TEST(Cli, ImagineWritesAPngThatReplaysToTheSameBytes) {
   EXPECT_EQ(read_file(a), read_file(b));
 }
 
+// Screening from the command line: one step-0 line per scored candidate, then the search's steps;
+// the settings in the image (screen included) replay it to the same bytes.
+TEST(Cli, ImagineScreensStartsReportsThemAndReplays) {
+  test::TempDir dir;
+  const auto a = dir.file("a.png"), b = dir.file("b.png");
+  auto r = run_cli({"imagine", "红色的圆", "-o", a, "--steps", "3", "--size", "40x32", "--cutouts", "2", "--param", "blobs",
+                    "--blobs", "2", "--screen", "3", "--starts", "2", "--start-steps", "1", "--jsonl"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::vector<nlohmann::json> reports;
+  for (std::string line; std::getline(lines, line);) reports.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(reports.size(), 3u + 4u);  // 3 candidates, then 2 starts x 1 step and 2 more steps of the best
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(reports[i]["step"], 0);
+    EXPECT_EQ(reports[i]["screened"], i + 1);
+  }
+  for (int i = 3; i < 7; ++i) {
+    EXPECT_EQ(reports[i]["step"], i - 2);
+    EXPECT_EQ(reports[i]["screened"], 3);
+  }
+  r = run_cli({"imagine", "--replay", a, "-o", b});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(a), read_file(b));
+}
+
 TEST(Cli, ImagineExportsJpegWebpAndAnimationThatReplay) {
   test::TempDir dir;
   const auto jpg = dir.file("a.jpg"), webp = dir.file("a.webp"), gif = dir.file("a.gif");
@@ -304,6 +329,9 @@ TEST(Cli, ImagineRejectsBadValuesBeforeLoading) {
   EXPECT_THAT(r.err, HasSubstr("--size '12x'"));
   r = run_cli({"imagine", "猫", "-o", dir.file("x.png"), "--preset", "ultra"});
   EXPECT_THAT(r.err, HasSubstr("--preset 'ultra'"));
+  r = run_cli({"imagine", "猫", "-o", dir.file("x.png"), "--screen", "1", "--starts", "2", "--steps", "50"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--screen 1"));
   r = run_cli({"imagine", "室内:-1", "-o", dir.file("x.png")});
   EXPECT_THAT(r.err, HasSubstr("at least one positive term"));
   r = run_cli({"imagine", "--replay", dir.file("x.png"), "--steps", "9", "-o", dir.file("y.png")});

@@ -179,6 +179,92 @@ TEST(Imagine, LayoutSearchContinuesTheStartWithTheBestHeldOutSimilarity) {
   EXPECT_EQ(imaginer.run(one).pixels, imaginer.run(plain).pixels);
 }
 
+// Screening: every candidate's random start is scored once (step-0 reports), the best `starts`
+// of them get their colours swept and go through the layout search; the result is the run that
+// screens only the winner's seed.
+TEST(Imagine, ScreeningHandsTheBestScoredCandidatesToTheLayoutSearch) {
+  auto imaginer = fixture_imaginer();
+  auto s = small_settings(5);
+  s.param = "blobs", s.blobs = 2;
+  s.steps = 6, s.starts = 2, s.start_steps = 2, s.screen = 5;
+  std::vector<double> screened;
+  std::vector<int> steps;
+  ImagineHooks hooks;
+  hooks.on_progress = [&](const ImagineProgress& p) {
+    EXPECT_EQ(p.screen, 5);
+    EXPECT_EQ(p.steps, 6 + 2);
+    if (p.step == 0) {
+      EXPECT_EQ(p.screened, static_cast<int>(screened.size()) + 1);
+      EXPECT_TRUE(steps.empty()) << "screening comes first";
+      screened.push_back(p.similarity);
+    } else {
+      EXPECT_EQ(p.screened, 5);
+      steps.push_back(p.step);
+    }
+  };
+  const auto searched = imaginer.run(s, hooks);
+  ASSERT_EQ(screened.size(), 5u);
+  EXPECT_EQ(steps, (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8}));
+  for (double v : screened) EXPECT_TRUE(std::isfinite(v) && v >= -1 && v <= 1) << v;
+  // Candidates differ, so the ranking means something.
+  EXPECT_GT(*std::max_element(screened.begin(), screened.end()), *std::min_element(screened.begin(), screened.end()));
+  std::vector<int> order{0, 1, 2, 3, 4};
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return screened[a] > screened[b]; });
+  const auto seed_of = [](int k) { return k == 0 ? uint64_t{5} : start_seed(5, k); };
+  // A run screening only its own seed: the same colour sweep, then the same steps.
+  auto alone = small_settings(5);
+  alone.param = "blobs", alone.blobs = 2, alone.steps = 6, alone.screen = 1;
+  std::vector<bool> matches;
+  for (int k : order) {
+    alone.seed = seed_of(k);
+    matches.push_back(imaginer.run(alone).pixels == searched.pixels);
+  }
+  // The winner is one of the two best screened candidates, never one screened out.
+  EXPECT_TRUE(matches[0] || matches[1]);
+  EXPECT_FALSE(matches[2] || matches[3] || matches[4]);
+  // The first candidate is scored on the run's own seed: a one-candidate screen scores exactly it.
+  auto one = s;
+  one.starts = 1, one.screen = 1;
+  double first = std::nan("");
+  ImagineHooks first_hooks;
+  first_hooks.on_progress = [&](const ImagineProgress& p) {
+    if (p.step == 0) first = p.similarity;
+  };
+  imaginer.run(one, first_hooks);
+  EXPECT_DOUBLE_EQ(first, screened[0]);
+}
+
+// The colour sweep: each ellipse ends with the best of the sweep's colours or its own, so the
+// clean similarity never falls, and for a prompt naming a colour it rises.
+TEST(Imagine, ColourSweepNeverLowersTheCleanSimilarity) {
+  auto imaginer = fixture_imaginer();
+  auto& m = embedder_model(*imaginer.embedder());
+  const auto query = imaginer.embedder()->embed_prompt("红色的圆", 32);
+  const auto target = torch::tensor(query);
+  auto s = small_settings(9);
+  s.param = "blobs", s.blobs = 3;
+  int rose = 0;
+  for (uint64_t seed = 0; seed < 4; ++seed) {
+    s.seed = seed;
+    ImaginationSession session(m.model, m.device, target, s);
+    const auto before_image = session.image();
+    const double before = session.clean_similarity();
+    const auto colours = torch::tensor({1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 1.0f, 1.0f, 1.0f, 1.0f}).view({3, 3});
+    const double after = session.sweep_colours(colours);
+    EXPECT_GE(after, before - 1e-6) << seed;
+    EXPECT_NEAR(after, session.clean_similarity(), 1e-6) << "reports the state it leaves";
+    rose += after > before + 1e-6;
+    if (after > before + 1e-6) EXPECT_FALSE(torch::equal(before_image, session.image()));
+  }
+  EXPECT_GT(rose, 0);
+  // Other parameterisations have no colours to sweep: nothing changes.
+  s.param = "fourier";
+  ImaginationSession fourier(m.model, m.device, target, s);
+  const auto image = fourier.image();
+  fourier.sweep_colours(torch::ones({1, 3}));
+  EXPECT_TRUE(torch::equal(image, fourier.image()));
+}
+
 TEST(Imagine, CancelStopsBeforeTheNextStep) {
   auto imaginer = fixture_imaginer();
   auto s = small_settings(1);
@@ -214,6 +300,11 @@ TEST(Imagine, RejectsBadSettingsNamingTheOption) {
   s = small_settings(1);
   s.starts = 4, s.start_steps = 4;  // steps is 4: nothing would be left for the best start
   EXPECT_BRIVL_ERROR(s.validate(), "--start-steps 4", "below --steps 4");
+  s = small_settings(1);
+  s.starts = 3, s.start_steps = 1, s.screen = 2;  // fewer candidates than starts
+  EXPECT_BRIVL_ERROR(s.validate(), "--screen 2", "--starts 3");
+  s.screen = 5000;
+  EXPECT_BRIVL_ERROR(s.validate(), "--screen 5000", "4096");
 }
 
 TEST(Imagine, SettingsSurviveJson) {
@@ -238,10 +329,12 @@ TEST(Imagine, SettingsSurviveJson) {
   EXPECT_EQ(old.param_size, 0);
   EXPECT_EQ(old.param, "fourier");
   EXPECT_EQ(old.starts, 1);  // ... from a single start
+  EXPECT_EQ(old.screen, 0);  // ... screened nothing
   auto blobs = s;
   blobs.param = "blobs", blobs.blobs = 7, blobs.param_size = 48;
-  blobs.starts = 6, blobs.start_steps = 25;
+  blobs.starts = 6, blobs.start_steps = 25, blobs.screen = 64;
   const auto blobs_back = ImagineSettings::from_json(blobs.to_json(), "b.png");
+  EXPECT_EQ(blobs_back.screen, 64);
   EXPECT_EQ(blobs_back.starts, 6);
   EXPECT_EQ(blobs_back.start_steps, 25);
   EXPECT_EQ(blobs_back.blobs, 7);
@@ -290,6 +383,28 @@ TEST(BlobParameterization, PaintsSoftEllipsesWithGradientsForEveryProperty) {
   const auto params = p.parameters();
   ASSERT_EQ(params.size(), 4u);
   for (const auto& t : params) EXPECT_GT(t.grad().abs().sum().item<double>(), 0) << t.sizes();
+}
+
+// Random starts must be able to show any colour: screening can only pick a blue ellipse if some
+// candidate starts blue (normal logits crowd round grey; the gradient does not walk that far).
+TEST(BlobParameterization, RandomStartsReachEveryCornerOfTheColourCubeAndAnyGround) {
+  auto gen = at::detail::createCPUGenerator(11);
+  BlobParameterization p(BlobOptions().width(16).height(16).count(1000), gen);
+  const auto colours = torch::sigmoid(p.parameters()[2].detach()).narrow(1, 0, 3);  // [K, 3]
+  const auto saturated_blue = (colours.select(1, 2) > 0.8) & (colours.select(1, 0) < 0.25) & (colours.select(1, 1) < 0.4);
+  const auto saturated_red = (colours.select(1, 0) > 0.8) & (colours.select(1, 1) < 0.25) & (colours.select(1, 2) < 0.25);
+  EXPECT_GT(saturated_blue.sum().item<int64_t>(), 0);
+  EXPECT_GT(saturated_red.sum().item<int64_t>(), 0);
+  std::vector<double> grounds;
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    auto g = at::detail::createCPUGenerator(seed);
+    BlobParameterization one(BlobOptions().width(8).height(8).count(1), g);
+    // A grey ground (one parameter, its lightness), at any lightness across seeds.
+    ASSERT_EQ(one.parameters()[3].numel(), 1) << "one grey level, not a colour";
+    grounds.push_back(torch::sigmoid(one.parameters()[3].detach()).item<double>());
+  }
+  EXPECT_LT(*std::min_element(grounds.begin(), grounds.end()), 0.4);
+  EXPECT_GT(*std::max_element(grounds.begin(), grounds.end()), 0.6);
 }
 
 TEST(Imagine, BlobsRunAndReplayExactly) {

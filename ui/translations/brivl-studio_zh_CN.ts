@@ -142,7 +142,7 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="84" />
-        <location filename="../imagine_panel.cpp" line="444" />
+        <location filename="../imagine_panel.cpp" line="463" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
@@ -188,7 +188,7 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="146" />
-        <location filename="../imagine_panel.cpp" line="456" />
+        <location filename="../imagine_panel.cpp" line="475" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
@@ -303,241 +303,286 @@
         <translation>最小裁剪，占图像边长的比例</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="286" />
+        <location filename="../imagine_panel.cpp" line="287" />
+        <source>Number of soft ellipses when the image is "blobs"</source>
+        <translation>图像为“blobs”时柔和椭圆的数量</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="289" />
+        <source>Layout search: this many random starts run a few steps each; the one the model scores best on held-out views goes on</source>
+        <translation>布局搜索：这么多个随机起点各运行几步，模型在留出视图上评分最高的那个继续</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="292" />
+        <source>Steps each start of the layout search runs before they are compared</source>
+        <translation>布局搜索中每个起点在比较前运行的步数</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="294" />
+        <source>Screening: score this many random starts by one look each and give the best to the layout search (0 = off; pays with blobs)</source>
+        <translation>筛选：对这么多个随机起点各看一次并评分，把最好的交给布局搜索（0 = 关闭；适用于 blobs）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="297" />
         <source>1 = start exactly at the start image, 0 = ignore it</source>
         <translation>1 = 完全从起始图像开始，0 = 忽略它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="288" />
+        <location filename="../imagine_panel.cpp" line="299" />
         <source>none: start from noise</source>
         <translation>无：从噪声开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="289" />
-        <location filename="../imagine_panel.cpp" line="304" />
+        <location filename="../imagine_panel.cpp" line="300" />
+        <location filename="../imagine_panel.cpp" line="319" />
         <source>Start image</source>
         <translation>起始图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="290" />
+        <location filename="../imagine_panel.cpp" line="301" />
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="296" />
+        <location filename="../imagine_panel.cpp" line="307" />
         <source>Smoothness (TV)</source>
         <translation>平滑度（TV）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="297" />
+        <location filename="../imagine_panel.cpp" line="308" />
         <source>Range penalty</source>
         <translation>范围惩罚</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="298" />
+        <location filename="../imagine_panel.cpp" line="309" />
         <source>Perspective</source>
         <translation>透视</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="299" />
+        <location filename="../imagine_panel.cpp" line="310" />
         <source>Smallest cutout</source>
         <translation>最小裁剪</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="300" />
+        <location filename="../imagine_panel.cpp" line="311" />
         <source>Jitter</source>
         <translation>抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="301" />
+        <location filename="../imagine_panel.cpp" line="312" />
         <source>Rotation</source>
         <translation>旋转</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="302" />
+        <location filename="../imagine_panel.cpp" line="313" />
         <source>Colour jitter</source>
         <translation>颜色抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="303" />
+        <location filename="../imagine_panel.cpp" line="314" />
         <source>Pixel noise</source>
         <translation>像素噪声</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="305" />
+        <location filename="../imagine_panel.cpp" line="315" />
+        <source>Ellipses (blobs)</source>
+        <translation>椭圆数（blobs）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="316" />
+        <source>Layout starts</source>
+        <translation>布局起点数</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="317" />
+        <source>Steps per start</source>
+        <translation>每个起点的步数</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="318" />
+        <source>Screened starts</source>
+        <translation>筛选的起点数</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="320" />
         <source>Start strength</source>
         <translation>起始强度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="351" />
+        <location filename="../imagine_panel.cpp" line="370" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="364" />
+        <location filename="../imagine_panel.cpp" line="383" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="364" />
+        <location filename="../imagine_panel.cpp" line="383" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="378" />
+        <location filename="../imagine_panel.cpp" line="397" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="404" />
+        <location filename="../imagine_panel.cpp" line="423" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="415" />
+        <location filename="../imagine_panel.cpp" line="434" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="416" />
+        <location filename="../imagine_panel.cpp" line="435" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="417" />
+        <location filename="../imagine_panel.cpp" line="436" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="441" />
+        <location filename="../imagine_panel.cpp" line="460" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="444" />
+        <location filename="../imagine_panel.cpp" line="463" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="456" />
+        <location filename="../imagine_panel.cpp" line="475" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="457" />
+        <location filename="../imagine_panel.cpp" line="476" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="480" />
+        <location filename="../imagine_panel.cpp" line="494" />
+        <source>screening starts: %1/%2 · similarity %3</source>
+        <translation>正在筛选起点：%1/%2 · 相似度 %3</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="503" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="481" />
+        <location filename="../imagine_panel.cpp" line="504" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="482" />
+        <location filename="../imagine_panel.cpp" line="505" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="499" />
+        <location filename="../imagine_panel.cpp" line="522" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="506" />
+        <location filename="../imagine_panel.cpp" line="529" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="532" />
+        <location filename="../imagine_panel.cpp" line="555" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="532" />
+        <location filename="../imagine_panel.cpp" line="555" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="536" />
+        <location filename="../imagine_panel.cpp" line="559" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="538" />
-        <location filename="../imagine_panel.cpp" line="569" />
+        <location filename="../imagine_panel.cpp" line="561" />
+        <location filename="../imagine_panel.cpp" line="592" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="560" />
+        <location filename="../imagine_panel.cpp" line="583" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="561" />
+        <location filename="../imagine_panel.cpp" line="584" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="562" />
+        <location filename="../imagine_panel.cpp" line="585" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="563" />
+        <location filename="../imagine_panel.cpp" line="586" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="567" />
+        <location filename="../imagine_panel.cpp" line="590" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="578" />
+        <location filename="../imagine_panel.cpp" line="601" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="603" />
+        <location filename="../imagine_panel.cpp" line="630" />
         <source>Restored from %1, also what has no field here (text length, largest cutout). &lt;a href="reset"&gt;Forget it&lt;/a&gt;</source>
         <translation>已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。&lt;a href="reset"&gt;不再使用&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="611" />
+        <location filename="../imagine_panel.cpp" line="638" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="617" />
+        <location filename="../imagine_panel.cpp" line="644" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="617" />
+        <location filename="../imagine_panel.cpp" line="644" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="633" />
+        <location filename="../imagine_panel.cpp" line="660" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="634" />
+        <location filename="../imagine_panel.cpp" line="661" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="657" />
+        <location filename="../imagine_panel.cpp" line="684" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>

@@ -11,6 +11,17 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    'Number of soft ellipses when the image is "blobs"': "图像为“blobs”时柔和椭圆的数量",
+    "Layout search: this many random starts run a few steps each; the one the model scores best on held-out views goes on":
+        "布局搜索：这么多个随机起点各运行几步，模型在留出视图上评分最高的那个继续",
+    "Steps each start of the layout search runs before they are compared": "布局搜索中每个起点在比较前运行的步数",
+    "Screening: score this many random starts by one look each and give the best to the layout search (0 = off; pays with blobs)":
+        "筛选：对这么多个随机起点各看一次并评分，把最好的交给布局搜索（0 = 关闭；适用于 blobs）",
+    "Ellipses (blobs)": "椭圆数（blobs）",
+    "Layout starts": "布局起点数",
+    "Steps per start": "每个起点的步数",
+    "Screened starts": "筛选的起点数",
+    "screening starts: %1/%2 · similarity %3": "正在筛选起点：%1/%2 · 相似度 %3",
     "Dismiss": "关闭",
     "Intermediate frames: click or use the arrow keys to scrub": "中间帧：点击或用方向键浏览",
     "step %1": "第 %1 步",
