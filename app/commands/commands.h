@@ -12,6 +12,7 @@ void add_tokenize_command(CLI::App& app, const std::string& executable);
 void add_embed_command(CLI::App& app, const std::string& executable);
 void add_similarity_command(CLI::App& app, const std::string& executable);
 void add_imagine_command(CLI::App& app, const std::string& executable);
+void add_explain_command(CLI::App& app, const std::string& executable);   // explain (region relevance)
 void add_retrieval_commands(CLI::App& app, const std::string& executable);  // index, search
 void add_train_commands(CLI::App& app, const std::string& executable);      // train, eval, dataset
 

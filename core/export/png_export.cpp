@@ -3,6 +3,7 @@
 #include <stb/stb_image_write.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -181,6 +182,18 @@ std::string encode_png(const RgbImage& image, const TextChunks& text_chunks) {
 
 void write_png(const std::string& path, const RgbImage& image, const TextChunks& text_chunks) {
   write_file_atomically(path, encode_png(image, text_chunks));
+}
+
+void write_gray_png(const std::string& path, int width, int height, const std::vector<uint8_t>& values) {
+  BRIVL_CHECK(width > 0 && height > 0 && static_cast<size_t>(width) * static_cast<size_t>(height) == values.size(),
+              path, ": a ", width, "x", height, " greyscale PNG needs ", static_cast<size_t>(std::max(width, 0)) * std::max(height, 0),
+              " values, got ", values.size());
+  BRIVL_CHECK((static_cast<size_t>(width) + 1) * static_cast<size_t>(height) <= static_cast<size_t>(INT_MAX), path,
+              ": ", width, "x", height, " is too large for the encoder");
+  std::string png;
+  const int ok = stbi_write_png_to_func(append_to_string, &png, width, height, 1, values.data(), width);
+  BRIVL_CHECK(ok != 0, "stb_image_write failed to encode a ", width, "x", height, " greyscale PNG");
+  write_file_atomically(path, png);
 }
 
 namespace {

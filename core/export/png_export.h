@@ -4,6 +4,7 @@
 // exact same generation. Pixels are encoded by stb_image_write; the text goes into iTXt chunks
 // (PNG spec 2nd ed., ISO/IEC 15948 §11.3.4.5; https://www.w3.org/TR/png/#11iTXt) because tEXt only
 // holds Latin-1 and the settings may contain any UTF-8 (prompts in Chinese).
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,10 @@ std::string encode_png(const RgbImage& image, const std::vector<std::pair<std::s
 // encode_png, then written with write_file_atomically (readers never see a half-written file).
 void write_png(const std::string& path, const RgbImage& image,
                const std::vector<std::pair<std::string, std::string>>& text_chunks = {});
+
+// One-channel (greyscale) 8-bit PNG of `width` x `height` values, row-major, written atomically
+// (maps such as `brivl explain`'s relevance). Throws brivl::Error on a size / value-count mismatch.
+void write_gray_png(const std::string& path, int width, int height, const std::vector<uint8_t>& values);
 
 // All tEXt, zTXt and iTXt chunks of a PNG file's bytes as (keyword, text) pairs in file order, all
 // as UTF-8 (tEXt/zTXt and every keyword are Latin-1 in the file and are converted). Compressed

@@ -45,7 +45,7 @@ namespace {
 
 // The colours a screened start's ellipses are tried in: twelve hues (every 30 degrees) saturated,
 // dark and pale, and white, black and grey. Generic on purpose, not any dataset's palette.
-torch::Tensor sweep_colours() {
+torch::Tensor sweep_palette() {
   std::vector<float> rgb;
   const auto add = [&](double h, double s, double v) {  // HSV -> RGB
     const double c = v * s, x = c * (1 - std::abs(std::fmod(h / 60.0, 2.0) - 1)), m = v - c;
@@ -122,7 +122,7 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   } else {
     for (int k = 0; k < starts; ++k) start_seeds.push_back(seed_of(k));
   }
-  const auto colours = sweep_colours();
+  const auto palette = sweep_palette();
   std::unique_ptr<ImaginationSession> best;
   double best_score = -std::numeric_limits<double>::infinity();
   for (int k = 0; k < starts; ++k) {
@@ -131,7 +131,7 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
     auto candidate = std::make_unique<ImaginationSession>(m.model, m.device, target, candidate_settings, init, views_per_pass);
     // A screened start also gets its colours chosen by the model: random layouts differ more in
     // score than colours do, so screening finds places, and a sweep on the chosen layout the colour.
-    if (settings.screen > 0) candidate->sweep_colours(colours);
+    if (settings.screen > 0) candidate->sweep_colours(palette);
     if (starts == 1) {
       best = std::move(candidate);
       break;

@@ -197,6 +197,47 @@ TEST(Cli, BadOptionValuesAreUsageErrors) {
   EXPECT_NE(r.exit_code, 0);
 }
 
+// brivl explain: the map has the image's size (not the model's square input), the blend too, and
+// --json carries the grid's scores; a wrong extension is refused before the model loads.
+TEST(Cli, ExplainWritesAMapAndABlendOfTheImagesSizeAndTheScores) {
+  test::TempDir dir;
+  const auto image = fixture_file("images/01_landscape_120x80.png");
+  auto r = run_cli({"explain", "--image", image, "蓝天", "-o", dir.file("map.png"), "--overlay", dir.file("blend.png"), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto map = decode_image_file(dir.file("map.png"));  // decoded as RGB: grey, so r == g == b
+  EXPECT_EQ(map.width, 120);
+  EXPECT_EQ(map.height, 80);
+  EXPECT_EQ(*std::max_element(map.pixels.begin(), map.pixels.end()), 255);
+  for (size_t i = 0; i < map.pixels.size(); i += 3) ASSERT_TRUE(map.pixels[i] == map.pixels[i + 1] && map.pixels[i] == map.pixels[i + 2]);
+  const auto blend = decode_image_file(dir.file("blend.png"));
+  EXPECT_EQ(blend.width, 120);
+  EXPECT_EQ(blend.height, 80);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["prompt"], "蓝天");
+  EXPECT_EQ(j["grid"], 6);
+  ASSERT_EQ(j["cells"].size(), 36u);
+  const double similarity = j["similarity"];
+  EXPECT_TRUE(similarity >= -1 && similarity <= 1);
+  EXPECT_THAT(r.err, HasSubstr("hottest cell"));
+  EXPECT_EQ(j["method"], "pixels");
+  r = run_cli({"explain", "--image", image, "蓝天", "--method", "regions", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["method"], "regions");
+  EXPECT_NEAR(nlohmann::json::parse(r.out)["similarity"].get<double>(), similarity, 1e-5);
+  r = run_cli({"explain", "--image", image, "蓝天", "--method", "saliency", "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--method 'saliency'"));
+  r = run_cli({"explain", "--image", image, "蓝天", "-o", dir.file("map.jpg")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("map.jpg"));
+  r = run_cli({"explain", "--image", image, "蓝天"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--overlay"));
+  r = run_cli({"explain", "--image", dir.file("missing.png"), "蓝天", "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("missing.png"));
+}
+
 TEST(Cli, ImagineWritesAPngThatReplaysToTheSameBytes) {
   test::TempDir dir;
   const auto a = dir.file("a.png"), b = dir.file("b.png");
