@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "embed/region_relevance.h"
+#include "export/image_export.h"
 #include "export/png_export.h"
 #include "model_options.h"
 #include "output_format.h"
@@ -22,18 +23,16 @@ struct ExplainArgs {
   bool json = false;
 };
 
-bool ends_with_png(std::string path) {
-  std::transform(path.begin(), path.end(), path.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return path.size() > 4 && path.compare(path.size() - 4, 4, ".png") == 0;
-}
+// The map and the blend are PNG only; image_format_for_path reads the extension (and names the
+// path when it is no image format at all).
+bool is_png(const std::string& path) { return image_format_for_path(path) == ImageFormat::png; }
 
 void run_explain(const ExplainArgs& a) {
   // Every output is checked before the model loads: a typo never costs the work.
   BRIVL_CHECK(!a.out.empty() || !a.overlay.empty() || a.json, "explain: give -o MAP.png, --overlay BLEND.png or --json");
-  BRIVL_CHECK(a.out.empty() || ends_with_png(a.out), "-o ", a.out, ": the map is written as PNG (.png)");
-  BRIVL_CHECK(a.overlay.empty() || ends_with_png(a.overlay), "--overlay ", a.overlay, ": the blend is written as PNG (.png)");
-  BRIVL_CHECK(a.explain.method == "pixels" || a.explain.method == "regions", "--method '", a.explain.method,
-              "' is not one of pixels, regions");
+  BRIVL_CHECK(a.out.empty() || is_png(a.out), "-o ", a.out, ": the map is written as PNG (.png)");
+  BRIVL_CHECK(a.overlay.empty() || is_png(a.overlay), "--overlay ", a.overlay, ": the blend is written as PNG (.png)");
+  a.explain.validate();
   const RgbImage image = decode_image_file(a.image);
   auto embedder = Embedder::load(resolve_model_files(a.model), embedder_options(a.model));
   const auto relevance = explain_regions(embedder, image, a.prompt, a.explain);

@@ -21,11 +21,6 @@ struct Inputs {
   int grid = 0;
 };
 
-void check_method(const ExplainOptions& options) {
-  BRIVL_CHECK(options.method == "pixels" || options.method == "regions", "explain: --method '", options.method,
-              "' is not one of pixels, regions");
-}
-
 Inputs prepare(Embedder& embedder, const RgbImage& image, const std::string& prompt) {
   BRIVL_CHECK(image.width > 0 && image.height > 0, "explain: the image is empty");
   const auto query = embedder.embed_prompt(prompt);
@@ -96,9 +91,13 @@ void check_cells(const std::vector<int>& cells, int grid) {
 
 }  // namespace
 
+void ExplainOptions::validate() const {
+  BRIVL_CHECK(method == "pixels" || method == "regions", "explain: --method '", method, "' is not one of pixels, regions");
+}
+
 RegionRelevance explain_regions(Embedder& embedder, const RgbImage& image, const std::string& prompt,
                                 const ExplainOptions& options) {
-  check_method(options);
+  options.validate();
   const auto in = prepare(embedder, image, prompt);
   torch::NoGradGuard no_grad;
   const int cells = in.grid * in.grid;
@@ -126,7 +125,7 @@ RegionRelevance explain_regions(Embedder& embedder, const RgbImage& image, const
 
 double similarity_without_cells(Embedder& embedder, const RgbImage& image, const std::string& prompt,
                                 const std::vector<int>& cells, const ExplainOptions& options) {
-  check_method(options);
+  options.validate();
   const auto in = prepare(embedder, image, prompt);
   check_cells(cells, in.grid);
   torch::NoGradGuard no_grad;

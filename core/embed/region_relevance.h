@@ -31,6 +31,8 @@ struct RegionRelevance {
 
 struct ExplainOptions {
   std::string method = "pixels";  // pixels | regions (see above)
+  // Throws brivl::Error naming --method for an unknown one (callers check before loading a model).
+  void validate() const;
 };
 
 // One image against one prompt ("猫", or weighted terms "猫:1 | 室内:-0.5").
