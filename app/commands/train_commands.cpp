@@ -383,6 +383,10 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   shapes->add_option("--background", s->options.background,
                      "dark (grey 30..60) | varied (any lightness, tinted, never close to the shape's colour)")
       ->capture_default_str();
+  shapes->add_option("--colours", s->options.colours,
+                     "exact (six palette colours) | spread (each colour a band of hues, saturations and "
+                     "lightnesses, with unnamed gaps between them)")
+      ->capture_default_str();
   shapes->add_flag("--overwrite", s->overwrite, "replace an existing dataset in --out");
   shapes->callback([s] {
     ProgressLine progress("images");

@@ -39,6 +39,22 @@ constexpr int kNoise = 6;
 constexpr int kTint = 40;
 constexpr int kVariedMinDistance = 110;
 
+// Spread fills: a hue band around each named colour (degrees; the bands leave orange, cyan and pink
+// unnamed, so a model sees where 黄色 ends), saturation and value in percent. White is a band of
+// near-greys instead. Index order follows ShapesVocabulary::colours.
+struct ColourBand {
+  int hue_low, hue_high;  // degrees, hue_low may be negative (red wraps around 0)
+  int saturation_low, saturation_high, value_low, value_high;
+};
+constexpr ColourBand kSpreadBands[6] = {
+    {-8, 12, 75, 100, 72, 100},    // 红色  (palette hue 0; more towards 紫色 is pink)
+    {44, 62, 72, 100, 82, 100},    // 黄色  (palette hue 53)
+    {110, 146, 70, 100, 68, 100},  // 绿色  (palette hue 131)
+    {210, 240, 65, 100, 70, 100},  // 蓝色  (palette hue 225)
+    {270, 298, 55, 90, 62, 95},    // 紫色  (palette hue 284)
+    {0, 359, 0, 8, 86, 100},       // 白色
+};
+
 // Five-pointed star, point up: vertex k at angle -90° + 36° k (y grows downwards), outer radius for
 // even k, inner radius (kStarInner / 1000 of it) for odd k. cos/sin x 10^6, so no libm is involved.
 constexpr int64_t kStarCos[10] = {0, 587785, 951057, 951057, 587785, 0, -587785, -951057, -951057, -587785};
@@ -100,8 +116,39 @@ void check_image_size(int image_size) {
 struct Layout {
   int background = 0;                 // dark: the grey level
   std::array<int, 3> ground{{0, 0, 0}};  // the ground colour (dark: background on every channel)
+  std::array<int, 3> fill{{0, 0, 0}};    // the shape's colour
   int64_t cx = 0, cy = 0, extent = 0;
 };
+
+// Integer HSV -> RGB (hue in degrees, any sign; saturation and value in percent), so spread fills are
+// the same with every compiler and libm.
+std::array<int, 3> hsv_to_rgb(int hue, int saturation, int value) {
+  const int h = ((hue % 360) + 360) % 360;
+  const int v = value * 255 / 100;
+  const int c = v * saturation / 100;
+  const int sector = h / 60, f = h % 60;
+  const int x = c * (sector % 2 == 0 ? f : 60 - f) / 60;
+  const int m = v - c;
+  static constexpr int kOrder[6][3] = {{0, 1, 2}, {1, 0, 2}, {2, 0, 1}, {2, 1, 0}, {1, 2, 0}, {0, 2, 1}};
+  const int parts[3] = {c, x, 0};  // the largest, the middle and the smallest channel before m
+  std::array<int, 3> rgb{};
+  for (int ch = 0; ch < 3; ++ch) rgb[ch] = parts[kOrder[sector][ch]] + m;
+  return rgb;
+}
+
+bool spread_colours(const std::string& colours) {
+  BRIVL_CHECK(colours == "exact" || colours == "spread", "shapes: colours '", colours,
+              "' is not one of exact, spread");
+  return colours == "spread";
+}
+
+std::array<int, 3> spread_fill(const ShapeAttributes& a, Rng& rng) {
+  const ColourBand& b = kSpreadBands[a.colour];
+  auto between = [&](int low, int high) { return low + static_cast<int>(rng.below(static_cast<uint64_t>(high - low + 1))); };
+  const int hue = between(b.hue_low, b.hue_high);
+  const int saturation = between(b.saturation_low, b.saturation_high);
+  return hsv_to_rgb(hue, saturation, between(b.value_low, b.value_high));
+}
 
 bool varied_background(const std::string& background) {
   BRIVL_CHECK(background == "dark" || background == "varied", "shapes: background '", background,
@@ -110,8 +157,7 @@ bool varied_background(const std::string& background) {
 }
 
 // Drawn after the geometry, so a varied set has the same shapes, places and sizes as a dark one.
-std::array<int, 3> varied_ground(const ShapeAttributes& a, Rng& rng) {
-  const auto& fill = shapes_vocabulary().colour_rgb[a.colour];
+std::array<int, 3> varied_ground(const std::array<int, 3>& fill, Rng& rng) {
   std::array<int, 3> g{};
   for (int attempt = 0;; ++attempt) {
     const int grey = static_cast<int>(rng.below(256));
@@ -125,7 +171,9 @@ std::array<int, 3> varied_ground(const ShapeAttributes& a, Rng& rng) {
   }
 }
 
-Layout make_layout(const ShapeAttributes& a, int image_size, Rng& rng, bool varied) {
+// Draw order: geometry, then (spread only) the fill, then (varied only) the ground; so an exact, dark
+// set is the original one byte for byte, and every set has the same shapes, places and sizes.
+Layout make_layout(const ShapeAttributes& a, int image_size, Rng& rng, bool varied, bool spread) {
   check_attributes(a);
   check_image_size(image_size);
   const int64_t side = kUnit * image_size;
@@ -142,7 +190,9 @@ Layout make_layout(const ShapeAttributes& a, int image_size, Rng& rng, bool vari
   const int64_t half = l.extent / 2;
   l.cx = std::clamp(l.cx, half + kUnit, side - half - kUnit);
   l.cy = std::clamp(l.cy, half + kUnit, side - half - kUnit);
-  l.ground = varied ? varied_ground(a, rng) : std::array<int, 3>{{l.background, l.background, l.background}};
+  const auto& palette = shapes_vocabulary().colour_rgb[a.colour];
+  l.fill = spread ? spread_fill(a, rng) : std::array<int, 3>{{palette[0], palette[1], palette[2]}};
+  l.ground = varied ? varied_ground(l.fill, rng) : std::array<int, 3>{{l.background, l.background, l.background}};
   return l;
 }
 
@@ -232,6 +282,7 @@ void check_options(const ShapesOptions& o) {
   BRIVL_CHECK(o.captions_per_image >= 1 && o.captions_per_image <= shapes_template_count(),
               "shapes: captions per image ", o.captions_per_image, " out of range 1..", shapes_template_count());
   varied_background(o.background);
+  spread_colours(o.colours);
 }
 
 }  // namespace
@@ -264,15 +315,15 @@ std::string shapes_caption(const ShapeAttributes& a, int template_index) {
 ShapeGeometry shape_geometry(const ShapeAttributes& attributes, int image_size, uint64_t seed,
                              const std::string& background) {
   Rng rng(seed);
-  const Layout l = make_layout(attributes, image_size, rng, varied_background(background));
+  const Layout l = make_layout(attributes, image_size, rng, varied_background(background), false);
   const double unit = static_cast<double>(kUnit);
   return {static_cast<double>(l.cx) / unit, static_cast<double>(l.cy) / unit, static_cast<double>(l.extent) / unit};
 }
 
 RgbImage render_shape(const ShapeAttributes& attributes, int image_size, uint64_t seed,
-                      const std::string& background) {
+                      const std::string& background, const std::string& colours) {
   Rng rng(seed);
-  const Layout l = make_layout(attributes, image_size, rng, varied_background(background));
+  const Layout l = make_layout(attributes, image_size, rng, varied_background(background), spread_colours(colours));
   const int n = image_size;
   const ShapeTest shape(attributes.shape, l.extent);
 
@@ -296,7 +347,7 @@ RgbImage render_shape(const ShapeAttributes& attributes, int image_size, uint64_
   }
 
   constexpr int kFull = kSamples * kSamples;
-  const auto& colour = shapes_vocabulary().colour_rgb[attributes.colour];
+  const auto& colour = l.fill;
   RgbImage image;
   image.width = n;
   image.height = n;
@@ -346,7 +397,8 @@ void write_shapes_dataset(const std::string& dir, const ShapesOptions& options, 
   const int total = options.count;
   for (int i = 0; i < total; ++i) {
     const ShapesSample& s = samples[static_cast<size_t>(i)];
-    write_png((root / s.image_file).string(), render_shape(s.attributes, options.image_size, s.render_seed, options.background));
+    write_png((root / s.image_file).string(), render_shape(s.attributes, options.image_size, s.render_seed, options.background,
+                                                            options.colours));
     if (progress) progress(i + 1, total);
   }
 

@@ -36,6 +36,11 @@ struct ShapesOptions {
   // grey of any lightness, at least kVariedMinDistance (RGB) away from the shape's colour: the
   // caption names the shape's colour, so a model cannot learn colour from the ground.
   std::string background = "dark";
+  // "exact": every shape of a colour has its palette colour (ShapesVocabulary::colour_rgb). "spread":
+  // each shape's colour is drawn from a band around it (hue, saturation, value; white: near-greys),
+  // with gaps between the bands (no orange, cyan or pink), so a model learns colour regions, not six
+  // points: imaginations through it are then pulled to a named colour from anywhere in its band.
+  std::string colours = "exact";
 };
 
 // Indices into the ShapesVocabulary tables.
@@ -84,9 +89,10 @@ ShapeGeometry shape_geometry(const ShapeAttributes& attributes, int image_size, 
 // up to 5 %. Shapes are upright: circle, axis-aligned square, equilateral triangle with its apex up,
 // five-pointed star with a point up. Deterministic in (attributes, image_size, seed).
 // Throws brivl::Error for attributes out of range or image_size outside 16 .. 4096.
-// `background`: "dark" or "varied" (see ShapesOptions::background).
+// `background`: "dark" or "varied" (see ShapesOptions::background); `colours`: "exact" or "spread"
+// (see ShapesOptions::colours; the geometry does not depend on it).
 RgbImage render_shape(const ShapeAttributes& attributes, int image_size, uint64_t seed,
-                      const std::string& background = "dark");
+                      const std::string& background = "dark", const std::string& colours = "exact");
 
 struct ShapesSample {
   std::string image_file;  // relative to the dataset folder: "images/000123.png"

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "train/shapes_dataset.h"
 #include "util/splitmix.h"
@@ -43,6 +44,22 @@ TEST(ShapesJudge, IsRightOnRendersOnVariedGrounds) {
         EXPECT_EQ(v.position, position) << shapes_caption(a) << " seed " << 5000 + checked;
       }
   EXPECT_EQ(checked, 120);
+}
+
+TEST(ShapesJudge, IsRightOnSpreadColoursOnBothGrounds) {
+  // The spread bands stay inside what the judge calls each colour, so a model trained on them is
+  // not taught colours the judge would name otherwise.
+  int checked = 0;
+  for (const std::string ground : {"dark", "varied"})
+    for (int colour = 0; colour < 6; ++colour)
+      for (int k = 0; k < 20; ++k, ++checked) {
+        ShapeAttributes a;
+        a.colour = colour, a.shape = k % 4, a.position = k % 5, a.size = (k / 5) % 2;
+        const auto v = judge_shapes(render_shape(a, 96, 9000 + checked, ground, "spread"));
+        EXPECT_EQ(v.colour, colour) << shapes_caption(a) << " seed " << 9000 + checked << " " << ground;
+        EXPECT_EQ(v.position, a.position) << shapes_caption(a) << " seed " << 9000 + checked << " " << ground;
+      }
+  EXPECT_EQ(checked, 240);
 }
 
 TEST(ShapesJudge, FindsAFaintBlobOnNoiseAndNothingOnAFlatImage) {

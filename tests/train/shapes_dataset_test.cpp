@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -277,6 +278,38 @@ TEST(ShapesRender, VariedGroundsKeepTheGeometryAndStayFarFromTheShapesColour) {
   ShapesOptions o;
   o.background = "light";
   EXPECT_BRIVL_ERROR(plan_shapes_dataset(o), "background 'light'");
+}
+
+TEST(ShapesRender, SpreadColoursVaryWithinTheirBandAndKeepTheGeometry) {
+  const auto& v = shapes_vocabulary();
+  const int n = 64;
+  uint64_t seed = 700;
+  for (int colour = 0; colour < 6; ++colour) {
+    std::set<std::array<int, 3>> fills;
+    for (int k = 0; k < 24; ++k, ++seed) {
+      const ShapeAttributes a{colour, k % 4, 4, 0};  // big, in the middle: the centre pixel is the fill
+      const ShapeGeometry g = shape_geometry(a, n, seed);
+      const RgbImage exact = render_shape(a, n, seed, "dark", "exact");
+      const RgbImage spread = render_shape(a, n, seed, "dark", "spread");
+      EXPECT_EQ(exact.pixels, render_shape(a, n, seed).pixels) << "exact is the default";
+      const uint8_t* c = pixel(spread, static_cast<int>(g.centre_x), static_cast<int>(g.centre_y));
+      // The fill (give or take the ±6 noise) is nearer to its own palette colour than to any other.
+      std::array<double, 6> d2{};
+      for (int other = 0; other < 6; ++other)
+        for (int ch = 0; ch < 3; ++ch) d2[other] += std::pow(c[ch] - v.colour_rgb[other][ch], 2);
+      EXPECT_EQ(std::min_element(d2.begin(), d2.end()) - d2.begin(), colour) << shapes_caption(a) << " seed " << seed;
+      fills.insert({c[0] / 8, c[1] / 8, c[2] / 8});
+      // The ground is the dark render's: the colour is drawn after it in the stream, and only the fill changes.
+      const uint8_t* corner_spread = pixel(spread, 0, 0);
+      EXPECT_GE(corner_spread[0], 30 - 6);
+      EXPECT_LE(corner_spread[0], 60 + 6);
+    }
+    EXPECT_GE(fills.size(), 12u) << v.colours[colour] << ": a band, not a point";
+  }
+  EXPECT_BRIVL_ERROR(render_shape({0, 0, 0, 0}, n, 1, "dark", "rainbow"), "colours 'rainbow'");
+  ShapesOptions o;
+  o.colours = "pastel";
+  EXPECT_BRIVL_ERROR(plan_shapes_dataset(o), "colours 'pastel'");
 }
 
 TEST(ShapesRender, IsDeterministicInTheSeedWithSlightNoise) {
