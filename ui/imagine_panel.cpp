@@ -181,6 +181,12 @@ QWidget* ImaginePanel::buildSettings() {
   seed_ = spinBox(box, "seedSpin", 0, 2147483647, 42);
   cutouts_ = spinBox(box, "cutoutsSpin", 1, 256, 2);
   previewEvery_ = spinBox(box, "previewEverySpin", 1, 100000, 5);
+  morph_ = new QLineEdit(box);
+  morph_->setObjectName(QStringLiteral("morphEdit"));
+  morph_->setClearButtonEnabled(true);
+  morph_->setPlaceholderText(tr("none"));
+  morph_->setToolTip(tr("Morph: a second prompt. After the search, the target moves from the prompt to this one "
+                        "step by step, and the filmstrip shows the image turning into it"));
   param_ = new QComboBox(box);
   param_->setObjectName(QStringLiteral("paramCombo"));
   param_->addItems({QStringLiteral("fourier"), QStringLiteral("pixel"), QStringLiteral("blobs")});
@@ -200,6 +206,7 @@ QWidget* ImaginePanel::buildSettings() {
 
   auto* form = new QFormLayout(box);
   form->addRow(tr("Preset"), preset_);
+  form->addRow(tr("Morph into"), morph_);
   form->addRow(tr("Steps"), steps_);
   form->addRow(tr("Size"), size_);
   form->addRow(tr("Seed"), seedRow);
@@ -343,6 +350,7 @@ void ImaginePanel::markCustom() {
 brivl::ImagineSettings ImaginePanel::settingsFromForm() const {
   brivl::ImagineSettings s = baseSettings_.value_or(brivl::ImagineSettings{});
   s.prompt = prompt_->text().trimmed().toStdString();
+  s.to = morph_->text().trimmed().toStdString();
   s.steps = steps_->value();
   // The form has one size field: a restored non-square image keeps its shape until it is changed.
   if (!baseSettings_ || size_->value() != baseSettings_->width) s.width = s.height = size_->value();
@@ -502,6 +510,7 @@ void ImaginePanel::onProgress(const brivl::ImagineProgress& p) {
   progress_->setValue(p.step);
   QString text = tr("step %1/%2 · similarity %3").arg(p.step).arg(p.steps).arg(p.similarity, 0, 'f', 4);
   if (std::isfinite(p.robust_similarity)) text += tr(" · held-out %1").arg(p.robust_similarity, 0, 'f', 4);
+  if (p.morph > 0) text += tr(" · morph %1 %").arg(100 * p.morph, 0, 'f', 0);
   text += tr(" · %1 it/s · ETA %2 s").arg(p.steps_per_second, 0, 'f', 1).arg(p.eta_seconds, 0, 'f', 0);
   status_->setText(text);
 }
@@ -609,6 +618,7 @@ bool ImaginePanel::restoreSettingsFrom(const QString& path, QString* error) {
 void ImaginePanel::restoreSettings(const brivl::ImagineSettings& s, const QString& origin) {
   applyingPreset_ = true;  // the form is set as a whole: no "custom" flicker per field
   prompt_->setText(QString::fromStdString(s.prompt));
+  morph_->setText(QString::fromStdString(s.to));
   steps_->setValue(s.steps);
   size_->setValue(s.width);
   seed_->setValue(static_cast<int>(std::min<uint64_t>(s.seed, 2147483647)));

@@ -113,6 +113,7 @@ class ImaginePanel : public QWidget {
   ModelHost* host_;
   ImagineWorker* worker_;
   QLineEdit* prompt_;
+  QLineEdit* morph_;      // the morph's second prompt (ImagineSettings::to); empty: no morph
   QPushButton* start_;
   QPushButton* stop_;
   QPushButton* export_;

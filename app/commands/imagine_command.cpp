@@ -71,8 +71,8 @@ void print_progress(const ImagineProgress& p, bool jsonl, bool tty) {
     char robust[32] = "null";
     if (std::isfinite(p.robust_similarity)) std::snprintf(robust, sizeof(robust), "%.6f", p.robust_similarity);
     std::printf("{\"step\":%d,\"steps\":%d,\"loss\":%.6f,\"similarity\":%.6f,\"robust_similarity\":%s,\"lr\":%.6g,"
-                "\"it_per_s\":%.3f,\"start\":%d,\"screened\":%d}\n",
-                p.step, p.steps, p.loss, p.similarity, robust, p.lr, p.steps_per_second, p.start, p.screened);
+                "\"it_per_s\":%.3f,\"start\":%d,\"screened\":%d,\"morph\":%.4f}\n",
+                p.step, p.steps, p.loss, p.similarity, robust, p.lr, p.steps_per_second, p.start, p.screened, p.morph);
     std::fflush(stdout);
   } else if (tty && p.step == 0 && p.screen > 0) {
     std::fprintf(stderr, "\rscreening: candidate %d/%d   ", p.screened, p.screen);
@@ -80,6 +80,7 @@ void print_progress(const ImagineProgress& p, bool jsonl, bool tty) {
     std::fprintf(stderr, "\rstep %d/%d  similarity %.4f  loss %.4f  %.2f it/s  ETA %.0f s   ", p.step, p.steps,
                  p.similarity, p.loss, p.steps_per_second, p.eta_seconds);
     if (std::isfinite(p.robust_similarity)) std::fprintf(stderr, "held-out %.4f   ", p.robust_similarity);
+    if (p.morph > 0) std::fprintf(stderr, "morph %.0f%%   ", 100 * p.morph);
     if (p.starts > 1) {
       if (p.start >= 0) std::fprintf(stderr, "searching: start %d/%d   ", p.start + 1, p.starts);
       else std::fprintf(stderr, "refining the best start   ");
@@ -110,7 +111,7 @@ void run_imagine(ImagineArgs& a) {
   ImagineSettings settings;
   if (!a.replay.empty()) {
     for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs",
-                               "--starts", "--start-steps",
+                               "--starts", "--start-steps", "--screen", "--to",
                                "--init", "--init-strength", "--tv", "--range", "--perspective"}) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
                   " cannot be changed (start a new run instead)");
@@ -172,6 +173,9 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   a->command = cmd;
   auto& s = a->settings;
   cmd->add_option("prompt", s.prompt, "prompt: '猫:1 | 雪地:0.5 | 室内:-0.5 | @ref.jpg:0.3'");
+  cmd->add_option("--to", s.to,
+                  "morph: over the steps the target moves from the prompt to this prompt (spherical interpolation); "
+                  "--video or --frames keep the way");
   cmd->add_option("-o,--out", a->out, "output .png / .jpg / .webp (settings embedded for --replay; JPEG and WebP also get OUT.json)");
   cmd->add_option("--preset", a->preset, "draft | normal | best (steps, size, cutouts for the device)");
   cmd->add_option("--steps", s.steps, "optimisation steps")->capture_default_str();

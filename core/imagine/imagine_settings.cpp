@@ -40,7 +40,8 @@ void check_known(const Json& j, std::initializer_list<const char*> keys, const s
 }  // namespace
 
 std::string ImagineSettings::to_json() const {
-  Json j{{"engine_version", engine_version}, {"prompt", prompt},       {"steps", steps},
+  Json j{{"engine_version", engine_version}, {"prompt", prompt},       {"to", to},
+         {"steps", steps},
          {"width", width},                   {"height", height},       {"seed", seed},
          {"lr", lr},                         {"param", param},         {"param_size", param_size},
          {"blobs", blobs},                   {"starts", starts},       {"start_steps", start_steps},
@@ -59,12 +60,13 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
     BRIVL_FAIL(source, ": imagine settings are not valid JSON (", e.what(), ")");
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
-  check_known(j, {"engine_version", "prompt", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "starts", "start_steps", "screen", "init_image",
+  check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "starts", "start_steps", "screen", "init_image",
                   "init_strength", "tv_weight", "range_weight", "augment", "max_text_len", "model_fingerprint"},
               source);
   ImagineSettings s;
   take(j, "engine_version", s.engine_version, source);
   take(j, "prompt", s.prompt, source);
+  take(j, "to", s.to, source);
   take(j, "steps", s.steps, source);
   take(j, "width", s.width, source);
   take(j, "height", s.height, source);
@@ -101,6 +103,8 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
 
 void ImagineSettings::validate() const {
   BRIVL_CHECK(!prompt.empty(), "imagine: the prompt is empty");
+  BRIVL_CHECK(to.empty() || to.find_first_not_of(" \t\r\n") != std::string::npos,
+              "--to: the morph's second prompt is blank (leave --to out for no morph)");
   BRIVL_CHECK(steps >= 1 && steps <= 100000, "--steps ", steps, " must be in [1, 100000]");
   BRIVL_CHECK(width >= 16 && width <= 4096 && height >= 16 && height <= 4096, "--size ", width, "x", height,
               " must be within 16..4096 on each side");

@@ -22,6 +22,11 @@ struct AugmentSettings {
 
 struct ImagineSettings {
   std::string prompt;            // "猫:1 | 雪地:0.5 | 室内:-0.5 | @ref.jpg:0.3"
+  // Morph (empty = off): a second prompt, same syntax. Screening and the layout search aim at
+  // `prompt`; over the `steps` that follow, the target moves from `prompt`'s embedding to this one's
+  // along the great circle (spherical interpolation), so the frames show one image turning into
+  // the other. The last step aims at `to` alone.
+  std::string to;
   int steps = 300;
   int width = 256, height = 256;  // output size, independent of the model's IMG_SIZE
   uint64_t seed = 42;
@@ -77,6 +82,9 @@ struct ImagineProgress {
   int screened = 0, screen = 0;
   double loss = 0;              // -mean cosine over the augmented views (+ regularisers)
   double similarity = 0;        // cosine of the clean, un-augmented image with the target
+  // Morph (settings.to): where this step's target lies between the prompt (0) and `to` (1); 0
+  // without a morph and while screening or searching.
+  double morph = 0;
   // Mean cosine over held-out views (fixed random transforms never used for optimisation),
   // every 10 steps and at the end; NaN on other steps. A high clean similarity with a low
   // robust one means the image fools the encoder instead of showing the prompt.

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -59,6 +60,27 @@ torch::Tensor sweep_palette() {
   return torch::tensor(rgb).view({-1, 3});
 }
 
+// The point a fraction t along the great circle from a's direction to b's ([D] each); a straight
+// line (renormalised) where the two are nearly parallel or opposite, where the circle is ill-defined.
+torch::Tensor slerp(torch::Tensor a, torch::Tensor b, double t) {
+  a = a / a.norm().clamp_min(1e-12);
+  b = b / b.norm().clamp_min(1e-12);
+  const double cosine = std::clamp((a * b).sum().item<double>(), -1.0, 1.0);
+  const double omega = std::acos(cosine);
+  if (std::sin(omega) < 1e-4) {
+    const auto line = a * (1 - t) + b * t;
+    return line / line.norm().clamp_min(1e-12);
+  }
+  return (a * std::sin((1 - t) * omega) + b * std::sin(t * omega)) / std::sin(omega);
+}
+
+torch::Tensor embed_target(Embedder& embedder, const std::string& prompt, int max_text_len) {
+  auto query = embedder.embed_prompt(prompt, max_text_len);
+  // Not normalised here: the session normalises, and a second division could change the last bit
+  // of replays made before morphs existed.
+  return torch::from_blob(query.data(), {static_cast<int64_t>(query.size())}, torch::kFloat32).clone();
+}
+
 }  // namespace
 
 RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
@@ -67,8 +89,10 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   settings.model_fingerprint = state_->fingerprint;
   state_->embedder->use_threads();  // same thread count as the CLI, on whatever thread runs this
   auto& m = embedder_model(*state_->embedder);
-  auto query = state_->embedder->embed_prompt(settings.prompt, settings.max_text_len);
-  const auto target = torch::from_blob(query.data(), {static_cast<int64_t>(query.size())}, torch::kFloat32).clone();
+  const auto target = embed_target(*state_->embedder, settings.prompt, settings.max_text_len);
+  // Morph: the far end of the target's way (settings.to); the screening and the search aim at the prompt.
+  std::optional<torch::Tensor> morph_to;
+  if (!settings.to.empty()) morph_to = embed_target(*state_->embedder, settings.to, settings.max_text_len);
   std::optional<torch::Tensor> init;
   if (!settings.init_image.empty()) init = rgb_to_tensor(decode_image_file(settings.init_image));
   const int views_per_pass = state_->image_batch_size > 0
@@ -81,10 +105,19 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   const int total = settings.steps + (starts > 1 ? (starts - 1) * settings.start_steps : 0);
   const auto started = std::chrono::steady_clock::now();
   int done = 0;
-  const auto run_steps = [&](ImaginationSession& session, int until, int start) {
+  // `morphing`: the steps left move the target from the prompt to settings.to, the first of them at
+  // the prompt, the last at `to`.
+  const auto run_steps = [&](ImaginationSession& session, int until, int start, bool morphing) {
+    const int first = session.steps_done();
     while (session.steps_done() < until) {
       if (hooks.should_cancel && hooks.should_cancel()) throw Cancelled("imagination cancelled");
+      double t = 0;
+      if (morphing) {
+        t = until - 1 > first ? static_cast<double>(session.steps_done() - first) / (until - 1 - first) : 1.0;
+        session.set_target(slerp(target, *morph_to, t));
+      }
       auto progress = session.step();
+      progress.morph = t;
       ++done;
       progress.step = done, progress.steps = total;
       progress.start = start, progress.starts = starts;
@@ -136,11 +169,11 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
       best = std::move(candidate);
       break;
     }
-    run_steps(*candidate, settings.start_steps, k);
+    run_steps(*candidate, settings.start_steps, k, false);
     const double score = candidate->robust_similarity();
     if (score > best_score) best_score = score, best = std::move(candidate);
   }
-  run_steps(*best, settings.steps, starts > 1 ? -1 : 0);
+  run_steps(*best, settings.steps, starts > 1 ? -1 : 0, morph_to.has_value());
   const auto& session = *best;
   auto final_image = tensor_to_rgb(session.image());
   if (hooks.on_preview) hooks.on_preview(total, final_image);

@@ -40,6 +40,12 @@ ImaginationSession::ImaginationSession(BriVL model, torch::Device device, torch:
   optimizer_ = std::make_unique<torch::optim::Adam>(param_->parameters(), torch::optim::AdamOptions(settings.lr));
 }
 
+void ImaginationSession::set_target(const torch::Tensor& target) {
+  TORCH_CHECK(target.numel() == target_.numel(), "set_target: ", target.numel(), " values for a ", target_.numel(),
+              "-d target");
+  target_ = F::normalize(target.to(device_, torch::kFloat32).view({1, -1}), F::NormalizeFuncOptions().dim(1));
+}
+
 int views_per_pass_for(bool gpu, int64_t img_size, int cutouts) {
   if (gpu) return cutouts;
   constexpr int64_t kPixelsPerPass = 256 * 1024;

@@ -38,6 +38,9 @@ class ImaginationSession {
   // Cosine of the clean, un-augmented image (one view) with the target: what screening ranks by.
   double clean_similarity();
   int steps_done() const { return step_; }
+  // Aims the following steps at another target ([D], normalised here): the morph moves it a little
+  // before each step. The optimiser's state carries over, so the image changes smoothly.
+  void set_target(const torch::Tensor& target);
   // Colour sweep (param "blobs", before the first step): each ellipse in turn takes whichever of
   // `colours` ([C, 3] RGB in [0, 1]), or its own colour, gives the best clean similarity with the
   // others fixed. Returns the clean similarity after the sweep; other parameterisations: unchanged.

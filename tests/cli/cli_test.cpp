@@ -281,6 +281,31 @@ TEST(Cli, ImagineScreensStartsReportsThemAndReplays) {
   EXPECT_EQ(read_file(a), read_file(b));
 }
 
+TEST(Cli, ImagineMorphsIntoASecondPromptExportsTheWayAndReplays) {
+  test::TempDir dir;
+  const auto a = dir.file("a.png"), b = dir.file("b.png"), gif = dir.file("morph.gif");
+  auto r = run_cli({"imagine", "红心", "--to", "太阳", "-o", a, "--steps", "4", "--size", "32", "--cutouts", "1",
+                    "--video", gif, "--jsonl"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(gif).substr(0, 6), "GIF89a");
+  std::istringstream lines(r.out);
+  std::vector<double> morph;
+  for (std::string line; std::getline(lines, line);) morph.push_back(nlohmann::json::parse(line)["morph"].get<double>());
+  ASSERT_EQ(morph.size(), 4u);
+  EXPECT_EQ(morph.front(), 0.0);
+  EXPECT_EQ(morph.back(), 1.0);
+  const auto stored = read_image_settings(a);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(nlohmann::json::parse(*stored)["to"], "太阳");
+  r = run_cli({"imagine", "--replay", a, "-o", b, "--video", dir.file("again.gif")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(a), read_file(b));
+  EXPECT_EQ(read_file(gif), read_file(dir.file("again.gif")));
+  r = run_cli({"imagine", "--replay", a, "-o", b, "--to", "猫"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--to cannot be changed"), std::string::npos) << r.err;
+}
+
 TEST(Cli, ImagineExportsJpegWebpAndAnimationThatReplay) {
   test::TempDir dir;
   const auto jpg = dir.file("a.jpg"), webp = dir.file("a.webp"), gif = dir.file("a.gif");

@@ -47,6 +47,33 @@ TEST(ImagineQuality, SimilarityRisesFarOnTheTrainedModelAndHeldOutViewsFollow) {
   }
 }
 
+// Morph on the shipped model: the image ends nearer the second prompt than the first, where the
+// first prompt's own run ends nearer the first.
+TEST(ImagineQuality, AMorphEndsAtItsSecondPrompt) {
+  EmbedderOptions o;
+  o.device = "cpu";
+  auto imaginer = Imaginer::load(shipped_model(), o);
+  const auto texts = imaginer.embedder()->embed_texts({"红心", "太阳"});
+  const auto margin = [&](ImagineSettings s) {  // cos(image, 太阳) - cos(image, 红心)
+    const auto image = imaginer.run(s);
+    const auto sim = cosine_matrix(imaginer.embedder()->embed_decoded({image}), texts);
+    return sim.row(0)[1] - sim.row(0)[0];
+  };
+  ImagineSettings s;
+  s.prompt = "红心";
+  s.steps = 60;
+  s.width = s.height = 96;
+  s.seed = 3;
+  s.lr = 0.05;
+  s.augment.cutouts = 2;
+  const double alone = margin(s);
+  s.to = "太阳";
+  const double morphed = margin(s);
+  std::printf("太阳 - 红心: %.3f alone, %.3f morphed\n", alone, morphed);
+  EXPECT_LT(alone, 0.0);
+  EXPECT_GT(morphed, 0.0);
+}
+
 TEST(ImagineQuality, TheShippedModelRanksItsOwnSamplesFirst) {
   // The README's first command: each sample image is most similar to its own caption.
   EmbedderOptions o;

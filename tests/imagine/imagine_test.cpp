@@ -265,6 +265,34 @@ TEST(Imagine, ColourSweepNeverLowersTheCleanSimilarity) {
   EXPECT_TRUE(torch::equal(image, fourier.image()));
 }
 
+// Morph: the search aims at the prompt (morph 0); the steps after it move the target evenly from
+// the prompt (first step) to `to` (last step).
+TEST(Imagine, MorphMovesTheTargetEvenlyAfterTheSearch) {
+  auto imaginer = fixture_imaginer();
+  auto s = small_settings(5);
+  s.to = "蓝色的方块";
+  s.steps = 5;
+  s.starts = 2;
+  s.start_steps = 1;
+  std::vector<double> morph;
+  ImagineHooks hooks;
+  hooks.on_progress = [&](const ImagineProgress& p) { morph.push_back(p.morph); };
+  const auto image = imaginer.run(s, hooks);
+  ASSERT_EQ(morph.size(), 2u + 4u);  // 2 starts x 1 step, then steps 2..5 of the best
+  EXPECT_EQ(morph[0], 0.0);
+  EXPECT_EQ(morph[1], 0.0);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(morph[2 + i], i / 3.0, 1e-12) << i;
+  // A morph is a different run from the prompt's alone, and replays exactly.
+  auto plain = small_settings(5);
+  plain.steps = 5, plain.starts = 2, plain.start_steps = 1;
+  EXPECT_NE(imaginer.run(plain).pixels, image.pixels);
+  auto again = ImagineSettings::from_json(s.to_json(), "morph.png");
+  EXPECT_EQ(again.to, "蓝色的方块");
+  EXPECT_EQ(imaginer.run(again).pixels, image.pixels);
+  s.to = "  ";
+  EXPECT_BRIVL_ERROR(s.validate(), "--to", "blank");
+}
+
 TEST(Imagine, CancelStopsBeforeTheNextStep) {
   auto imaginer = fixture_imaginer();
   auto s = small_settings(1);
@@ -330,6 +358,7 @@ TEST(Imagine, SettingsSurviveJson) {
   EXPECT_EQ(old.param, "fourier");
   EXPECT_EQ(old.starts, 1);  // ... from a single start
   EXPECT_EQ(old.screen, 0);  // ... screened nothing
+  EXPECT_EQ(old.to, "");     // ... and morphed into nothing
   auto blobs = s;
   blobs.param = "blobs", blobs.blobs = 7, blobs.param_size = 48;
   blobs.starts = 6, blobs.start_steps = 25, blobs.screen = 64;

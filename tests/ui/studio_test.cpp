@@ -441,6 +441,7 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
   odd.augment.perspective = 0.1;
   odd.starts = 2, odd.start_steps = 1;  // the layout search: 2 starts of 1 step, then the best goes on
   odd.screen = 3;                       // ... the best 2 of 3 screened starts
+  odd.to = "太阳";                      // ... then morphing into a second prompt
   const QString oddFile = work_.filePath(QStringLiteral("odd.png"));
   brivl::write_image_with_settings(oddFile.toStdString(), brivl::RgbImage{2, 2, std::vector<uint8_t>(12, 128)}, odd.to_json());
   QVERIFY2(panel->restoreSettingsFrom(oddFile, &error), qPrintable(error));
@@ -460,6 +461,7 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
   QCOMPARE(child<QSpinBox>(panel, "startsSpin")->value(), 2);
   QCOMPARE(child<QSpinBox>(panel, "startStepsSpin")->value(), 1);
   QCOMPARE(child<QSpinBox>(panel, "screenSpin")->value(), 3);
+  QCOMPARE(child<QLineEdit>(panel, "morphEdit")->text(), QStringLiteral("太阳"));
   QCOMPARE(child<QDoubleSpinBox>(panel, "lrSpin")->value(), 0.0003);  // shown rounded, run exact (above)
   const QString start = kSource + QStringLiteral("/assets/samples/emoji_1F431.png");
   child<QDoubleSpinBox>(panel, "tvSpin")->setValue(0.02);
@@ -475,12 +477,14 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
     QCOMPARE(ran.augment.perspective, 0.1);
     QCOMPARE(ran.starts, 2);
     QCOMPARE(ran.screen, 3);
+    QCOMPARE(QString::fromStdString(ran.to), QStringLiteral("太阳"));
     QCOMPARE(ran.lr, 0.00025);
     QCOMPARE(ran.seed, uint64_t{3000000000ULL});
   }
   QVERIFY2(history->removeRow(0, &error), qPrintable(error));
   QVERIFY2(history->removeRow(0, &error), qPrintable(error));
   child<QLineEdit>(panel, "initImageEdit")->clear();
+  child<QLineEdit>(panel, "morphEdit")->clear();
 
   // Delete removes the entry and its file.
   const QString gone = QString::fromStdString(history->entry(0).image_path);
