@@ -142,7 +142,7 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="84" />
-        <location filename="../imagine_panel.cpp" line="463" />
+        <location filename="../imagine_panel.cpp" line="471" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
@@ -188,7 +188,7 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="146" />
-        <location filename="../imagine_panel.cpp" line="475" />
+        <location filename="../imagine_panel.cpp" line="483" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
@@ -208,381 +208,401 @@
         <translation>提示词：</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="189" />
+        <location filename="../imagine_panel.cpp" line="187" />
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="188" />
+        <source>Morph: a second prompt. After the search, the target moves from the prompt to this one step by step, and the filmstrip shows the image turning into it</source>
+        <translation>变形：第二个提示词。搜索之后，目标逐步从提示词移向它，胶片条显示图像如何变成它</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="195" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="190" />
+        <location filename="../imagine_panel.cpp" line="196" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="194" />
+        <location filename="../imagine_panel.cpp" line="200" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="196" />
+        <location filename="../imagine_panel.cpp" line="202" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="197" />
+        <location filename="../imagine_panel.cpp" line="203" />
         <source>Export progression…</source>
         <translation>导出过程…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="199" />
+        <location filename="../imagine_panel.cpp" line="205" />
         <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
         <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="202" />
+        <location filename="../imagine_panel.cpp" line="208" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="203" />
+        <location filename="../imagine_panel.cpp" line="209" />
+        <source>Morph into</source>
+        <translation>变形为</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="210" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="204" />
+        <location filename="../imagine_panel.cpp" line="211" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="205" />
+        <location filename="../imagine_panel.cpp" line="212" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="206" />
+        <location filename="../imagine_panel.cpp" line="213" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="207" />
+        <location filename="../imagine_panel.cpp" line="214" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="208" />
+        <location filename="../imagine_panel.cpp" line="215" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="209" />
+        <location filename="../imagine_panel.cpp" line="216" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="212" />
+        <location filename="../imagine_panel.cpp" line="219" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="273" />
+        <location filename="../imagine_panel.cpp" line="280" />
         <source>Total-variation weight: higher gives smoother, less noisy images</source>
         <translation>全变分权重：越高图像越平滑、噪点越少</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="275" />
+        <location filename="../imagine_panel.cpp" line="282" />
         <source>Keeps pixels away from pure black/white, where they stop changing</source>
         <translation>让像素远离纯黑/纯白（在那里它们不再变化）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="277" />
+        <location filename="../imagine_panel.cpp" line="284" />
         <source>Random keystone tilt of each view (0 = off): images that hold up from other angles</source>
         <translation>每个视图随机的梯形透视倾斜（0 = 关闭）：让图像从其他角度看也成立</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="279" />
+        <location filename="../imagine_panel.cpp" line="286" />
         <source>Smallest cutout, as a fraction of the image side</source>
         <translation>最小裁剪，占图像边长的比例</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="287" />
+        <location filename="../imagine_panel.cpp" line="294" />
         <source>Number of soft ellipses when the image is "blobs"</source>
         <translation>图像为“blobs”时柔和椭圆的数量</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="289" />
+        <location filename="../imagine_panel.cpp" line="296" />
         <source>Layout search: this many random starts run a few steps each; the one the model scores best on held-out views goes on</source>
         <translation>布局搜索：这么多个随机起点各运行几步，模型在留出视图上评分最高的那个继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="292" />
+        <location filename="../imagine_panel.cpp" line="299" />
         <source>Steps each start of the layout search runs before they are compared</source>
         <translation>布局搜索中每个起点在比较前运行的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="294" />
+        <location filename="../imagine_panel.cpp" line="301" />
         <source>Screening: score this many random starts by one look each and give the best to the layout search (0 = off; pays with blobs)</source>
         <translation>筛选：对这么多个随机起点各看一次并评分，把最好的交给布局搜索（0 = 关闭；适用于 blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="297" />
+        <location filename="../imagine_panel.cpp" line="304" />
         <source>1 = start exactly at the start image, 0 = ignore it</source>
         <translation>1 = 完全从起始图像开始，0 = 忽略它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="299" />
+        <location filename="../imagine_panel.cpp" line="306" />
         <source>none: start from noise</source>
         <translation>无：从噪声开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="300" />
-        <location filename="../imagine_panel.cpp" line="319" />
+        <location filename="../imagine_panel.cpp" line="307" />
+        <location filename="../imagine_panel.cpp" line="326" />
         <source>Start image</source>
         <translation>起始图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="301" />
+        <location filename="../imagine_panel.cpp" line="308" />
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="307" />
+        <location filename="../imagine_panel.cpp" line="314" />
         <source>Smoothness (TV)</source>
         <translation>平滑度（TV）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="308" />
+        <location filename="../imagine_panel.cpp" line="315" />
         <source>Range penalty</source>
         <translation>范围惩罚</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="309" />
+        <location filename="../imagine_panel.cpp" line="316" />
         <source>Perspective</source>
         <translation>透视</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="310" />
+        <location filename="../imagine_panel.cpp" line="317" />
         <source>Smallest cutout</source>
         <translation>最小裁剪</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="311" />
+        <location filename="../imagine_panel.cpp" line="318" />
         <source>Jitter</source>
         <translation>抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="312" />
+        <location filename="../imagine_panel.cpp" line="319" />
         <source>Rotation</source>
         <translation>旋转</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="313" />
+        <location filename="../imagine_panel.cpp" line="320" />
         <source>Colour jitter</source>
         <translation>颜色抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="314" />
+        <location filename="../imagine_panel.cpp" line="321" />
         <source>Pixel noise</source>
         <translation>像素噪声</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="315" />
+        <location filename="../imagine_panel.cpp" line="322" />
         <source>Ellipses (blobs)</source>
         <translation>椭圆数（blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="316" />
+        <location filename="../imagine_panel.cpp" line="323" />
         <source>Layout starts</source>
         <translation>布局起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="317" />
+        <location filename="../imagine_panel.cpp" line="324" />
         <source>Steps per start</source>
         <translation>每个起点的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="318" />
+        <location filename="../imagine_panel.cpp" line="325" />
         <source>Screened starts</source>
         <translation>筛选的起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="320" />
+        <location filename="../imagine_panel.cpp" line="327" />
         <source>Start strength</source>
         <translation>起始强度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="370" />
+        <location filename="../imagine_panel.cpp" line="378" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="383" />
+        <location filename="../imagine_panel.cpp" line="391" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="383" />
+        <location filename="../imagine_panel.cpp" line="391" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="397" />
+        <location filename="../imagine_panel.cpp" line="405" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="423" />
+        <location filename="../imagine_panel.cpp" line="431" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="434" />
+        <location filename="../imagine_panel.cpp" line="442" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="435" />
+        <location filename="../imagine_panel.cpp" line="443" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="436" />
+        <location filename="../imagine_panel.cpp" line="444" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="460" />
+        <location filename="../imagine_panel.cpp" line="468" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="463" />
+        <location filename="../imagine_panel.cpp" line="471" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="475" />
+        <location filename="../imagine_panel.cpp" line="483" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="476" />
+        <location filename="../imagine_panel.cpp" line="484" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="494" />
+        <location filename="../imagine_panel.cpp" line="502" />
         <source>screening starts: %1/%2 · similarity %3</source>
         <translation>正在筛选起点：%1/%2 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="503" />
+        <location filename="../imagine_panel.cpp" line="511" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="504" />
+        <location filename="../imagine_panel.cpp" line="512" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="505" />
+        <location filename="../imagine_panel.cpp" line="513" />
+        <source> · morph %1 %</source>
+        <translation> · 变形 %1 %</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="514" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="522" />
+        <location filename="../imagine_panel.cpp" line="531" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="529" />
+        <location filename="../imagine_panel.cpp" line="538" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="555" />
+        <location filename="../imagine_panel.cpp" line="564" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="555" />
+        <location filename="../imagine_panel.cpp" line="564" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="559" />
+        <location filename="../imagine_panel.cpp" line="568" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="561" />
-        <location filename="../imagine_panel.cpp" line="592" />
+        <location filename="../imagine_panel.cpp" line="570" />
+        <location filename="../imagine_panel.cpp" line="601" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="583" />
+        <location filename="../imagine_panel.cpp" line="592" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="584" />
+        <location filename="../imagine_panel.cpp" line="593" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="585" />
+        <location filename="../imagine_panel.cpp" line="594" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="586" />
+        <location filename="../imagine_panel.cpp" line="595" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="590" />
+        <location filename="../imagine_panel.cpp" line="599" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="601" />
+        <location filename="../imagine_panel.cpp" line="610" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="630" />
+        <location filename="../imagine_panel.cpp" line="640" />
         <source>Restored from %1, also what has no field here (text length, largest cutout). &lt;a href="reset"&gt;Forget it&lt;/a&gt;</source>
         <translation>已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。&lt;a href="reset"&gt;不再使用&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="638" />
+        <location filename="../imagine_panel.cpp" line="648" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="644" />
+        <location filename="../imagine_panel.cpp" line="654" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="644" />
+        <location filename="../imagine_panel.cpp" line="654" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="660" />
+        <location filename="../imagine_panel.cpp" line="670" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="661" />
+        <location filename="../imagine_panel.cpp" line="671" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="684" />
+        <location filename="../imagine_panel.cpp" line="694" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>

@@ -11,6 +11,11 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "Morph into": "变形为",
+    "none": "无",
+    "Morph: a second prompt. After the search, the target moves from the prompt to this one step by step, and the filmstrip shows the image turning into it":
+        "变形：第二个提示词。搜索之后，目标逐步从提示词移向它，胶片条显示图像如何变成它",
+    " · morph %1 %": " · 变形 %1 %",
     'Number of soft ellipses when the image is "blobs"': "图像为“blobs”时柔和椭圆的数量",
     "Layout search: this many random starts run a few steps each; the one the model scores best on held-out views goes on":
         "布局搜索：这么多个随机起点各运行几步，模型在留出视图上评分最高的那个继续",
