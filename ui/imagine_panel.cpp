@@ -30,6 +30,7 @@
 #include <exception>
 
 #include "export/animation.h"
+#include "ui/near_strip.h"
 #include "export/contact_sheet.h"
 #include "export/image_export.h"
 #include "export/png_export.h"
@@ -73,11 +74,15 @@ ImaginePanel::ImaginePanel(ModelHost* host, QWidget* parent)
   progress_->setMaximumHeight(8);
 
   auto* centre = new QSplitter(Qt::Vertical, this);
+  near_ = new NearStrip(this);
+  connect(near_, &NearStrip::searchRequested, this, &ImaginePanel::nearSearchRequested);
   centre->addWidget(canvas_);
+  centre->addWidget(near_);
   centre->addWidget(chart_);
   centre->setStretchFactor(0, 3);
-  centre->setStretchFactor(1, 1);
-  centre->setSizes({330, 250});
+  centre->setStretchFactor(1, 0);
+  centre->setStretchFactor(2, 1);
+  centre->setSizes({330, near_->maximumHeight(), 250});
   side_ = new QTabWidget(this);
   side_->setObjectName(QStringLiteral("imagineSideTabs"));
   side_->addTab(buildSettings(), tr("Settings"));
@@ -520,13 +525,17 @@ void ImaginePanel::onPreview(int step, const QImage& image) {
   filmstrip_->addFrame(step, image);
   if (following) canvas_->setImage(image);
   Q_EMIT previewArrived(step, image);
+  Q_EMIT nearWanted(image);
 }
+
+void ImaginePanel::showNear(const QVector<SearchResult>& results) { near_->setResults(results); }
 
 void ImaginePanel::onFinished(const QImage& image, const QString& settingsJson) {
   lastImage_ = image;
   lastSettingsJson_ = settingsJson;
   filmstrip_->addFrame(progress_->maximum(), image);
   canvas_->setImage(image);
+  Q_EMIT nearWanted(image);
   setRunning(false);
   status_->setText(status_->text() + tr(" · done"));
   brivl::ImagineOutcome outcome;

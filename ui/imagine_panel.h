@@ -1,6 +1,6 @@
 #pragma once
 // The Imagine tab: prompt (with a helper for weighted terms), presets and settings,
-// Start/Pause/Stop, a queue of jobs, the live canvas, the similarity plot, the filmstrip of
+// Start/Pause/Stop, a queue of jobs, the live canvas, the indexed images nearest to it (Near), the similarity plot, the filmstrip of
 // intermediate frames, the persistent history (reopen, replay, delete) and the exports (image,
 // animation, contact sheet); dropping an exported image restores its settings. The engine runs
 // in ImagineWorker.
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "imagine/imagine_settings.h"
+#include "ui/workers/retrieval_worker.h"  // SearchResult (the Near strip's answers)
 
 class QComboBox;
 class QDragEnterEvent;
@@ -35,6 +36,7 @@ class PromptTermButton;
 class ImagineWorker;
 class LineChart;
 class ModelHost;
+class NearStrip;
 
 class ImaginePanel : public QWidget {
   Q_OBJECT
@@ -69,11 +71,17 @@ class ImaginePanel : public QWidget {
   // `brivl imagine` (PNG/JPEG/WebP or its .json sidecar); what dropping such a file does.
   bool restoreSettingsFrom(const QString& path, QString* error = nullptr);
   const QImage& lastImage() const { return lastImage_; }
+  // "Near": the indexed images nearest to the current image (answers to nearWanted).
+  void showNear(const QVector<SearchResult>& results);
+  NearStrip* nearStrip() const { return near_; }
   const QString& lastSettingsJson() const { return lastSettingsJson_; }
   LineChart* chart() const { return chart_; }
 
  Q_SIGNALS:
   void previewArrived(int step, const QImage& image);
+  // Each preview and the final image: the window asks the Retrieve tab's index for its neighbours.
+  void nearWanted(const QImage& image);
+  void nearSearchRequested(const QString& path);  // a neighbour double-clicked
   void runFinished(const QImage& image);
   void runStopped(int step);
   void problem(const QString& title, const QString& message);
@@ -112,6 +120,7 @@ class ImaginePanel : public QWidget {
 
   ModelHost* host_;
   ImagineWorker* worker_;
+  NearStrip* near_;
   QLineEdit* prompt_;
   QLineEdit* morph_;      // the morph's second prompt (ImagineSettings::to); empty: no morph
   QPushButton* start_;

@@ -63,6 +63,13 @@ MainWindow::MainWindow(QWidget* parent)
     }
     retrieve_->searchImage(imagine_->lastImage());
   });
+  // Near: each imagination preview asks the Retrieve tab's index for its nearest images.
+  connect(imagine_, &ImaginePanel::nearWanted, retrieve_, &RetrievePanel::findNear);
+  connect(retrieve_, &RetrievePanel::nearFound, imagine_, &ImaginePanel::showNear);
+  connect(imagine_, &ImaginePanel::nearSearchRequested, this, [this](const QString& path) {
+    retrieve_->search(QStringLiteral("@") + path);
+    tabs_->setCurrentWidget(retrieve_);
+  });
   connect(train_, &TrainPanel::useModel, this, [this](const QString& runDir) {
     bar_->loadModel(runDir);
     tabs_->setCurrentWidget(imagine_);

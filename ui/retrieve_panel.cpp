@@ -32,6 +32,7 @@
 
 #include "ui/image_convert.h"
 #include "ui/model_host.h"
+#include "ui/near_strip.h"
 #include "ui/studio_paths.h"
 #include "ui/result_model.h"
 #include "ui/workers/retrieval_worker.h"
@@ -200,6 +201,9 @@ void RetrievePanel::connectWorker() {
     captionSource_->setText(tr("%n caption(s) from %1", nullptr, count).arg(QFileInfo(path).fileName()));
     captionSource_->setToolTip(path);
     if (!wasReady) describeCurrent();  // (re-embedded for a new model: the request is on its way)
+  });
+  connect(worker_, &RetrievalWorker::nearFound, this, [this](int serial, const QVector<SearchResult>& results) {
+    if (serial == nearSerial_) Q_EMIT nearFound(results);  // an older answer would flicker back
   });
   connect(worker_, &RetrievalWorker::described, this, [this](const QString& path, const QVector<CaptionScore>& ranked) {
     const int current = grid_->currentIndex().row();
@@ -455,6 +459,14 @@ void RetrievePanel::browseCaptionList() {
   const QString path = QFileDialog::getOpenFileName(this, tr("Caption list (one text per line)"), start,
                                                     tr("Text files (*.txt);;All files (*)"));
   if (!path.isEmpty()) loadCaptionList(path);
+}
+
+void RetrievePanel::findNear(const QImage& image) {
+  if (image.isNull()) return;
+  const int serial = ++nearSerial_;
+  worker_->latestNear = serial;
+  const QImage copy = image.copy();  // the worker's thread gets its own pixels
+  onWorker([copy, serial](RetrievalWorker* w) { w->near(copy, NearStrip::kShown, serial); });
 }
 
 void RetrievePanel::describeCurrent() {

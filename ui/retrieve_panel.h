@@ -3,7 +3,10 @@
 // box (weighted prompt or @image), a grid of results with scores and the relevance cutoff, and a
 // preview of the selected result. Indexing and search run in RetrievalWorker on its own thread.
 #include <QStringList>
+#include <QVector>
 #include <QWidget>
+
+#include "ui/workers/retrieval_worker.h"  // SearchResult
 
 class QDragEnterEvent;
 class QImage;
@@ -40,6 +43,9 @@ class RetrievePanel : public QWidget {
   void searchImage(const QImage& image);
   // "More like this": searches with the result's image as the query (double-click, context menu).
   void searchSimilar(int row);
+  // "Near": asks the index for the NearStrip::kShown images nearest to `image` (an imagination
+  // that has no file); the answer comes as nearFound. Only the newest request is served.
+  void findNear(const QImage& image);
   // Image -> text: the captions of this list (one per line) are ranked for the selected result
   // in the preview. Remembered across restarts.
   void loadCaptionList(const QString& path);
@@ -56,6 +62,7 @@ class RetrievePanel : public QWidget {
   void imaginationWanted();  // "Search with the imagination": the window hands over its image
   void indexFinished(qint64 files, const QStringList& skipped);
   void searchFinished(int results);
+  void nearFound(const QVector<brivl::ui::SearchResult>& results);
   void problem(const QString& title, const QString& message);
 
  private:
@@ -102,6 +109,7 @@ class RetrievePanel : public QWidget {
   QListWidget* captions_;
   bool captionsReady_ = false;
   int describeSerial_ = 0;
+  int nearSerial_ = 0;
   QString restoreQuery_;  // the last session's query, searched again once its index is open
 };
 

@@ -49,6 +49,7 @@
 #include "ui/history_gallery.h"
 #include "ui/prompt_term_button.h"
 #include "ui/imagine_panel.h"
+#include "ui/near_strip.h"
 #include "ui/line_chart.h"
 #include "ui/main_window.h"
 #include "ui/model_bar.h"
@@ -271,6 +272,9 @@ void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {
   QVERIFY2(first != last, "the previews did not change");
   QCOMPARE(panel->chart()->pointCount(0), 12);  // similarity after every step
   QCOMPARE(child<brivl::ui::Filmstrip>(panel, "filmstrip")->count(), previews.count() + 1);
+  // Nothing indexed yet: the Near strip says how to get neighbours instead of showing any.
+  QTRY_VERIFY_WITH_TIMEOUT(!child<QLabel>(panel, "nearHint")->isHidden(), 10000);
+  QCOMPARE(panel->nearStrip()->count(), 0);
   qInfo("imagine: %d previews, worst event-loop gap %lld ms", static_cast<int>(previews.count()), meter_.worstMs());
 
   // Export, read the settings back, and let the CLI replay the export.
@@ -567,6 +571,43 @@ void StudioTest::retrieveIndexesFolderWithBrokenFileAndFindsImages() {
   for (int i = 1; i < captions->count(); ++i) {
     QVERIFY(captions->item(i - 1)->text().section(QLatin1Char(' '), 0, 0).toDouble() >=
             captions->item(i)->text().section(QLatin1Char(' '), 0, 0).toDouble());
+  }
+
+  // Near: an imagination's previews bring the indexed images nearest to it to the Imagine tab;
+  // for the final image they are what the Retrieve tab finds when searched with it.
+  {
+    auto* imagine = window_->imaginePanel();
+    window_->tabs()->setCurrentWidget(imagine);
+    auto* strip = imagine->nearStrip();
+    QSignalSpy nearFound(panel, &brivl::ui::RetrievePanel::nearFound);
+    QSignalSpy ran(imagine, &brivl::ui::ImaginePanel::runFinished);
+    child<QLineEdit>(imagine, "promptEdit")->setText(QStringLiteral("猫"));
+    child<QSpinBox>(imagine, "stepsSpin")->setValue(6);
+    child<QSpinBox>(imagine, "sizeSpin")->setValue(64);
+    child<QSpinBox>(imagine, "previewEverySpin")->setValue(2);
+    QTest::mouseClick(child<QPushButton>(imagine, "startButton"), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(ran.count(), 1, 180000);
+    QTRY_VERIFY_WITH_TIMEOUT(nearFound.count() >= 2, 60000);  // a preview and the final image at least
+    QTRY_COMPARE_WITH_TIMEOUT(strip->count(), 5, 60000);
+    QVERIFY(child<QLabel>(imagine, "nearHint")->isHidden());
+    window_->tabs()->setCurrentWidget(panel);
+    const int before = static_cast<int>(searched.count());
+    QTest::mouseClick(child<QPushButton>(panel, "searchImaginationButton"), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(searched.count(), before + 1, 60000);
+    QStringList expected;
+    for (int i = 0; i < 5; ++i) expected << panel->results()->result(i).path;
+    const auto shown = [strip] {
+      QStringList paths;
+      for (int i = 0; i < strip->count(); ++i) paths << strip->path(i);
+      return paths;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(shown(), expected, 10000);
+    // The restart below expects the 猫 query's results.
+    query->clear();
+    imeCommit(query, QStringLiteral("猫"));
+    QTest::keyClick(query, Qt::Key_Return);
+    QTRY_COMPARE_WITH_TIMEOUT(searched.count(), before + 2, 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(captions->count(), 5, 60000);
   }
 
   // A restart (a new Retrieve tab on the loaded model) shows the last query's results again and

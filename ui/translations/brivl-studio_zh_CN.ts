@@ -105,504 +105,504 @@
 <context>
     <name>brivl::ui::ImaginePanel</name>
     <message>
-        <location filename="../imagine_panel.cpp" line="60" />
+        <location filename="../imagine_panel.cpp" line="61" />
         <source>Similarity to the prompt</source>
         <translation>与提示词的相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="60" />
+        <location filename="../imagine_panel.cpp" line="61" />
         <source>step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="66" />
+        <location filename="../imagine_panel.cpp" line="67" />
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="67" />
+        <location filename="../imagine_panel.cpp" line="68" />
         <source>held-out views</source>
         <translation>留出视图</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="68" />
-        <location filename="../imagine_panel.cpp" line="70" />
+        <location filename="../imagine_panel.cpp" line="69" />
+        <location filename="../imagine_panel.cpp" line="71" />
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="69" />
+        <location filename="../imagine_panel.cpp" line="70" />
         <source>cosine</source>
         <translation>余弦</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="83" />
+        <location filename="../imagine_panel.cpp" line="88" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="84" />
-        <location filename="../imagine_panel.cpp" line="471" />
+        <location filename="../imagine_panel.cpp" line="89" />
+        <location filename="../imagine_panel.cpp" line="476" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="85" />
+        <location filename="../imagine_panel.cpp" line="90" />
         <source>History</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="106" />
+        <location filename="../imagine_panel.cpp" line="111" />
         <source>Stopped at step %1.</source>
         <translation>已在第 %1 步停止。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="112" />
+        <location filename="../imagine_panel.cpp" line="117" />
         <source>Failed.</source>
         <translation>失败。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="113" />
+        <location filename="../imagine_panel.cpp" line="118" />
         <source>Imagination failed</source>
         <translation>想象失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="129" />
+        <location filename="../imagine_panel.cpp" line="134" />
         <source>Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).</source>
         <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="138" />
+        <location filename="../imagine_panel.cpp" line="143" />
         <source>Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5</source>
         <translation>提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="141" />
+        <location filename="../imagine_panel.cpp" line="146" />
         <source>▶ Start</source>
         <translation>▶ 开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="144" />
+        <location filename="../imagine_panel.cpp" line="149" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="146" />
-        <location filename="../imagine_panel.cpp" line="483" />
+        <location filename="../imagine_panel.cpp" line="151" />
+        <location filename="../imagine_panel.cpp" line="488" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="149" />
+        <location filename="../imagine_panel.cpp" line="154" />
         <source>+ Queue</source>
         <translation>+ 排队</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="151" />
+        <location filename="../imagine_panel.cpp" line="156" />
         <source>Run these settings after the current run (Ctrl+Enter)</source>
         <translation>在当前运行结束后运行这些设置（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="157" />
+        <location filename="../imagine_panel.cpp" line="162" />
         <source>Prompt:</source>
         <translation>提示词：</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="187" />
+        <location filename="../imagine_panel.cpp" line="192" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="188" />
+        <location filename="../imagine_panel.cpp" line="193" />
         <source>Morph: a second prompt. After the search, the target moves from the prompt to this one step by step, and the filmstrip shows the image turning into it</source>
         <translation>变形：第二个提示词。搜索之后，目标逐步从提示词移向它，胶片条显示图像如何变成它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="195" />
+        <location filename="../imagine_panel.cpp" line="200" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="196" />
+        <location filename="../imagine_panel.cpp" line="201" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="200" />
+        <location filename="../imagine_panel.cpp" line="205" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="202" />
+        <location filename="../imagine_panel.cpp" line="207" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="203" />
+        <location filename="../imagine_panel.cpp" line="208" />
         <source>Export progression…</source>
         <translation>导出过程…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="205" />
+        <location filename="../imagine_panel.cpp" line="210" />
         <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
         <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="208" />
+        <location filename="../imagine_panel.cpp" line="213" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="209" />
+        <location filename="../imagine_panel.cpp" line="214" />
         <source>Morph into</source>
         <translation>变形为</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="210" />
+        <location filename="../imagine_panel.cpp" line="215" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="211" />
+        <location filename="../imagine_panel.cpp" line="216" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="212" />
+        <location filename="../imagine_panel.cpp" line="217" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="213" />
+        <location filename="../imagine_panel.cpp" line="218" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="214" />
+        <location filename="../imagine_panel.cpp" line="219" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="215" />
+        <location filename="../imagine_panel.cpp" line="220" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="216" />
+        <location filename="../imagine_panel.cpp" line="221" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="219" />
+        <location filename="../imagine_panel.cpp" line="224" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="280" />
+        <location filename="../imagine_panel.cpp" line="285" />
         <source>Total-variation weight: higher gives smoother, less noisy images</source>
         <translation>全变分权重：越高图像越平滑、噪点越少</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="282" />
+        <location filename="../imagine_panel.cpp" line="287" />
         <source>Keeps pixels away from pure black/white, where they stop changing</source>
         <translation>让像素远离纯黑/纯白（在那里它们不再变化）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="284" />
+        <location filename="../imagine_panel.cpp" line="289" />
         <source>Random keystone tilt of each view (0 = off): images that hold up from other angles</source>
         <translation>每个视图随机的梯形透视倾斜（0 = 关闭）：让图像从其他角度看也成立</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="286" />
+        <location filename="../imagine_panel.cpp" line="291" />
         <source>Smallest cutout, as a fraction of the image side</source>
         <translation>最小裁剪，占图像边长的比例</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="294" />
+        <location filename="../imagine_panel.cpp" line="299" />
         <source>Number of soft ellipses when the image is "blobs"</source>
         <translation>图像为“blobs”时柔和椭圆的数量</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="296" />
+        <location filename="../imagine_panel.cpp" line="301" />
         <source>Layout search: this many random starts run a few steps each; the one the model scores best on held-out views goes on</source>
         <translation>布局搜索：这么多个随机起点各运行几步，模型在留出视图上评分最高的那个继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="299" />
+        <location filename="../imagine_panel.cpp" line="304" />
         <source>Steps each start of the layout search runs before they are compared</source>
         <translation>布局搜索中每个起点在比较前运行的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="301" />
+        <location filename="../imagine_panel.cpp" line="306" />
         <source>Screening: score this many random starts by one look each and give the best to the layout search (0 = off; pays with blobs)</source>
         <translation>筛选：对这么多个随机起点各看一次并评分，把最好的交给布局搜索（0 = 关闭；适用于 blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="304" />
+        <location filename="../imagine_panel.cpp" line="309" />
         <source>1 = start exactly at the start image, 0 = ignore it</source>
         <translation>1 = 完全从起始图像开始，0 = 忽略它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="306" />
+        <location filename="../imagine_panel.cpp" line="311" />
         <source>none: start from noise</source>
         <translation>无：从噪声开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="307" />
-        <location filename="../imagine_panel.cpp" line="326" />
+        <location filename="../imagine_panel.cpp" line="312" />
+        <location filename="../imagine_panel.cpp" line="331" />
         <source>Start image</source>
         <translation>起始图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="308" />
+        <location filename="../imagine_panel.cpp" line="313" />
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="314" />
+        <location filename="../imagine_panel.cpp" line="319" />
         <source>Smoothness (TV)</source>
         <translation>平滑度（TV）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="315" />
+        <location filename="../imagine_panel.cpp" line="320" />
         <source>Range penalty</source>
         <translation>范围惩罚</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="316" />
+        <location filename="../imagine_panel.cpp" line="321" />
         <source>Perspective</source>
         <translation>透视</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="317" />
+        <location filename="../imagine_panel.cpp" line="322" />
         <source>Smallest cutout</source>
         <translation>最小裁剪</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="318" />
+        <location filename="../imagine_panel.cpp" line="323" />
         <source>Jitter</source>
         <translation>抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="319" />
+        <location filename="../imagine_panel.cpp" line="324" />
         <source>Rotation</source>
         <translation>旋转</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="320" />
+        <location filename="../imagine_panel.cpp" line="325" />
         <source>Colour jitter</source>
         <translation>颜色抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="321" />
+        <location filename="../imagine_panel.cpp" line="326" />
         <source>Pixel noise</source>
         <translation>像素噪声</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="322" />
+        <location filename="../imagine_panel.cpp" line="327" />
         <source>Ellipses (blobs)</source>
         <translation>椭圆数（blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="323" />
+        <location filename="../imagine_panel.cpp" line="328" />
         <source>Layout starts</source>
         <translation>布局起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="324" />
+        <location filename="../imagine_panel.cpp" line="329" />
         <source>Steps per start</source>
         <translation>每个起点的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="325" />
+        <location filename="../imagine_panel.cpp" line="330" />
         <source>Screened starts</source>
         <translation>筛选的起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="327" />
+        <location filename="../imagine_panel.cpp" line="332" />
         <source>Start strength</source>
         <translation>起始强度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="378" />
+        <location filename="../imagine_panel.cpp" line="383" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="391" />
+        <location filename="../imagine_panel.cpp" line="396" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="391" />
+        <location filename="../imagine_panel.cpp" line="396" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="405" />
+        <location filename="../imagine_panel.cpp" line="410" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="431" />
+        <location filename="../imagine_panel.cpp" line="436" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="442" />
+        <location filename="../imagine_panel.cpp" line="447" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="443" />
+        <location filename="../imagine_panel.cpp" line="448" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="444" />
+        <location filename="../imagine_panel.cpp" line="449" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="468" />
+        <location filename="../imagine_panel.cpp" line="473" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="471" />
+        <location filename="../imagine_panel.cpp" line="476" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="483" />
+        <location filename="../imagine_panel.cpp" line="488" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="484" />
+        <location filename="../imagine_panel.cpp" line="489" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="502" />
+        <location filename="../imagine_panel.cpp" line="507" />
         <source>screening starts: %1/%2 · similarity %3</source>
         <translation>正在筛选起点：%1/%2 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="511" />
+        <location filename="../imagine_panel.cpp" line="516" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="512" />
+        <location filename="../imagine_panel.cpp" line="517" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="513" />
+        <location filename="../imagine_panel.cpp" line="518" />
         <source> · morph %1 %</source>
         <translation> · 变形 %1 %</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="514" />
+        <location filename="../imagine_panel.cpp" line="519" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="531" />
+        <location filename="../imagine_panel.cpp" line="540" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="538" />
+        <location filename="../imagine_panel.cpp" line="547" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="564" />
+        <location filename="../imagine_panel.cpp" line="573" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="564" />
+        <location filename="../imagine_panel.cpp" line="573" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="568" />
+        <location filename="../imagine_panel.cpp" line="577" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="570" />
-        <location filename="../imagine_panel.cpp" line="601" />
+        <location filename="../imagine_panel.cpp" line="579" />
+        <location filename="../imagine_panel.cpp" line="610" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="592" />
+        <location filename="../imagine_panel.cpp" line="601" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="593" />
+        <location filename="../imagine_panel.cpp" line="602" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="594" />
+        <location filename="../imagine_panel.cpp" line="603" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="595" />
+        <location filename="../imagine_panel.cpp" line="604" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="599" />
+        <location filename="../imagine_panel.cpp" line="608" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="610" />
+        <location filename="../imagine_panel.cpp" line="619" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="640" />
+        <location filename="../imagine_panel.cpp" line="649" />
         <source>Restored from %1, also what has no field here (text length, largest cutout). &lt;a href="reset"&gt;Forget it&lt;/a&gt;</source>
         <translation>已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。&lt;a href="reset"&gt;不再使用&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="648" />
+        <location filename="../imagine_panel.cpp" line="657" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="654" />
+        <location filename="../imagine_panel.cpp" line="663" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="654" />
+        <location filename="../imagine_panel.cpp" line="663" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="670" />
+        <location filename="../imagine_panel.cpp" line="679" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="671" />
+        <location filename="../imagine_panel.cpp" line="680" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="694" />
+        <location filename="../imagine_panel.cpp" line="703" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>
@@ -655,22 +655,22 @@
         <translation>请先在“想象”中运行一次。</translation>
     </message>
     <message>
-        <location filename="../main_window.cpp" line="98" />
+        <location filename="../main_window.cpp" line="105" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.cpp" line="99" />
+        <location filename="../main_window.cpp" line="106" />
         <source>&amp;Model card</source>
         <translation>模型卡(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main_window.cpp" line="100" />
+        <location filename="../main_window.cpp" line="107" />
         <source>&amp;About BriVL Studio</source>
         <translation>关于 BriVL 工作室(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../main_window.cpp" line="101" />
+        <location filename="../main_window.cpp" line="108" />
         <source>About &amp;Qt</source>
         <translation>关于 &amp;Qt</translation>
     </message>
@@ -844,6 +844,24 @@ Choose a model folder with Open…</source>
     </message>
 </context>
 <context>
+    <name>brivl::ui::NearStrip</name>
+    <message>
+        <location filename="../near_strip.cpp" line="34" />
+        <source>The indexed images nearest to the current image (Retrieve tab's index), refreshed with each preview. Double-click: search with it</source>
+        <translation>与当前图像最相近的已索引图像（检索页的索引），随每次预览刷新。双击：用它搜索</translation>
+    </message>
+    <message>
+        <location filename="../near_strip.cpp" line="38" />
+        <source>Index a folder in the Retrieve tab to see here which real images the imagination is near.</source>
+        <translation>在检索页为文件夹建立索引后，这里会显示想象接近哪些真实图像。</translation>
+    </message>
+    <message>
+        <location filename="../near_strip.cpp" line="40" />
+        <source>Near</source>
+        <translation>相近</translation>
+    </message>
+</context>
+<context>
     <name>brivl::ui::PromptTermButton</name>
     <message>
         <location filename="../prompt_term_button.cpp" line="23" />
@@ -980,37 +998,42 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::RetrievalWorker</name>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="76" />
+        <location filename="../workers/retrieval_worker.cpp" line="78" />
         <source>Opening the index failed</source>
         <translation>打开索引失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="97" />
+        <location filename="../workers/retrieval_worker.cpp" line="99" />
         <source>Indexing…</source>
         <translation>正在建立索引…</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="110" />
+        <location filename="../workers/retrieval_worker.cpp" line="112" />
         <source>Indexing failed</source>
         <translation>建立索引失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="121" />
+        <location filename="../workers/retrieval_worker.cpp" line="123" />
         <source>Removing the folder failed</source>
         <translation>移除文件夹失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="154" />
+        <location filename="../workers/retrieval_worker.cpp" line="145" />
         <source>Search failed</source>
         <translation>搜索失败</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="170" />
+        <location filename="../workers/retrieval_worker.cpp" line="175" />
+        <source>Finding the nearest indexed images failed</source>
+        <translation>查找最相近的已索引图像失败</translation>
+    </message>
+    <message>
+        <location filename="../workers/retrieval_worker.cpp" line="191" />
         <source>Embedding the captions was stopped.</source>
         <translation>描述嵌入已停止。</translation>
     </message>
     <message>
-        <location filename="../workers/retrieval_worker.cpp" line="182" />
+        <location filename="../workers/retrieval_worker.cpp" line="203" />
         <source>Embedding the captions for the new model…</source>
         <translation>正在为新模型嵌入描述…</translation>
     </message>
@@ -1018,213 +1041,213 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::RetrievePanel</name>
     <message>
-        <location filename="../retrieve_panel.cpp" line="87" />
+        <location filename="../retrieve_panel.cpp" line="88" />
         <source>Search by meaning: 海边的日落 | 人:-0.5   or   @/path/to/photo.jpg</source>
         <translation>按语义搜索：海边的日落 | 人:-0.5   或   @/路径/照片.jpg</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="89" />
+        <location filename="../retrieve_panel.cpp" line="90" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="90" />
+        <location filename="../retrieve_panel.cpp" line="91" />
         <source>Search with the imagination</source>
         <translation>用想象结果搜索</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="92" />
+        <location filename="../retrieve_panel.cpp" line="93" />
         <source>Use the last image of the Imagine tab as the query</source>
         <translation>用“想象”中的最新图像作为查询</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="98" />
+        <location filename="../retrieve_panel.cpp" line="99" />
         <source>top </source>
         <translation>前 </translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="101" />
+        <location filename="../retrieve_panel.cpp" line="102" />
         <source>Query:</source>
         <translation>查询：</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="123" />
+        <location filename="../retrieve_panel.cpp" line="124" />
         <source>Add a folder of images, then search it by meaning.</source>
         <translation>添加一个图片文件夹，然后按语义搜索。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="152" />
+        <location filename="../retrieve_panel.cpp" line="153" />
         <source>Search failed</source>
         <translation>搜索失败</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="152" />
+        <location filename="../retrieve_panel.cpp" line="153" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="171" />
+        <location filename="../retrieve_panel.cpp" line="172" />
         <source>More like this</source>
         <translation>查找相似图片</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="173" />
+        <location filename="../retrieve_panel.cpp" line="174" />
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="174" />
+        <location filename="../retrieve_panel.cpp" line="175" />
         <source>Open containing folder</source>
         <translation>打开所在文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="176" />
+        <location filename="../retrieve_panel.cpp" line="177" />
         <source>Copy path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="184" />
+        <location filename="../retrieve_panel.cpp" line="185" />
         <source>Indexing %1 / %2 …</source>
         <translation>正在建立索引 %1 / %2 …</translation>
     </message>
     <message numerus="yes">
-        <location filename="../retrieve_panel.cpp" line="188" />
+        <location filename="../retrieve_panel.cpp" line="189" />
         <source>%n image(s) indexed</source>
         <translation><numerusform>已索引 %n 张图片</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../retrieve_panel.cpp" line="200" />
+        <location filename="../retrieve_panel.cpp" line="201" />
         <source>%n caption(s) from %1</source>
         <translation><numerusform>%n 条描述，来自 %1</numerusform></translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="217" />
-        <location filename="../retrieve_panel.cpp" line="300" />
+        <location filename="../retrieve_panel.cpp" line="221" />
+        <location filename="../retrieve_panel.cpp" line="304" />
         <source>No caption list</source>
         <translation>没有描述列表</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="219" />
+        <location filename="../retrieve_panel.cpp" line="223" />
         <source>Caption list</source>
         <translation>描述列表</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="242" />
+        <location filename="../retrieve_panel.cpp" line="246" />
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="246" />
+        <location filename="../retrieve_panel.cpp" line="250" />
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="248" />
+        <location filename="../retrieve_panel.cpp" line="252" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="249" />
+        <location filename="../retrieve_panel.cpp" line="253" />
         <source>Update index</source>
         <translation>更新索引</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="250" />
+        <location filename="../retrieve_panel.cpp" line="254" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="253" />
+        <location filename="../retrieve_panel.cpp" line="257" />
         <source>No model yet</source>
         <translation>尚无模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="267" />
+        <location filename="../retrieve_panel.cpp" line="271" />
         <source>Skipped files</source>
         <translation>跳过的文件</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="288" />
+        <location filename="../retrieve_panel.cpp" line="292" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="292" />
-        <location filename="../retrieve_panel.cpp" line="409" />
+        <location filename="../retrieve_panel.cpp" line="296" />
+        <location filename="../retrieve_panel.cpp" line="413" />
         <source>Click a result.</source>
         <translation>点击一个结果。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="296" />
+        <location filename="../retrieve_panel.cpp" line="300" />
         <source>Best captions</source>
         <translation>最佳描述</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="297" />
+        <location filename="../retrieve_panel.cpp" line="301" />
         <source>Ranks the texts of a list (one per line) for the selected image</source>
         <translation>为所选图像对列表中的文本（每行一条）排序</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="298" />
+        <location filename="../retrieve_panel.cpp" line="302" />
         <source>Caption list…</source>
         <translation>描述列表…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="333" />
+        <location filename="../retrieve_panel.cpp" line="337" />
         <source>Add a folder of images</source>
         <translation>添加图片文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="349" />
-        <location filename="../retrieve_panel.cpp" line="361" />
-        <location filename="../retrieve_panel.cpp" line="445" />
+        <location filename="../retrieve_panel.cpp" line="353" />
+        <location filename="../retrieve_panel.cpp" line="365" />
+        <location filename="../retrieve_panel.cpp" line="449" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="349" />
-        <location filename="../retrieve_panel.cpp" line="361" />
-        <location filename="../retrieve_panel.cpp" line="445" />
+        <location filename="../retrieve_panel.cpp" line="353" />
+        <location filename="../retrieve_panel.cpp" line="365" />
+        <location filename="../retrieve_panel.cpp" line="449" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="364" />
+        <location filename="../retrieve_panel.cpp" line="368" />
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="387" />
+        <location filename="../retrieve_panel.cpp" line="391" />
         <source>%1 images indexed (%2 new, %3 moved, %4 unchanged, %5 skipped, %6 removed) in %7 s</source>
         <translation>已索引 %1 张图片（新增 %2，移动 %3，未变 %4，跳过 %5，移除 %6），用时 %7 秒</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="399" />
+        <location filename="../retrieve_panel.cpp" line="403" />
         <source>%1 of %2 images stand out from the collection (score ≥ %3); weaker matches are greyed.</source>
         <translation>%2 张图片中有 %1 张明显匹配（得分 ≥ %3）；较弱的匹配显示为灰色。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="402" />
+        <location filename="../retrieve_panel.cpp" line="406" />
         <source>%1 of %2 images (too few for a relevance cutoff).</source>
         <translation>%2 张图片中的 %1 张（图片太少，无法确定相关性阈值）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="420" />
+        <location filename="../retrieve_panel.cpp" line="424" />
         <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 px · %5 KB&lt;br&gt;score %6</source>
         <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 像素 · %5 KB&lt;br&gt;得分 %6</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="449" />
+        <location filename="../retrieve_panel.cpp" line="453" />
         <source>Embedding the captions…</source>
         <translation>正在嵌入描述…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="455" />
+        <location filename="../retrieve_panel.cpp" line="459" />
         <source>Caption list (one text per line)</source>
         <translation>描述列表（每行一条文本）</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="456" />
+        <location filename="../retrieve_panel.cpp" line="460" />
         <source>Text files (*.txt);;All files (*)</source>
         <translation>文本文件 (*.txt);;所有文件 (*)</translation>
     </message>

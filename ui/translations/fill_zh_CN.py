@@ -11,6 +11,12 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "Near": "相近",
+    "The indexed images nearest to the current image (Retrieve tab's index), refreshed with each preview. Double-click: search with it":
+        "与当前图像最相近的已索引图像（检索页的索引），随每次预览刷新。双击：用它搜索",
+    "Index a folder in the Retrieve tab to see here which real images the imagination is near.":
+        "在检索页为文件夹建立索引后，这里会显示想象接近哪些真实图像。",
+    "Finding the nearest indexed images failed": "查找最相近的已索引图像失败",
     "Morph into": "变形为",
     "none": "无",
     "Morph: a second prompt. After the search, the target moves from the prompt to this one step by step, and the filmstrip shows the image turning into it":

@@ -10,6 +10,7 @@
 #include "retrieval/catalog.h"
 #include "retrieval/vector_index.h"
 #include "retrieval/indexer.h"
+#include "ui/image_convert.h"
 #include "ui/studio_paths.h"
 
 namespace brivl::ui {
@@ -29,6 +30,7 @@ RetrievalWorker::RetrievalWorker() {
   qRegisterMetaType<brivl::ui::IndexSummary>();
   qRegisterMetaType<brivl::ui::SearchOutcome>();
   qRegisterMetaType<QVector<brivl::ui::CaptionScore>>();
+  qRegisterMetaType<QVector<brivl::ui::SearchResult>>();
 }
 
 RetrievalWorker::~RetrievalWorker() = default;
@@ -127,18 +129,7 @@ void RetrievalWorker::forget(const QString& folder) {
 void RetrievalWorker::search(const QString& query, int top) {
   try {
     BRIVL_CHECK(embedder_ != nullptr, "no model loaded");
-    const QString db = databasePath();
-    BRIVL_CHECK(QFileInfo::exists(db), "the index is empty: add a folder first");
-    if (!index_) {
-      // Streamed from the catalog into the engine the collection's size calls for (exact, or
-      // FAISS from faiss_min_size images when built with it); then resident between queries.
-      auto catalog = brivl::Catalog::open(db.toStdString(), false);
-      auto paths = catalog.indexed_paths();
-      BRIVL_CHECK(!paths.empty(), "the index is empty: add a folder first");
-      brivl::VectorIndexOptions options;
-      options.faiss_cache_file = db.toStdString() + ".faiss";
-      index_ = brivl::make_vector_index(std::move(paths), catalog.vector_dim(), brivl::rows_of(catalog), options);
-    }
+    BRIVL_CHECK(openIndex(), "the index is empty: add a folder first");
     const auto vector = embedder_->embed_prompt(query.toStdString());
     const auto result = index_->search_with_cutoff(vector, top);
     SearchOutcome out;
@@ -152,6 +143,36 @@ void RetrievalWorker::search(const QString& query, int top) {
     Q_EMIT searched(out);
   } catch (const std::exception& e) {
     Q_EMIT failed(tr("Search failed"), QString::fromUtf8(e.what()));
+  }
+}
+
+bool RetrievalWorker::openIndex() {
+  if (index_) return true;
+  const QString db = databasePath();
+  if (!QFileInfo::exists(db)) return false;
+  // Streamed from the catalog into the engine the collection's size calls for (exact, or FAISS
+  // from faiss_min_size images when built with it); then resident between queries.
+  auto catalog = brivl::Catalog::open(db.toStdString(), false);
+  auto paths = catalog.indexed_paths();
+  if (paths.empty()) return false;
+  brivl::VectorIndexOptions options;
+  options.faiss_cache_file = db.toStdString() + ".faiss";
+  index_ = brivl::make_vector_index(std::move(paths), catalog.vector_dim(), brivl::rows_of(catalog), options);
+  return true;
+}
+
+void RetrievalWorker::near(const QImage& image, int top, int serial) {
+  if (serial != latestNear.load()) return;  // a newer preview is queued behind this one
+  try {
+    QVector<SearchResult> out;
+    if (embedder_ != nullptr && !files_.checkpoint.empty() && openIndex()) {
+      const auto embedded = embedder_->embed_decoded({toRgbImage(image)});
+      const std::vector<float> vector(embedded.row(0), embedded.row(0) + embedded.cols);
+      for (const auto& hit : index_->search(vector, top, -1.0f)) out.push_back({text(hit.path), hit.score, true});
+    }
+    Q_EMIT nearFound(serial, out);
+  } catch (const std::exception& e) {
+    Q_EMIT failed(tr("Finding the nearest indexed images failed"), QString::fromUtf8(e.what()));
   }
 }
 

@@ -4,6 +4,7 @@
 // model, so they may work at the same time), opens the catalog of the current model and keeps the
 // in-memory VectorIndex between queries. Requests are queued calls, so they run one at a time;
 // results come back as queued signals. Errors are reported, never thrown across the thread.
+#include <QImage>
 #include <QMetaType>
 #include <QObject>
 #include <QString>
@@ -67,9 +68,14 @@ class RetrievalWorker : public QObject {
   // Only the newest request is served (`serial` == latestDescribe): scrolling through results
   // queues many, and each costs an image embedding.
   void describe(const QString& imagePath, int top, int serial);
+  // "Near": the `top` indexed images nearest to an image that has no file (an imagination's
+  // preview); one image embedding and one search. Only the newest request (latestNear) is served:
+  // previews arrive faster than a large index answers. Nothing indexed: an empty answer.
+  void near(const QImage& image, int top, int serial);
 
   std::atomic<bool> cancel{false};
   std::atomic<int> latestDescribe{0};
+  std::atomic<int> latestNear{0};
 
  Q_SIGNALS:
   void status(const QString& text);
@@ -80,10 +86,13 @@ class RetrievalWorker : public QObject {
   void captionsLoaded(const QString& path, int count);
   void captionsFailed(const QString& message);  // the list is dropped; indexing is not affected
   void described(const QString& imagePath, const QVector<brivl::ui::CaptionScore>& captions);
+  void nearFound(int serial, const QVector<brivl::ui::SearchResult>& results);
   void failed(const QString& what, const QString& message);
 
  private:
   QString databasePath();
+  // Opens the index from the catalog once (kept between queries); false when nothing is indexed.
+  bool openIndex();
 
   brivl::ModelFiles files_;
   std::shared_ptr<brivl::Embedder> embedder_;
@@ -98,4 +107,5 @@ class RetrievalWorker : public QObject {
 
 Q_DECLARE_METATYPE(brivl::ui::IndexSummary)
 Q_DECLARE_METATYPE(brivl::ui::SearchOutcome)
+Q_DECLARE_METATYPE(QVector<brivl::ui::SearchResult>)
 Q_DECLARE_METATYPE(QVector<brivl::ui::CaptionScore>)
