@@ -30,6 +30,7 @@
 #include <exception>
 
 #include "export/animation.h"
+#include "ui/explain_runner.h"
 #include "ui/near_strip.h"
 #include "export/contact_sheet.h"
 #include "export/image_export.h"
@@ -202,6 +203,22 @@ QWidget* ImaginePanel::buildSettings() {
   auto* seedRow = new QHBoxLayout;
   seedRow->addWidget(seed_, 1);
   seedRow->addWidget(dice);
+  explainer_ = new ExplainRunner(this);
+  where_ = new QPushButton(tr("Where? (map of the prompt)"), box);
+  where_->setObjectName(QStringLiteral("imagineWhereToggle"));
+  where_->setCheckable(true);
+  where_->setToolTip(tr("Lays over the finished image where the model sees the prompt: each of its 6×6 regions "
+                        "taken away in turn, hotter where the score depends on it more (brivl explain)"));
+  connect(where_, &QPushButton::toggled, this, &ImaginePanel::updateWhere);
+  connect(explainer_, &ExplainRunner::ready, this, [this](const QImage& overlay, double similarity) {
+    if (!where_->isChecked() || running_) return;
+    canvas_->setImage(overlay);
+    status_->setText(tr("Where the model sees the prompt (similarity %1): hotter regions count more.").arg(similarity, 0, 'f', 4));
+  });
+  connect(explainer_, &ExplainRunner::failed, this, [this](const QString& message) {
+    where_->setChecked(false);
+    Q_EMIT problem(tr("Where? failed"), message);
+  });
   export_ = new QPushButton(tr("Export PNG…"), box);
   export_->setObjectName(QStringLiteral("exportButton"));
   export_->setToolTip(tr("PNG with the settings embedded (brivl imagine --replay FILE reproduces it)"));
@@ -247,6 +264,7 @@ QWidget* ImaginePanel::buildSettings() {
     restoredNote_->setVisible(false);
   });
   form->addRow(restoredNote_);
+  form->addRow(where_);
   form->addRow(export_);
   form->addRow(exportProgression_);
 
@@ -499,6 +517,7 @@ void ImaginePanel::setRunning(bool running) {
   stop_->setEnabled(running);
   pause_->setEnabled(running);
   export_->setEnabled(!running && !lastImage_.isNull());
+  where_->setEnabled(!running && !lastImage_.isNull());
   exportProgression_->setEnabled(!running && filmstrip_->count() > 1);
 }
 
@@ -528,6 +547,25 @@ void ImaginePanel::onPreview(int step, const QImage& image) {
   Q_EMIT nearWanted(image);
 }
 
+const QImage& ImaginePanel::shownImage() const { return canvas_->image(); }
+
+void ImaginePanel::updateWhere() {
+  explainer_->cancel();
+  if (running_ || lastImage_.isNull()) return;
+  if (!where_->isChecked()) {
+    canvas_->setImage(lastImage_);
+    return;
+  }
+  QString prompt;
+  try {  // the prompt of the image shown, not whatever the field holds now
+    prompt = QString::fromStdString(brivl::ImagineSettings::from_json(lastSettingsJson_.toStdString(), "last image").prompt);
+  } catch (const std::exception&) {
+    prompt = prompt_->text();
+  }
+  if (!host_->isReady()) return;
+  explainer_->request(host_->model().imaginer->embedder(), lastImage_, prompt);
+}
+
 void ImaginePanel::showNear(const QVector<SearchResult>& results) { near_->setResults(results); }
 
 void ImaginePanel::onFinished(const QImage& image, const QString& settingsJson) {
@@ -536,6 +574,7 @@ void ImaginePanel::onFinished(const QImage& image, const QString& settingsJson) 
   filmstrip_->addFrame(progress_->maximum(), image);
   canvas_->setImage(image);
   Q_EMIT nearWanted(image);
+  QTimer::singleShot(0, this, &ImaginePanel::updateWhere);  // after the run's state is settled
   setRunning(false);
   status_->setText(status_->text() + tr(" · done"));
   brivl::ImagineOutcome outcome;
@@ -674,6 +713,7 @@ void ImaginePanel::reopen(int row) {
   filmstrip_->clearFrames();
   filmstrip_->addFrame(e.settings.steps, lastImage_);
   canvas_->setImage(lastImage_);
+  updateWhere();
   progress_->setRange(0, e.settings.steps);
   progress_->setValue(e.settings.steps);
   QString text = tr("Reopened “%1” (%2)").arg(QString::fromStdString(e.settings.prompt), QString::fromStdString(e.created));

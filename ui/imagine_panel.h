@@ -37,6 +37,7 @@ class ImagineWorker;
 class LineChart;
 class ModelHost;
 class NearStrip;
+class ExplainRunner;
 
 class ImaginePanel : public QWidget {
   Q_OBJECT
@@ -74,6 +75,7 @@ class ImaginePanel : public QWidget {
   // "Near": the indexed images nearest to the current image (answers to nearWanted).
   void showNear(const QVector<SearchResult>& results);
   NearStrip* nearStrip() const { return near_; }
+  const QImage& shownImage() const;  // what the canvas shows: a frame, the image, or its map
   const QString& lastSettingsJson() const { return lastSettingsJson_; }
   LineChart* chart() const { return chart_; }
 
@@ -91,6 +93,7 @@ class ImaginePanel : public QWidget {
   void dropEvent(QDropEvent* event) override;
 
  private:
+  void updateWhere();  // the map over the last image when "Where?" is on, else the image itself
   QWidget* buildSettings();
   QWidget* buildPromptRow();
   QWidget* buildQueue();
@@ -121,6 +124,8 @@ class ImaginePanel : public QWidget {
   ModelHost* host_;
   ImagineWorker* worker_;
   NearStrip* near_;
+  QPushButton* where_;         // "Where?": the prompt's relevance map over the finished image
+  ExplainRunner* explainer_;
   QLineEdit* prompt_;
   QLineEdit* morph_;      // the morph's second prompt (ImagineSettings::to); empty: no morph
   QPushButton* start_;

@@ -7,6 +7,7 @@
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QToolButton>
 #include <QImage>
 #include <QImageReader>
 #include <QLabel>
@@ -30,6 +31,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "ui/explain_runner.h"
 #include "ui/image_convert.h"
 #include "ui/model_host.h"
 #include "ui/near_strip.h"
@@ -293,6 +295,23 @@ QWidget* RetrievePanel::buildPreview() {
   previewImage_ = new QLabel(box);
   previewImage_->setAlignment(Qt::AlignCenter);
   previewImage_->setMinimumSize(240, 240);
+  previewImage_->setObjectName(QStringLiteral("previewImage"));
+  where_ = new QToolButton(box);
+  where_->setObjectName(QStringLiteral("whereToggle"));
+  where_->setText(tr("Where?"));
+  where_->setCheckable(true);
+  where_->setToolTip(tr("Lays over the preview where the model sees the query: each of the model's 6×6 regions "
+                        "taken away in turn, hotter where the score depends on it more (brivl explain)"));
+  explainer_ = new ExplainRunner(this);
+  connect(where_, &QToolButton::toggled, this, &RetrievePanel::updateWhere);
+  connect(explainer_, &ExplainRunner::ready, this, [this](const QImage& overlay, double similarity) {
+    setPreviewImage(overlay);
+    where_->setToolTip(tr("The map of “%1” over this image (similarity %2)").arg(lastQuery_).arg(similarity, 0, 'f', 4));
+  });
+  connect(explainer_, &ExplainRunner::failed, this, [this](const QString& message) {
+    where_->setChecked(false);
+    Q_EMIT problem(tr("Where? failed"), message);
+  });
   previewText_ = new QLabel(tr("Click a result."), box);
   previewText_->setWordWrap(true);
   previewText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -315,6 +334,10 @@ QWidget* RetrievePanel::buildPreview() {
   captionLayout->addWidget(captions_);
   connect(pick, &QPushButton::clicked, this, &RetrievePanel::browseCaptionList);
   auto* layout = new QVBoxLayout(box);
+  auto* whereRow = new QHBoxLayout;
+  whereRow->addStretch(1);
+  whereRow->addWidget(where_);
+  layout->addLayout(whereRow);
   layout->addWidget(previewImage_, 1);
   layout->addWidget(previewText_);
   layout->addWidget(captionBox);
@@ -396,6 +419,7 @@ void RetrievePanel::onIndexed(const IndexSummary& s) {
 }
 
 void RetrievePanel::onSearched(const SearchOutcome& o) {
+  lastQuery_ = o.query;
   model_->setResults(o.results);
   int above = 0;
   for (const auto& r : o.results) above += r.aboveCutoff ? 1 : 0;
@@ -409,6 +433,8 @@ void RetrievePanel::onSearched(const SearchOutcome& o) {
   if (!o.results.isEmpty()) {
     grid_->setCurrentIndex(model_->index(0));
   } else {  // nothing to preview: not the previous query's result
+    previewPlain_ = QImage();
+    explainer_->cancel();
     previewImage_->clear();
     previewText_->setText(tr("Click a result."));
     captions_->clear();
@@ -430,19 +456,38 @@ void RetrievePanel::showPreview(int row) {
     watcher->deleteLater();
     const int current = grid_->currentIndex().row();
     if (current < 0 || model_->result(current).path != path) return;  // another result was chosen meanwhile
-    const QImage image = watcher->result();
-    // In device pixels: sharp on a high-DPI screen, shown at the box's logical size.
-    const qreal dpr = previewImage_->devicePixelRatioF();
-    const QSize box = previewImage_->size().boundedTo(QSize(360, 360)) * dpr;
-    // Small images are enlarged to the preview box (without smoothing: pixels stay visible).
-    QPixmap pixmap = QPixmap::fromImage(image.scaled(box, Qt::KeepAspectRatio,
-        image.width() < box.width() / 2 ? Qt::FastTransformation : Qt::SmoothTransformation));
-    pixmap.setDevicePixelRatio(dpr);
-    previewImage_->setPixmap(pixmap);
+    previewPlain_ = watcher->result();
+    updateWhere();
   });
   watcher->setFuture(QtConcurrent::run(readImageToFit, r.path, qRound(360 * previewImage_->devicePixelRatioF())));
   describeCurrent();
 }
+
+void RetrievePanel::setPreviewImage(const QImage& image) {
+  if (image.isNull()) {
+    previewImage_->clear();
+    return;
+  }
+  // In device pixels: sharp on a high-DPI screen, shown at the box's logical size.
+  const qreal dpr = previewImage_->devicePixelRatioF();
+  const QSize box = previewImage_->size().boundedTo(QSize(360, 360)) * dpr;
+  // Small images are enlarged to the preview box (without smoothing: pixels stay visible).
+  QPixmap pixmap = QPixmap::fromImage(image.scaled(box, Qt::KeepAspectRatio,
+      image.width() < box.width() / 2 ? Qt::FastTransformation : Qt::SmoothTransformation));
+  pixmap.setDevicePixelRatio(dpr);
+  previewImage_->setPixmap(pixmap);
+}
+
+void RetrievePanel::updateWhere() {
+  setPreviewImage(previewPlain_);  // at once; the map follows when it is ready
+  if (!where_->isChecked() || previewPlain_.isNull() || lastQuery_.isEmpty() || !host_->isReady()) {
+    explainer_->cancel();
+    return;
+  }
+  explainer_->request(host_->model().imaginer->embedder(), previewPlain_, lastQuery_);
+}
+
+QImage RetrievePanel::previewShown() const { return previewImage_->pixmap().toImage(); }
 
 void RetrievePanel::loadCaptionList(const QString& path) {
   if (!host_->isReady()) {

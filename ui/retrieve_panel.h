@@ -2,6 +2,7 @@
 // The Retrieve tab: folders to index (incremental, with progress and the skipped files), a query
 // box (weighted prompt or @image), a grid of results with scores and the relevance cutoff, and a
 // preview of the selected result. Indexing and search run in RetrievalWorker on its own thread.
+#include <QImage>
 #include <QStringList>
 #include <QVector>
 #include <QWidget>
@@ -20,11 +21,13 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QThread;
+class QToolButton;
 
 namespace brivl::ui {
 
 class ModelHost;
 class ResultModel;
+class ExplainRunner;
 class RetrievalWorker;
 struct IndexSummary;
 struct SearchOutcome;
@@ -51,6 +54,8 @@ class RetrievePanel : public QWidget {
   void loadCaptionList(const QString& path);
   QStringList folders() const { return folders_; }
   ResultModel* results() const { return model_; }
+  // The preview as shown: the selected image, or with "Where?" on, the query's map over it.
+  QImage previewShown() const;
   bool isIndexing() const { return indexing_; }
 
  protected:
@@ -78,6 +83,8 @@ class RetrievePanel : public QWidget {
   void onIndexed(const IndexSummary& summary);
   void onSearched(const SearchOutcome& outcome);
   void showPreview(int row);
+  void setPreviewImage(const QImage& image);  // scaled into the preview box
+  void updateWhere();  // the map for the shown preview and query, or the plain preview
   void showResultMenu(const QPoint& position);
   void browseCaptionList();
   void describeCurrent();
@@ -105,6 +112,10 @@ class RetrievePanel : public QWidget {
   QLabel* summary_;
   QLabel* previewImage_;
   QLabel* previewText_;
+  QToolButton* where_;        // "Where?": the query's relevance map over the preview
+  ExplainRunner* explainer_;
+  QImage previewPlain_;       // the preview as loaded, without the map
+  QString lastQuery_;         // the query the shown results answer
   QLabel* captionSource_;
   QListWidget* captions_;
   bool captionsReady_ = false;

@@ -3,9 +3,11 @@
 #include <QApplication>
 #include <QDir>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTimer>
+#include <QToolButton>
 #include <algorithm>
 #include <cstdio>
 
@@ -56,7 +58,14 @@ void ScreenshotTour::imagine() {
       QTimer::singleShot(800, this, [this, side] {  // its thumbnails load on a pool thread
         shoot(QStringLiteral("imagine-history"));
         side->setCurrentIndex(0);
-        retrieve();
+        // "Where?" on the finished image: the map is computed on a pool thread.
+        auto* where = window_->imaginePanel()->findChild<QPushButton*>(QStringLiteral("imagineWhereToggle"));
+        where->setChecked(true);
+        QTimer::singleShot(3000, this, [this, where] {
+          shoot(QStringLiteral("imagine-where"));
+          where->setChecked(false);
+          retrieve();
+        });
       });
     });
   });
@@ -77,9 +86,15 @@ void ScreenshotTour::retrieve() {
   });
   connect(panel, &RetrievePanel::searchFinished, this, [this, panel] {
     disconnect(panel, nullptr, this, nullptr);
-    QTimer::singleShot(1500, this, [this] {  // thumbnails load lazily
+    QTimer::singleShot(1500, this, [this, panel] {  // thumbnails load lazily
       shoot(QStringLiteral("retrieve"));
-      train();
+      auto* where = panel->findChild<QToolButton*>(QStringLiteral("whereToggle"));
+      where->setChecked(true);
+      QTimer::singleShot(3000, this, [this, where] {  // the query's map over the preview
+        shoot(QStringLiteral("retrieve-where"));
+        where->setChecked(false);
+        train();
+      });
     });
   });
   panel->addFolder(options_.imagesDir);

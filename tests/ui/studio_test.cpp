@@ -21,6 +21,7 @@
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
+#include <QToolButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -272,6 +273,14 @@ void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {
   QVERIFY2(first != last, "the previews did not change");
   QCOMPARE(panel->chart()->pointCount(0), 12);  // similarity after every step
   QCOMPARE(child<brivl::ui::Filmstrip>(panel, "filmstrip")->count(), previews.count() + 1);
+  // "Where?": the prompt's relevance map laid over the finished image; off again, the image itself.
+  auto* where = child<QPushButton>(panel, "imagineWhereToggle");
+  QVERIFY(where->isEnabled());
+  where->click();
+  QTRY_VERIFY_WITH_TIMEOUT(panel->shownImage() != panel->lastImage(), 60000);
+  QCOMPARE(panel->shownImage().size(), panel->lastImage().size());
+  where->click();
+  QCOMPARE(panel->shownImage(), panel->lastImage());
   // Nothing indexed yet: the Near strip says how to get neighbours instead of showing any.
   QTRY_VERIFY_WITH_TIMEOUT(!child<QLabel>(panel, "nearHint")->isHidden(), 10000);
   QCOMPARE(panel->nearStrip()->count(), 0);
@@ -571,6 +580,18 @@ void StudioTest::retrieveIndexesFolderWithBrokenFileAndFindsImages() {
   for (int i = 1; i < captions->count(); ++i) {
     QVERIFY(captions->item(i - 1)->text().section(QLatin1Char(' '), 0, 0).toDouble() >=
             captions->item(i)->text().section(QLatin1Char(' '), 0, 0).toDouble());
+  }
+
+  // "Where?" on the preview: the query's map over the selected image; off, the image again.
+  {
+    QTRY_VERIFY_WITH_TIMEOUT(!panel->previewShown().isNull(), 10000);
+    const QImage plain = panel->previewShown();
+    auto* where = child<QToolButton>(panel, "whereToggle");
+    where->click();
+    QTRY_VERIFY_WITH_TIMEOUT(panel->previewShown() != plain, 60000);
+    QCOMPARE(panel->previewShown().size(), plain.size());
+    where->click();
+    QTRY_COMPARE_WITH_TIMEOUT(panel->previewShown(), plain, 10000);
   }
 
   // Near: an imagination's previews bring the indexed images nearest to it to the Imagine tab;

@@ -9,6 +9,14 @@
     </message>
 </context>
 <context>
+    <name>brivl::ui::ExplainRunner</name>
+    <message>
+        <location filename="../explain_runner.cpp" line="41" />
+        <source>Nothing to explain: it needs a loaded model, an image and a prompt.</source>
+        <translation>无可解释：需要已加载的模型、一张图像和一个提示词。</translation>
+    </message>
+</context>
+<context>
     <name>brivl::ui::Filmstrip</name>
     <message>
         <location filename="../filmstrip.cpp" line="25" />
@@ -105,504 +113,524 @@
 <context>
     <name>brivl::ui::ImaginePanel</name>
     <message>
-        <location filename="../imagine_panel.cpp" line="61" />
+        <location filename="../imagine_panel.cpp" line="62" />
         <source>Similarity to the prompt</source>
         <translation>与提示词的相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="61" />
+        <location filename="../imagine_panel.cpp" line="62" />
         <source>step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="67" />
+        <location filename="../imagine_panel.cpp" line="68" />
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="68" />
+        <location filename="../imagine_panel.cpp" line="69" />
         <source>held-out views</source>
         <translation>留出视图</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="69" />
-        <location filename="../imagine_panel.cpp" line="71" />
+        <location filename="../imagine_panel.cpp" line="70" />
+        <location filename="../imagine_panel.cpp" line="72" />
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="70" />
+        <location filename="../imagine_panel.cpp" line="71" />
         <source>cosine</source>
         <translation>余弦</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="88" />
+        <location filename="../imagine_panel.cpp" line="89" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="89" />
-        <location filename="../imagine_panel.cpp" line="476" />
+        <location filename="../imagine_panel.cpp" line="90" />
+        <location filename="../imagine_panel.cpp" line="494" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="90" />
+        <location filename="../imagine_panel.cpp" line="91" />
         <source>History</source>
         <translation>历史</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="111" />
+        <location filename="../imagine_panel.cpp" line="112" />
         <source>Stopped at step %1.</source>
         <translation>已在第 %1 步停止。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="117" />
+        <location filename="../imagine_panel.cpp" line="118" />
         <source>Failed.</source>
         <translation>失败。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="118" />
+        <location filename="../imagine_panel.cpp" line="119" />
         <source>Imagination failed</source>
         <translation>想象失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="134" />
+        <location filename="../imagine_panel.cpp" line="135" />
         <source>Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).</source>
         <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="143" />
+        <location filename="../imagine_panel.cpp" line="144" />
         <source>Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5</source>
         <translation>提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="146" />
+        <location filename="../imagine_panel.cpp" line="147" />
         <source>▶ Start</source>
         <translation>▶ 开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="149" />
+        <location filename="../imagine_panel.cpp" line="150" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="151" />
-        <location filename="../imagine_panel.cpp" line="488" />
+        <location filename="../imagine_panel.cpp" line="152" />
+        <location filename="../imagine_panel.cpp" line="506" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="154" />
+        <location filename="../imagine_panel.cpp" line="155" />
         <source>+ Queue</source>
         <translation>+ 排队</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="156" />
+        <location filename="../imagine_panel.cpp" line="157" />
         <source>Run these settings after the current run (Ctrl+Enter)</source>
         <translation>在当前运行结束后运行这些设置（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="162" />
+        <location filename="../imagine_panel.cpp" line="163" />
         <source>Prompt:</source>
         <translation>提示词：</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="192" />
+        <location filename="../imagine_panel.cpp" line="193" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="193" />
+        <location filename="../imagine_panel.cpp" line="194" />
         <source>Morph: a second prompt. After the search, the target moves from the prompt to this one step by step, and the filmstrip shows the image turning into it</source>
         <translation>变形：第二个提示词。搜索之后，目标逐步从提示词移向它，胶片条显示图像如何变成它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="200" />
+        <location filename="../imagine_panel.cpp" line="201" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="201" />
+        <location filename="../imagine_panel.cpp" line="202" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="205" />
+        <location filename="../imagine_panel.cpp" line="207" />
+        <source>Where? (map of the prompt)</source>
+        <translation>在哪里？（提示词热图）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="210" />
+        <source>Lays over the finished image where the model sees the prompt: each of its 6×6 regions taken away in turn, hotter where the score depends on it more (brivl explain)</source>
+        <translation>在完成的图像上叠加模型在哪里看到提示词：依次去掉其 6×6 区域之一，得分越依赖的区域越热（brivl explain）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="216" />
+        <source>Where the model sees the prompt (similarity %1): hotter regions count more.</source>
+        <translation>模型在哪里看到提示词（相似度 %1）：越热的区域越重要。</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="220" />
+        <source>Where? failed</source>
+        <translation>“在哪里？”失败</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="222" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="207" />
+        <location filename="../imagine_panel.cpp" line="224" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="208" />
+        <location filename="../imagine_panel.cpp" line="225" />
         <source>Export progression…</source>
         <translation>导出过程…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="210" />
+        <location filename="../imagine_panel.cpp" line="227" />
         <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
         <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="213" />
+        <location filename="../imagine_panel.cpp" line="230" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="214" />
+        <location filename="../imagine_panel.cpp" line="231" />
         <source>Morph into</source>
         <translation>变形为</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="215" />
+        <location filename="../imagine_panel.cpp" line="232" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="216" />
+        <location filename="../imagine_panel.cpp" line="233" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="217" />
+        <location filename="../imagine_panel.cpp" line="234" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="218" />
+        <location filename="../imagine_panel.cpp" line="235" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="219" />
+        <location filename="../imagine_panel.cpp" line="236" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="220" />
+        <location filename="../imagine_panel.cpp" line="237" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="221" />
+        <location filename="../imagine_panel.cpp" line="238" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="224" />
+        <location filename="../imagine_panel.cpp" line="241" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="285" />
+        <location filename="../imagine_panel.cpp" line="303" />
         <source>Total-variation weight: higher gives smoother, less noisy images</source>
         <translation>全变分权重：越高图像越平滑、噪点越少</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="287" />
+        <location filename="../imagine_panel.cpp" line="305" />
         <source>Keeps pixels away from pure black/white, where they stop changing</source>
         <translation>让像素远离纯黑/纯白（在那里它们不再变化）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="289" />
+        <location filename="../imagine_panel.cpp" line="307" />
         <source>Random keystone tilt of each view (0 = off): images that hold up from other angles</source>
         <translation>每个视图随机的梯形透视倾斜（0 = 关闭）：让图像从其他角度看也成立</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="291" />
+        <location filename="../imagine_panel.cpp" line="309" />
         <source>Smallest cutout, as a fraction of the image side</source>
         <translation>最小裁剪，占图像边长的比例</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="299" />
+        <location filename="../imagine_panel.cpp" line="317" />
         <source>Number of soft ellipses when the image is "blobs"</source>
         <translation>图像为“blobs”时柔和椭圆的数量</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="301" />
+        <location filename="../imagine_panel.cpp" line="319" />
         <source>Layout search: this many random starts run a few steps each; the one the model scores best on held-out views goes on</source>
         <translation>布局搜索：这么多个随机起点各运行几步，模型在留出视图上评分最高的那个继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="304" />
+        <location filename="../imagine_panel.cpp" line="322" />
         <source>Steps each start of the layout search runs before they are compared</source>
         <translation>布局搜索中每个起点在比较前运行的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="306" />
+        <location filename="../imagine_panel.cpp" line="324" />
         <source>Screening: score this many random starts by one look each and give the best to the layout search (0 = off; pays with blobs)</source>
         <translation>筛选：对这么多个随机起点各看一次并评分，把最好的交给布局搜索（0 = 关闭；适用于 blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="309" />
+        <location filename="../imagine_panel.cpp" line="327" />
         <source>1 = start exactly at the start image, 0 = ignore it</source>
         <translation>1 = 完全从起始图像开始，0 = 忽略它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="311" />
+        <location filename="../imagine_panel.cpp" line="329" />
         <source>none: start from noise</source>
         <translation>无：从噪声开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="312" />
-        <location filename="../imagine_panel.cpp" line="331" />
+        <location filename="../imagine_panel.cpp" line="330" />
+        <location filename="../imagine_panel.cpp" line="349" />
         <source>Start image</source>
         <translation>起始图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="313" />
+        <location filename="../imagine_panel.cpp" line="331" />
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="319" />
+        <location filename="../imagine_panel.cpp" line="337" />
         <source>Smoothness (TV)</source>
         <translation>平滑度（TV）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="320" />
+        <location filename="../imagine_panel.cpp" line="338" />
         <source>Range penalty</source>
         <translation>范围惩罚</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="321" />
+        <location filename="../imagine_panel.cpp" line="339" />
         <source>Perspective</source>
         <translation>透视</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="322" />
+        <location filename="../imagine_panel.cpp" line="340" />
         <source>Smallest cutout</source>
         <translation>最小裁剪</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="323" />
+        <location filename="../imagine_panel.cpp" line="341" />
         <source>Jitter</source>
         <translation>抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="324" />
+        <location filename="../imagine_panel.cpp" line="342" />
         <source>Rotation</source>
         <translation>旋转</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="325" />
+        <location filename="../imagine_panel.cpp" line="343" />
         <source>Colour jitter</source>
         <translation>颜色抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="326" />
+        <location filename="../imagine_panel.cpp" line="344" />
         <source>Pixel noise</source>
         <translation>像素噪声</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="327" />
+        <location filename="../imagine_panel.cpp" line="345" />
         <source>Ellipses (blobs)</source>
         <translation>椭圆数（blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="328" />
+        <location filename="../imagine_panel.cpp" line="346" />
         <source>Layout starts</source>
         <translation>布局起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="329" />
+        <location filename="../imagine_panel.cpp" line="347" />
         <source>Steps per start</source>
         <translation>每个起点的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="330" />
+        <location filename="../imagine_panel.cpp" line="348" />
         <source>Screened starts</source>
         <translation>筛选的起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="332" />
+        <location filename="../imagine_panel.cpp" line="350" />
         <source>Start strength</source>
         <translation>起始强度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="383" />
+        <location filename="../imagine_panel.cpp" line="401" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="396" />
+        <location filename="../imagine_panel.cpp" line="414" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="396" />
+        <location filename="../imagine_panel.cpp" line="414" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="410" />
+        <location filename="../imagine_panel.cpp" line="428" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="436" />
+        <location filename="../imagine_panel.cpp" line="454" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="447" />
+        <location filename="../imagine_panel.cpp" line="465" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="448" />
+        <location filename="../imagine_panel.cpp" line="466" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="449" />
+        <location filename="../imagine_panel.cpp" line="467" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="473" />
+        <location filename="../imagine_panel.cpp" line="491" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="476" />
+        <location filename="../imagine_panel.cpp" line="494" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="488" />
+        <location filename="../imagine_panel.cpp" line="506" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="489" />
+        <location filename="../imagine_panel.cpp" line="507" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="507" />
+        <location filename="../imagine_panel.cpp" line="526" />
         <source>screening starts: %1/%2 · similarity %3</source>
         <translation>正在筛选起点：%1/%2 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="516" />
+        <location filename="../imagine_panel.cpp" line="535" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="517" />
+        <location filename="../imagine_panel.cpp" line="536" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="518" />
+        <location filename="../imagine_panel.cpp" line="537" />
         <source> · morph %1 %</source>
         <translation> · 变形 %1 %</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="519" />
+        <location filename="../imagine_panel.cpp" line="538" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="540" />
+        <location filename="../imagine_panel.cpp" line="579" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="547" />
+        <location filename="../imagine_panel.cpp" line="586" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="573" />
+        <location filename="../imagine_panel.cpp" line="612" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="573" />
+        <location filename="../imagine_panel.cpp" line="612" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="577" />
+        <location filename="../imagine_panel.cpp" line="616" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="579" />
-        <location filename="../imagine_panel.cpp" line="610" />
+        <location filename="../imagine_panel.cpp" line="618" />
+        <location filename="../imagine_panel.cpp" line="649" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="601" />
+        <location filename="../imagine_panel.cpp" line="640" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="602" />
+        <location filename="../imagine_panel.cpp" line="641" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="603" />
+        <location filename="../imagine_panel.cpp" line="642" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="604" />
+        <location filename="../imagine_panel.cpp" line="643" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="608" />
+        <location filename="../imagine_panel.cpp" line="647" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="619" />
+        <location filename="../imagine_panel.cpp" line="658" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="649" />
+        <location filename="../imagine_panel.cpp" line="688" />
         <source>Restored from %1, also what has no field here (text length, largest cutout). &lt;a href="reset"&gt;Forget it&lt;/a&gt;</source>
         <translation>已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。&lt;a href="reset"&gt;不再使用&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="657" />
+        <location filename="../imagine_panel.cpp" line="696" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="663" />
+        <location filename="../imagine_panel.cpp" line="702" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="663" />
+        <location filename="../imagine_panel.cpp" line="702" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="679" />
+        <location filename="../imagine_panel.cpp" line="719" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="680" />
+        <location filename="../imagine_panel.cpp" line="720" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="703" />
+        <location filename="../imagine_panel.cpp" line="743" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>
@@ -1041,213 +1069,233 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::RetrievePanel</name>
     <message>
-        <location filename="../retrieve_panel.cpp" line="88" />
+        <location filename="../retrieve_panel.cpp" line="90" />
         <source>Search by meaning: 海边的日落 | 人:-0.5   or   @/path/to/photo.jpg</source>
         <translation>按语义搜索：海边的日落 | 人:-0.5   或   @/路径/照片.jpg</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="90" />
+        <location filename="../retrieve_panel.cpp" line="92" />
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="91" />
+        <location filename="../retrieve_panel.cpp" line="93" />
         <source>Search with the imagination</source>
         <translation>用想象结果搜索</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="93" />
+        <location filename="../retrieve_panel.cpp" line="95" />
         <source>Use the last image of the Imagine tab as the query</source>
         <translation>用“想象”中的最新图像作为查询</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="99" />
+        <location filename="../retrieve_panel.cpp" line="101" />
         <source>top </source>
         <translation>前 </translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="102" />
+        <location filename="../retrieve_panel.cpp" line="104" />
         <source>Query:</source>
         <translation>查询：</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="124" />
+        <location filename="../retrieve_panel.cpp" line="126" />
         <source>Add a folder of images, then search it by meaning.</source>
         <translation>添加一个图片文件夹，然后按语义搜索。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="153" />
+        <location filename="../retrieve_panel.cpp" line="155" />
         <source>Search failed</source>
         <translation>搜索失败</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="153" />
+        <location filename="../retrieve_panel.cpp" line="155" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="172" />
+        <location filename="../retrieve_panel.cpp" line="174" />
         <source>More like this</source>
         <translation>查找相似图片</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="174" />
+        <location filename="../retrieve_panel.cpp" line="176" />
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="175" />
+        <location filename="../retrieve_panel.cpp" line="177" />
         <source>Open containing folder</source>
         <translation>打开所在文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="177" />
+        <location filename="../retrieve_panel.cpp" line="179" />
         <source>Copy path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="185" />
+        <location filename="../retrieve_panel.cpp" line="187" />
         <source>Indexing %1 / %2 …</source>
         <translation>正在建立索引 %1 / %2 …</translation>
     </message>
     <message numerus="yes">
-        <location filename="../retrieve_panel.cpp" line="189" />
+        <location filename="../retrieve_panel.cpp" line="191" />
         <source>%n image(s) indexed</source>
         <translation><numerusform>已索引 %n 张图片</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../retrieve_panel.cpp" line="201" />
+        <location filename="../retrieve_panel.cpp" line="203" />
         <source>%n caption(s) from %1</source>
         <translation><numerusform>%n 条描述，来自 %1</numerusform></translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="221" />
-        <location filename="../retrieve_panel.cpp" line="304" />
+        <location filename="../retrieve_panel.cpp" line="223" />
+        <location filename="../retrieve_panel.cpp" line="323" />
         <source>No caption list</source>
         <translation>没有描述列表</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="223" />
+        <location filename="../retrieve_panel.cpp" line="225" />
         <source>Caption list</source>
         <translation>描述列表</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="246" />
+        <location filename="../retrieve_panel.cpp" line="248" />
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="250" />
+        <location filename="../retrieve_panel.cpp" line="252" />
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="252" />
+        <location filename="../retrieve_panel.cpp" line="254" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="253" />
+        <location filename="../retrieve_panel.cpp" line="255" />
         <source>Update index</source>
         <translation>更新索引</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="254" />
+        <location filename="../retrieve_panel.cpp" line="256" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="257" />
+        <location filename="../retrieve_panel.cpp" line="259" />
         <source>No model yet</source>
         <translation>尚无模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="271" />
+        <location filename="../retrieve_panel.cpp" line="273" />
         <source>Skipped files</source>
         <translation>跳过的文件</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="292" />
+        <location filename="../retrieve_panel.cpp" line="294" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="296" />
-        <location filename="../retrieve_panel.cpp" line="413" />
+        <location filename="../retrieve_panel.cpp" line="301" />
+        <source>Where?</source>
+        <translation>在哪里？</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="303" />
+        <source>Lays over the preview where the model sees the query: each of the model's 6×6 regions taken away in turn, hotter where the score depends on it more (brivl explain)</source>
+        <translation>在预览上叠加模型在哪里看到查询：依次去掉模型的 6×6 区域之一，得分越依赖的区域越热（brivl explain）</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="309" />
+        <source>The map of “%1” over this image (similarity %2)</source>
+        <translation>“%1”在此图像上的热图（相似度 %2）</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="313" />
+        <source>Where? failed</source>
+        <translation>“在哪里？”失败</translation>
+    </message>
+    <message>
+        <location filename="../retrieve_panel.cpp" line="315" />
+        <location filename="../retrieve_panel.cpp" line="439" />
         <source>Click a result.</source>
         <translation>点击一个结果。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="300" />
+        <location filename="../retrieve_panel.cpp" line="319" />
         <source>Best captions</source>
         <translation>最佳描述</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="301" />
+        <location filename="../retrieve_panel.cpp" line="320" />
         <source>Ranks the texts of a list (one per line) for the selected image</source>
         <translation>为所选图像对列表中的文本（每行一条）排序</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="302" />
+        <location filename="../retrieve_panel.cpp" line="321" />
         <source>Caption list…</source>
         <translation>描述列表…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="337" />
+        <location filename="../retrieve_panel.cpp" line="360" />
         <source>Add a folder of images</source>
         <translation>添加图片文件夹</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="353" />
-        <location filename="../retrieve_panel.cpp" line="365" />
-        <location filename="../retrieve_panel.cpp" line="449" />
+        <location filename="../retrieve_panel.cpp" line="376" />
+        <location filename="../retrieve_panel.cpp" line="388" />
+        <location filename="../retrieve_panel.cpp" line="494" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="353" />
-        <location filename="../retrieve_panel.cpp" line="365" />
-        <location filename="../retrieve_panel.cpp" line="449" />
+        <location filename="../retrieve_panel.cpp" line="376" />
+        <location filename="../retrieve_panel.cpp" line="388" />
+        <location filename="../retrieve_panel.cpp" line="494" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="368" />
+        <location filename="../retrieve_panel.cpp" line="391" />
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="391" />
+        <location filename="../retrieve_panel.cpp" line="414" />
         <source>%1 images indexed (%2 new, %3 moved, %4 unchanged, %5 skipped, %6 removed) in %7 s</source>
         <translation>已索引 %1 张图片（新增 %2，移动 %3，未变 %4，跳过 %5，移除 %6），用时 %7 秒</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="403" />
+        <location filename="../retrieve_panel.cpp" line="427" />
         <source>%1 of %2 images stand out from the collection (score ≥ %3); weaker matches are greyed.</source>
         <translation>%2 张图片中有 %1 张明显匹配（得分 ≥ %3）；较弱的匹配显示为灰色。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="406" />
+        <location filename="../retrieve_panel.cpp" line="430" />
         <source>%1 of %2 images (too few for a relevance cutoff).</source>
         <translation>%2 张图片中的 %1 张（图片太少，无法确定相关性阈值）。</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="424" />
+        <location filename="../retrieve_panel.cpp" line="450" />
         <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 px · %5 KB&lt;br&gt;score %6</source>
         <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2&lt;br&gt;%3 × %4 像素 · %5 KB&lt;br&gt;得分 %6</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="453" />
+        <location filename="../retrieve_panel.cpp" line="498" />
         <source>Embedding the captions…</source>
         <translation>正在嵌入描述…</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="459" />
+        <location filename="../retrieve_panel.cpp" line="504" />
         <source>Caption list (one text per line)</source>
         <translation>描述列表（每行一条文本）</translation>
     </message>
     <message>
-        <location filename="../retrieve_panel.cpp" line="460" />
+        <location filename="../retrieve_panel.cpp" line="505" />
         <source>Text files (*.txt);;All files (*)</source>
         <translation>文本文件 (*.txt);;所有文件 (*)</translation>
     </message>

@@ -11,6 +11,16 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "Where?": "在哪里？",
+    "Lays over the preview where the model sees the query: each of the model's 6×6 regions taken away in turn, hotter where the score depends on it more (brivl explain)":
+        "在预览上叠加模型在哪里看到查询：依次去掉模型的 6×6 区域之一，得分越依赖的区域越热（brivl explain）",
+    "The map of “%1” over this image (similarity %2)": "“%1”在此图像上的热图（相似度 %2）",
+    "Where? failed": "“在哪里？”失败",
+    "Where? (map of the prompt)": "在哪里？（提示词热图）",
+    "Lays over the finished image where the model sees the prompt: each of its 6×6 regions taken away in turn, hotter where the score depends on it more (brivl explain)":
+        "在完成的图像上叠加模型在哪里看到提示词：依次去掉其 6×6 区域之一，得分越依赖的区域越热（brivl explain）",
+    "Where the model sees the prompt (similarity %1): hotter regions count more.": "模型在哪里看到提示词（相似度 %1）：越热的区域越重要。",
+    "Nothing to explain: it needs a loaded model, an image and a prompt.": "无可解释：需要已加载的模型、一张图像和一个提示词。",
     "Near": "相近",
     "The indexed images nearest to the current image (Retrieve tab's index), refreshed with each preview. Double-click: search with it":
         "与当前图像最相近的已索引图像（检索页的索引），随每次预览刷新。双击：用它搜索",
