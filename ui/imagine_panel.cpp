@@ -179,7 +179,11 @@ QWidget* ImaginePanel::buildSettings() {
   auto* box = new QWidget(this);  // the side tab is titled "Settings" already
   preset_ = new QComboBox(box);
   preset_->setObjectName(QStringLiteral("presetCombo"));
-  preset_->addItems({QStringLiteral("draft"), QStringLiteral("normal"), QStringLiteral("best"), QStringLiteral("custom")});
+  for (const std::string& name : brivl::preset_names()) preset_->addItem(QString::fromStdString(name));
+  preset_->addItem(QStringLiteral("custom"));
+  preset_->setToolTip(tr("draft, normal, best: the Fourier image at three levels of detail. layout: one flat shape, "
+                         "placed and coloured by screening 256 starts, for prompts that name a colour and a place "
+                         "(e.g. 右下角的大蓝色圆形)"));
   steps_ = spinBox(box, "stepsSpin", 1, 100000, 100);
   size_ = spinBox(box, "sizeSpin", 16, 4096, 192);
   size_->setSuffix(QStringLiteral(" px"));
@@ -270,6 +274,7 @@ QWidget* ImaginePanel::buildSettings() {
 
   connect(preset_, &QComboBox::textActivated, this, &ImaginePanel::applyPreset);
   for (QSpinBox* s : {steps_, size_, cutouts_}) connect(s, &QSpinBox::valueChanged, this, &ImaginePanel::markCustom);
+  connect(param_, &QComboBox::currentTextChanged, this, &ImaginePanel::markCustom);
   connect(dice, &QToolButton::clicked, this, [this] { seed_->setValue(QRandomGenerator::global()->bounded(1000000)); });
   connect(export_, &QPushButton::clicked, this, &ImaginePanel::exportWithDialog);
   connect(exportProgression_, &QPushButton::clicked, this, &ImaginePanel::exportProgressionWithDialog);
@@ -362,6 +367,14 @@ void ImaginePanel::applyPreset(const QString& name) {
   size_->setValue(s.width);
   cutouts_->setValue(s.augment.cutouts);
   previewEvery_->setValue(std::max(1, s.steps / 30));
+  param_->setCurrentText(QString::fromStdString(s.param));
+  blobs_->setValue(s.blobs);
+  screen_->setValue(s.screen);
+  starts_->setValue(s.starts);
+  for (const NumberField& f : numbers_) {  // the recipe's numbers: the learning rate and the view scales
+    const QString name = f.box->objectName();
+    if (name == QLatin1String("lrSpin") || name == QLatin1String("minScaleSpin")) f.box->setValue(f.setting(s));
+  }
   applyingPreset_ = false;
   preset_->setCurrentText(name);
 }

@@ -54,12 +54,20 @@ ImagineSettings settings_from_args(const ImagineArgs& a, bool gpu) {
     ImagineSettings preset = s;
     apply_preset(preset, a.preset, gpu);
     const auto& cmd = *a.command;
+    // The preset's recipe, except what the command line says explicitly.
     if (!given(cmd, "--steps")) s.steps = preset.steps;
     if (!given(cmd, "--cutouts")) s.augment.cutouts = preset.augment.cutouts;
     if (!given(cmd, "--size")) {
       s.width = preset.width;
       s.height = preset.height;
     }
+    if (!given(cmd, "--param")) s.param = preset.param;
+    if (!given(cmd, "--blobs")) s.blobs = preset.blobs;
+    if (!given(cmd, "--screen")) s.screen = preset.screen;
+    if (!given(cmd, "--starts")) s.starts = preset.starts;
+    if (!given(cmd, "--lr")) s.lr = preset.lr;
+    s.augment.min_scale = preset.augment.min_scale;  // no options of their own
+    s.augment.max_scale = preset.augment.max_scale;
   }
   if (!a.size.empty()) parse_size(a.size, s);
   s.max_text_len = a.model.max_text_len;
@@ -177,7 +185,9 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
                   "morph: over the steps the target moves from the prompt to this prompt (spherical interpolation); "
                   "--video or --frames keep the way");
   cmd->add_option("-o,--out", a->out, "output .png / .jpg / .webp (settings embedded for --replay; JPEG and WebP also get OUT.json)");
-  cmd->add_option("--preset", a->preset, "draft | normal | best (steps, size, cutouts for the device)");
+  cmd->add_option("--preset", a->preset,
+                  "draft | normal | best (the Fourier image: steps, size, views for the device) | layout (one flat "
+                  "shape placed and coloured by screening: prompts naming a colour and a place)");
   cmd->add_option("--steps", s.steps, "optimisation steps")->capture_default_str();
   cmd->add_option("--size", a->size, "output size N or WxH (default 256)");
   cmd->add_option("--seed", s.seed, "random seed (same seed, same image on the CPU)")->capture_default_str();

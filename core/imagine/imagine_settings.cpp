@@ -137,8 +137,34 @@ void ImagineSettings::validate() const {
 
 uint64_t start_seed(uint64_t seed, int k) { return splitmix64_mix(seed + kSplitMixGamma * static_cast<uint64_t>(k)); }
 
+const std::vector<std::string>& preset_names() {
+  static const std::vector<std::string> names = {"draft", "normal", "best", "layout"};
+  return names;
+}
+
 void apply_preset(ImagineSettings& s, const std::string& preset, bool gpu) {
-  if (preset == "draft") {
+  BRIVL_CHECK(std::find(preset_names().begin(), preset_names().end(), preset) != preset_names().end(), "--preset '",
+              preset, "' is not one of draft, normal, best, layout");
+  // The recipe's fields start from the defaults (the Fourier image), so switching presets never
+  // keeps half of another recipe.
+  const ImagineSettings defaults;
+  s.param = defaults.param;
+  s.blobs = defaults.blobs;
+  s.screen = defaults.screen;
+  s.starts = defaults.starts;
+  s.lr = defaults.lr;
+  s.augment.min_scale = defaults.augment.min_scale;
+  s.augment.max_scale = defaults.augment.max_scale;
+  if (preset == "layout") {
+    s.steps = 100;
+    s.width = s.height = 256;
+    s.augment.cutouts = gpu ? 16 : 4;
+    s.param = "blobs";
+    s.blobs = 1;
+    s.screen = 256;
+    s.augment.min_scale = 0.9;
+    s.augment.max_scale = 1.0;
+  } else if (preset == "draft") {
     s.steps = 100;
     s.width = s.height = 192;
     s.augment.cutouts = gpu ? 16 : 2;
@@ -150,8 +176,6 @@ void apply_preset(ImagineSettings& s, const std::string& preset, bool gpu) {
     s.steps = 1000;
     s.width = s.height = 384;
     s.augment.cutouts = gpu ? 64 : 8;
-  } else {
-    BRIVL_FAIL("--preset '", preset, "' is not one of draft, normal, best");
   }
 }
 

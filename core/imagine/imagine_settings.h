@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace brivl {
 
@@ -100,8 +101,18 @@ struct ImagineProgress {
 // starts neither repeat each other nor the seeds of neighbouring runs (seed + 1, ...).
 uint64_t start_seed(uint64_t seed, int k);
 
-// Preset names: draft | normal | best. Sets steps, size and cutouts for the device kind.
+// Presets, each a whole recipe: steps, size, cutouts (for the device kind), the image space
+// (param, blobs), screening and the layout search (screen, starts), lr and the view scales.
+//   draft | normal | best  the Fourier image, cutouts of 30-100 % of the side, at three levels of
+//                          steps, size and views;
+//   layout                 one flat ellipse, placed and coloured by screening 256 random starts,
+//                          views that keep the whole image (so 左上角 stays top left): for prompts
+//                          that name a colour and a place, what the judges recognise best
+//                          (docs/IMAGINE_QUALITY.md).
+// Other fields (prompt, seed, regularisers, jitter, ...) are left as they are.
 void apply_preset(ImagineSettings& settings, const std::string& preset, bool gpu);
+// The names apply_preset accepts, in the order the studio lists them.
+const std::vector<std::string>& preset_names();
 
 inline constexpr const char* kImagineEngineVersion = "brivl-imagine 2";
 

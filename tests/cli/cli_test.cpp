@@ -306,6 +306,32 @@ TEST(Cli, ImagineMorphsIntoASecondPromptExportsTheWayAndReplays) {
   EXPECT_NE(r.err.find("--to cannot be changed"), std::string::npos) << r.err;
 }
 
+TEST(Cli, ImagineLayoutPresetScreensOneEllipseAndExplicitOptionsWin) {
+  test::TempDir dir;
+  const auto a = dir.file("a.png");
+  auto r = run_cli({"imagine", "右下角的大蓝色圆形", "--preset", "layout", "--steps", "3", "--size", "48", "-o", a});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto stored = read_image_settings(a);
+  ASSERT_TRUE(stored.has_value());
+  const auto j = nlohmann::json::parse(*stored);
+  EXPECT_EQ(j["param"], "blobs");
+  EXPECT_EQ(j["blobs"], 1);
+  EXPECT_EQ(j["screen"], 256);
+  EXPECT_EQ(j["augment"]["min_scale"], 0.9);
+  EXPECT_EQ(j["steps"], 3);    // given: the command line wins
+  EXPECT_EQ(j["width"], 48);
+  r = run_cli({"imagine", "猫", "--preset", "normal", "--param", "blobs", "--steps", "2", "--size", "32", "--cutouts", "1",
+               "-o", a});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto normal = nlohmann::json::parse(*read_image_settings(a));
+  EXPECT_EQ(normal["param"], "blobs");  // given
+  EXPECT_EQ(normal["screen"], 0);       // the normal recipe
+  EXPECT_EQ(normal["augment"]["min_scale"], 0.3);
+  r = run_cli({"imagine", "猫", "--preset", "fast", "-o", a});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--preset 'fast'"), std::string::npos) << r.err;
+}
+
 TEST(Cli, ImagineExportsJpegWebpAndAnimationThatReplay) {
   test::TempDir dir;
   const auto jpg = dir.file("a.jpg"), webp = dir.file("a.webp"), gif = dir.file("a.gif");

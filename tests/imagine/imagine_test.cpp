@@ -293,6 +293,41 @@ TEST(Imagine, MorphMovesTheTargetEvenlyAfterTheSearch) {
   EXPECT_BRIVL_ERROR(s.validate(), "--to", "blank");
 }
 
+// A preset is a whole recipe: switching from layout back to draft leaves nothing of layout behind;
+// fields outside the recipe stay.
+TEST(ImaginePresets, SetWholeRecipesAndKeepTheRest) {
+  ImagineSettings s;
+  s.prompt = "右下角的大蓝色圆形";
+  s.seed = 9;
+  s.tv_weight = 0.3;
+  apply_preset(s, "layout", false);
+  EXPECT_EQ(s.param, "blobs");
+  EXPECT_EQ(s.blobs, 1);
+  EXPECT_EQ(s.screen, 256);
+  EXPECT_EQ(s.steps, 100);
+  EXPECT_EQ(s.augment.min_scale, 0.9);
+  EXPECT_EQ(s.augment.cutouts, 4);
+  s.validate();
+  apply_preset(s, "draft", true);
+  const ImagineSettings defaults;
+  EXPECT_EQ(s.param, defaults.param);
+  EXPECT_EQ(s.blobs, defaults.blobs);
+  EXPECT_EQ(s.screen, 0);
+  EXPECT_EQ(s.augment.min_scale, defaults.augment.min_scale);
+  EXPECT_EQ(s.steps, 100);
+  EXPECT_EQ(s.augment.cutouts, 16);  // GPU
+  EXPECT_EQ(s.seed, 9u);
+  EXPECT_EQ(s.tv_weight, 0.3);
+  EXPECT_EQ(s.prompt, "右下角的大蓝色圆形");
+  for (const auto& name : preset_names()) {
+    ImagineSettings p;
+    p.prompt = "猫";
+    apply_preset(p, name, false);
+    p.validate();
+  }
+  EXPECT_BRIVL_ERROR(apply_preset(s, "fast", false), "--preset 'fast'", "layout");
+}
+
 TEST(Imagine, CancelStopsBeforeTheNextStep) {
   auto imaginer = fixture_imaginer();
   auto s = small_settings(1);

@@ -20,6 +20,7 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QComboBox>
 #include <QPushButton>
 #include <QToolButton>
 #include <QSettings>
@@ -251,6 +252,20 @@ void StudioTest::modelLoadErrorIsShownAndTheLoadedModelStays() {
 void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {
   auto* panel = window_->imaginePanel();
   window_->tabs()->setCurrentWidget(panel);
+  // Presets are whole recipes: layout switches to one screened ellipse, draft back to Fourier.
+  auto* preset = child<QComboBox>(panel, "presetCombo");
+  preset->setCurrentText(QStringLiteral("layout"));
+  Q_EMIT preset->textActivated(QStringLiteral("layout"));
+  QCOMPARE(child<QComboBox>(panel, "paramCombo")->currentText(), QStringLiteral("blobs"));
+  QCOMPARE(child<QSpinBox>(panel, "screenSpin")->value(), 256);
+  QCOMPARE(child<QSpinBox>(panel, "blobsSpin")->value(), 1);
+  QCOMPARE(child<QDoubleSpinBox>(panel, "minScaleSpin")->value(), 0.9);
+  QCOMPARE(preset->currentText(), QStringLiteral("layout"));
+  Q_EMIT preset->textActivated(QStringLiteral("draft"));
+  QCOMPARE(child<QComboBox>(panel, "paramCombo")->currentText(), QStringLiteral("fourier"));
+  QCOMPARE(child<QSpinBox>(panel, "screenSpin")->value(), 0);
+  QCOMPARE(child<QDoubleSpinBox>(panel, "minScaleSpin")->value(), 0.3);
+  QCOMPARE(preset->currentText(), QStringLiteral("draft"));
   auto* prompt = child<QLineEdit>(panel, "promptEdit");
   prompt->clear();
   imeCommit(prompt, QStringLiteral("雪地里的红色狐狸"));
