@@ -150,7 +150,7 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="90" />
-        <location filename="../imagine_panel.cpp" line="494" />
+        <location filename="../imagine_panel.cpp" line="508" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
@@ -180,457 +180,462 @@
         <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="144" />
-        <source>Prompt, e.g. 雪地里的红色狐狸:1 | 室内:-0.5</source>
-        <translation>提示词，例如 雪地里的红色狐狸:1 | 室内:-0.5</translation>
+        <location filename="../imagine_panel.cpp" line="145" />
+        <source>Prompt, e.g. 右上角的大黄色正方形 (preset layout) or 红心:1 | 蓝色:-0.5</source>
+        <translation>提示词，例如 右上角的大黄色正方形（预设 layout）或 红心:1 | 蓝色:-0.5</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="147" />
+        <location filename="../imagine_panel.cpp" line="148" />
         <source>▶ Start</source>
         <translation>▶ 开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="150" />
+        <location filename="../imagine_panel.cpp" line="151" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="152" />
-        <location filename="../imagine_panel.cpp" line="506" />
+        <location filename="../imagine_panel.cpp" line="153" />
+        <location filename="../imagine_panel.cpp" line="520" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="155" />
+        <location filename="../imagine_panel.cpp" line="156" />
         <source>+ Queue</source>
         <translation>+ 排队</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="157" />
+        <location filename="../imagine_panel.cpp" line="158" />
         <source>Run these settings after the current run (Ctrl+Enter)</source>
         <translation>在当前运行结束后运行这些设置（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="163" />
+        <location filename="../imagine_panel.cpp" line="164" />
         <source>Prompt:</source>
         <translation>提示词：</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="193" />
+        <location filename="../imagine_panel.cpp" line="185" />
+        <source>draft, normal, best: the Fourier image at three levels of detail. layout: one flat shape, placed and coloured by screening 256 starts, for prompts that name a colour and a place (e.g. 右下角的大蓝色圆形)</source>
+        <translation>draft、normal、best：三种细节级别的傅里叶图像。layout：一个平面形状，通过筛选 256 个起点确定位置和颜色，适用于指明颜色和位置的提示词（例如 右下角的大蓝色圆形）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="198" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="194" />
+        <location filename="../imagine_panel.cpp" line="199" />
         <source>Morph: a second prompt. After the search, the target moves from the prompt to this one step by step, and the filmstrip shows the image turning into it</source>
         <translation>变形：第二个提示词。搜索之后，目标逐步从提示词移向它，胶片条显示图像如何变成它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="201" />
+        <location filename="../imagine_panel.cpp" line="206" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="202" />
+        <location filename="../imagine_panel.cpp" line="207" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="207" />
+        <location filename="../imagine_panel.cpp" line="212" />
         <source>Where? (map of the prompt)</source>
         <translation>在哪里？（提示词热图）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="210" />
+        <location filename="../imagine_panel.cpp" line="215" />
         <source>Lays over the finished image where the model sees the prompt: each of its 6×6 regions taken away in turn, hotter where the score depends on it more (brivl explain)</source>
         <translation>在完成的图像上叠加模型在哪里看到提示词：依次去掉其 6×6 区域之一，得分越依赖的区域越热（brivl explain）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="216" />
+        <location filename="../imagine_panel.cpp" line="221" />
         <source>Where the model sees the prompt (similarity %1): hotter regions count more.</source>
         <translation>模型在哪里看到提示词（相似度 %1）：越热的区域越重要。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="220" />
+        <location filename="../imagine_panel.cpp" line="225" />
         <source>Where? failed</source>
         <translation>“在哪里？”失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="222" />
+        <location filename="../imagine_panel.cpp" line="227" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="224" />
+        <location filename="../imagine_panel.cpp" line="229" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="225" />
+        <location filename="../imagine_panel.cpp" line="230" />
         <source>Export progression…</source>
         <translation>导出过程…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="227" />
+        <location filename="../imagine_panel.cpp" line="232" />
         <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
         <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="230" />
+        <location filename="../imagine_panel.cpp" line="235" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="231" />
+        <location filename="../imagine_panel.cpp" line="236" />
         <source>Morph into</source>
         <translation>变形为</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="232" />
+        <location filename="../imagine_panel.cpp" line="237" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="233" />
+        <location filename="../imagine_panel.cpp" line="238" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="234" />
+        <location filename="../imagine_panel.cpp" line="239" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="235" />
+        <location filename="../imagine_panel.cpp" line="240" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="236" />
+        <location filename="../imagine_panel.cpp" line="241" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="237" />
+        <location filename="../imagine_panel.cpp" line="242" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="238" />
+        <location filename="../imagine_panel.cpp" line="243" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="241" />
+        <location filename="../imagine_panel.cpp" line="246" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="303" />
+        <location filename="../imagine_panel.cpp" line="309" />
         <source>Total-variation weight: higher gives smoother, less noisy images</source>
         <translation>全变分权重：越高图像越平滑、噪点越少</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="305" />
+        <location filename="../imagine_panel.cpp" line="311" />
         <source>Keeps pixels away from pure black/white, where they stop changing</source>
         <translation>让像素远离纯黑/纯白（在那里它们不再变化）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="307" />
+        <location filename="../imagine_panel.cpp" line="313" />
         <source>Random keystone tilt of each view (0 = off): images that hold up from other angles</source>
         <translation>每个视图随机的梯形透视倾斜（0 = 关闭）：让图像从其他角度看也成立</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="309" />
+        <location filename="../imagine_panel.cpp" line="315" />
         <source>Smallest cutout, as a fraction of the image side</source>
         <translation>最小裁剪，占图像边长的比例</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="317" />
+        <location filename="../imagine_panel.cpp" line="323" />
         <source>Number of soft ellipses when the image is "blobs"</source>
         <translation>图像为“blobs”时柔和椭圆的数量</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="319" />
+        <location filename="../imagine_panel.cpp" line="325" />
         <source>Layout search: this many random starts run a few steps each; the one the model scores best on held-out views goes on</source>
         <translation>布局搜索：这么多个随机起点各运行几步，模型在留出视图上评分最高的那个继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="322" />
+        <location filename="../imagine_panel.cpp" line="328" />
         <source>Steps each start of the layout search runs before they are compared</source>
         <translation>布局搜索中每个起点在比较前运行的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="324" />
+        <location filename="../imagine_panel.cpp" line="330" />
         <source>Screening: score this many random starts by one look each and give the best to the layout search (0 = off; pays with blobs)</source>
         <translation>筛选：对这么多个随机起点各看一次并评分，把最好的交给布局搜索（0 = 关闭；适用于 blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="327" />
+        <location filename="../imagine_panel.cpp" line="333" />
         <source>1 = start exactly at the start image, 0 = ignore it</source>
         <translation>1 = 完全从起始图像开始，0 = 忽略它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="329" />
+        <location filename="../imagine_panel.cpp" line="335" />
         <source>none: start from noise</source>
         <translation>无：从噪声开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="330" />
-        <location filename="../imagine_panel.cpp" line="349" />
+        <location filename="../imagine_panel.cpp" line="336" />
+        <location filename="../imagine_panel.cpp" line="355" />
         <source>Start image</source>
         <translation>起始图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="331" />
+        <location filename="../imagine_panel.cpp" line="337" />
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="337" />
+        <location filename="../imagine_panel.cpp" line="343" />
         <source>Smoothness (TV)</source>
         <translation>平滑度（TV）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="338" />
+        <location filename="../imagine_panel.cpp" line="344" />
         <source>Range penalty</source>
         <translation>范围惩罚</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="339" />
+        <location filename="../imagine_panel.cpp" line="345" />
         <source>Perspective</source>
         <translation>透视</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="340" />
+        <location filename="../imagine_panel.cpp" line="346" />
         <source>Smallest cutout</source>
         <translation>最小裁剪</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="341" />
+        <location filename="../imagine_panel.cpp" line="347" />
         <source>Jitter</source>
         <translation>抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="342" />
+        <location filename="../imagine_panel.cpp" line="348" />
         <source>Rotation</source>
         <translation>旋转</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="343" />
+        <location filename="../imagine_panel.cpp" line="349" />
         <source>Colour jitter</source>
         <translation>颜色抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="344" />
+        <location filename="../imagine_panel.cpp" line="350" />
         <source>Pixel noise</source>
         <translation>像素噪声</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="345" />
+        <location filename="../imagine_panel.cpp" line="351" />
         <source>Ellipses (blobs)</source>
         <translation>椭圆数（blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="346" />
+        <location filename="../imagine_panel.cpp" line="352" />
         <source>Layout starts</source>
         <translation>布局起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="347" />
+        <location filename="../imagine_panel.cpp" line="353" />
         <source>Steps per start</source>
         <translation>每个起点的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="348" />
+        <location filename="../imagine_panel.cpp" line="354" />
         <source>Screened starts</source>
         <translation>筛选的起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="350" />
+        <location filename="../imagine_panel.cpp" line="356" />
         <source>Start strength</source>
         <translation>起始强度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="401" />
+        <location filename="../imagine_panel.cpp" line="415" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="414" />
+        <location filename="../imagine_panel.cpp" line="428" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="414" />
+        <location filename="../imagine_panel.cpp" line="428" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="428" />
+        <location filename="../imagine_panel.cpp" line="442" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="454" />
+        <location filename="../imagine_panel.cpp" line="468" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="465" />
+        <location filename="../imagine_panel.cpp" line="479" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="466" />
+        <location filename="../imagine_panel.cpp" line="480" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="467" />
+        <location filename="../imagine_panel.cpp" line="481" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="491" />
+        <location filename="../imagine_panel.cpp" line="505" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="494" />
+        <location filename="../imagine_panel.cpp" line="508" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="506" />
+        <location filename="../imagine_panel.cpp" line="520" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="507" />
+        <location filename="../imagine_panel.cpp" line="521" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="526" />
+        <location filename="../imagine_panel.cpp" line="540" />
         <source>screening starts: %1/%2 · similarity %3</source>
         <translation>正在筛选起点：%1/%2 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="535" />
+        <location filename="../imagine_panel.cpp" line="549" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="536" />
+        <location filename="../imagine_panel.cpp" line="550" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="537" />
+        <location filename="../imagine_panel.cpp" line="551" />
         <source> · morph %1 %</source>
         <translation> · 变形 %1 %</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="538" />
+        <location filename="../imagine_panel.cpp" line="552" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="579" />
+        <location filename="../imagine_panel.cpp" line="593" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="586" />
+        <location filename="../imagine_panel.cpp" line="600" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="612" />
+        <location filename="../imagine_panel.cpp" line="626" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="612" />
+        <location filename="../imagine_panel.cpp" line="626" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="616" />
+        <location filename="../imagine_panel.cpp" line="630" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="618" />
-        <location filename="../imagine_panel.cpp" line="649" />
+        <location filename="../imagine_panel.cpp" line="632" />
+        <location filename="../imagine_panel.cpp" line="663" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="640" />
+        <location filename="../imagine_panel.cpp" line="654" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="641" />
+        <location filename="../imagine_panel.cpp" line="655" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="642" />
+        <location filename="../imagine_panel.cpp" line="656" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="643" />
+        <location filename="../imagine_panel.cpp" line="657" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="647" />
+        <location filename="../imagine_panel.cpp" line="661" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="658" />
+        <location filename="../imagine_panel.cpp" line="672" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="688" />
+        <location filename="../imagine_panel.cpp" line="702" />
         <source>Restored from %1, also what has no field here (text length, largest cutout). &lt;a href="reset"&gt;Forget it&lt;/a&gt;</source>
         <translation>已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。&lt;a href="reset"&gt;不再使用&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="696" />
+        <location filename="../imagine_panel.cpp" line="710" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="702" />
+        <location filename="../imagine_panel.cpp" line="716" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="702" />
+        <location filename="../imagine_panel.cpp" line="716" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="719" />
+        <location filename="../imagine_panel.cpp" line="733" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="720" />
+        <location filename="../imagine_panel.cpp" line="734" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="743" />
+        <location filename="../imagine_panel.cpp" line="757" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>
