@@ -41,11 +41,9 @@ void ExplainRunner::request(std::shared_ptr<brivl::Embedder> embedder, const QIm
     Q_EMIT failed(tr("Nothing to explain: it needs a loaded model, an image and a prompt."));
     return;
   }
-  ++pending_;
   auto* watcher = new QFutureWatcher<Explained>(this);
   connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, serial] {
     watcher->deleteLater();
-    --pending_;
     if (serial != serial_) return;  // a newer request (or cancel) came meanwhile
     const Explained out = watcher->result();
     if (out.error.isEmpty()) Q_EMIT ready(out.overlay, out.similarity);

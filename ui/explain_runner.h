@@ -24,7 +24,6 @@ class ExplainRunner : public QObject {
   // The embedder may serve other threads meanwhile (it only runs the frozen model).
   void request(std::shared_ptr<brivl::Embedder> embedder, const QImage& image, const QString& prompt);
   void cancel();  // the answer of the pending request, if any, is dropped
-  bool isBusy() const { return pending_ > 0; }
 
  Q_SIGNALS:
   void ready(const QImage& overlay, double similarity);
@@ -32,7 +31,6 @@ class ExplainRunner : public QObject {
 
  private:
   int serial_ = 0;
-  int pending_ = 0;
   QThreadPool pool_;
 };
 

@@ -60,19 +60,27 @@ torch::Tensor sweep_palette() {
   return torch::tensor(rgb).view({-1, 3});
 }
 
-// The point a fraction t along the great circle from a's direction to b's ([D] each); a straight
-// line (renormalised) where the two are nearly parallel or opposite, where the circle is ill-defined.
-torch::Tensor slerp(torch::Tensor a, torch::Tensor b, double t) {
-  a = a / a.norm().clamp_min(1e-12);
-  b = b / b.norm().clamp_min(1e-12);
-  const double cosine = std::clamp((a * b).sum().item<double>(), -1.0, 1.0);
-  const double omega = std::acos(cosine);
-  if (std::sin(omega) < 1e-4) {
-    const auto line = a * (1 - t) + b * t;
-    return line / line.norm().clamp_min(1e-12);
+// The great circle from a's direction to b's ([D] each): normalised and their angle measured once,
+// then at(t) for every step of a morph.
+class GreatCircle {
+ public:
+  GreatCircle(const torch::Tensor& a, const torch::Tensor& b)
+      : a_(a / a.norm().clamp_min(1e-12)), b_(b / b.norm().clamp_min(1e-12)),
+        omega_(std::acos(std::clamp((a_ * b_).sum().item<double>(), -1.0, 1.0))) {}
+  // The point a fraction t of the way; a straight line (renormalised) where the two are nearly
+  // parallel or opposite and the circle is ill-defined.
+  torch::Tensor at(double t) const {
+    if (std::sin(omega_) < 1e-4) {
+      const auto line = a_ * (1 - t) + b_ * t;
+      return line / line.norm().clamp_min(1e-12);
+    }
+    return (a_ * std::sin((1 - t) * omega_) + b_ * std::sin(t * omega_)) / std::sin(omega_);
   }
-  return (a * std::sin((1 - t) * omega) + b * std::sin(t * omega)) / std::sin(omega);
-}
+
+ private:
+  torch::Tensor a_, b_;
+  double omega_;
+};
 
 torch::Tensor embed_target(Embedder& embedder, const std::string& prompt, int max_text_len) {
   auto query = embedder.embed_prompt(prompt, max_text_len);
@@ -91,8 +99,8 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   auto& m = embedder_model(*state_->embedder);
   const auto target = embed_target(*state_->embedder, settings.prompt, settings.max_text_len);
   // Morph: the far end of the target's way (settings.to); the screening and the search aim at the prompt.
-  std::optional<torch::Tensor> morph_to;
-  if (!settings.to.empty()) morph_to = embed_target(*state_->embedder, settings.to, settings.max_text_len);
+  std::optional<GreatCircle> morph;
+  if (!settings.to.empty()) morph.emplace(target, embed_target(*state_->embedder, settings.to, settings.max_text_len));
   std::optional<torch::Tensor> init;
   if (!settings.init_image.empty()) init = rgb_to_tensor(decode_image_file(settings.init_image));
   const int views_per_pass = state_->image_batch_size > 0
@@ -114,7 +122,7 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
       double t = 0;
       if (morphing) {
         t = until - 1 > first ? static_cast<double>(session.steps_done() - first) / (until - 1 - first) : 1.0;
-        session.set_target(slerp(target, *morph_to, t));
+        session.set_target(morph->at(t));
       }
       auto progress = session.step();
       progress.morph = t;
@@ -173,7 +181,7 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
     const double score = candidate->robust_similarity();
     if (score > best_score) best_score = score, best = std::move(candidate);
   }
-  run_steps(*best, settings.steps, starts > 1 ? -1 : 0, morph_to.has_value());
+  run_steps(*best, settings.steps, starts > 1 ? -1 : 0, morph.has_value());
   const auto& session = *best;
   auto final_image = tensor_to_rgb(session.image());
   if (hooks.on_preview) hooks.on_preview(total, final_image);
