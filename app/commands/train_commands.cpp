@@ -385,7 +385,8 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
       ->capture_default_str();
   shapes->add_option("--colours", s->options.colours,
                      "exact (six palette colours) | spread (each colour a band of hues, saturations and "
-                     "lightnesses, with unnamed gaps between them)")
+                     "lightnesses, with unnamed gaps between them) | more (spread over twelve colours: "
+                     "also 橙色 青色 粉色 棕色 灰色 黑色)")
       ->capture_default_str();
   shapes->add_flag("--overwrite", s->overwrite, "replace an existing dataset in --out");
   shapes->callback([s] {

@@ -46,13 +46,21 @@ struct ColourBand {
   int hue_low, hue_high;  // degrees, hue_low may be negative (red wraps around 0)
   int saturation_low, saturation_high, value_low, value_high;
 };
-constexpr ColourBand kSpreadBands[6] = {
+constexpr ColourBand kSpreadBands[12] = {
     {-8, 12, 75, 100, 72, 100},    // 红色  (palette hue 0; more towards 紫色 is pink)
     {44, 62, 72, 100, 82, 100},    // 黄色  (palette hue 53)
     {110, 146, 70, 100, 68, 100},  // 绿色  (palette hue 131)
     {210, 240, 65, 100, 70, 100},  // 蓝色  (palette hue 225)
     {270, 298, 55, 90, 62, 95},    // 紫色  (palette hue 284)
     {0, 359, 0, 8, 86, 100},       // 白色
+    // "more" colours: the gaps above get their own names, so a model learns where 黄色 ends because
+    // 橙色 and 青色 begin, not only from their absence. Still with gaps between every two bands.
+    {20, 36, 80, 100, 85, 100},    // 橙色
+    {170, 195, 60, 100, 70, 100},  // 青色
+    {320, 345, 30, 60, 88, 100},   // 粉色  (red's band starts at saturation 75)
+    {16, 34, 55, 85, 35, 55},      // 棕色  (orange's hue, darker)
+    {0, 359, 0, 8, 40, 65},        // 灰色
+    {0, 359, 0, 10, 3, 18},        // 黑色
 };
 
 // Five-pointed star, point up: vertex k at angle -90° + 36° k (y grows downwards), outer radius for
@@ -95,7 +103,7 @@ int64_t divide_rounded(int64_t num, int64_t den) {  // den > 0; rounds half away
 }
 
 void check_attributes(const ShapeAttributes& a) {
-  const auto& v = shapes_vocabulary();
+  const auto& v = shapes_vocabulary_more();
   auto in = [](int i, size_t n) { return i >= 0 && static_cast<size_t>(i) < n; };
   BRIVL_CHECK(in(a.colour, v.colours.size()), "shape attributes: colour index ", a.colour, " out of range 0..",
               v.colours.size() - 1);
@@ -137,9 +145,9 @@ std::array<int, 3> hsv_to_rgb(int hue, int saturation, int value) {
 }
 
 bool spread_colours(const std::string& colours) {
-  BRIVL_CHECK(colours == "exact" || colours == "spread", "shapes: colours '", colours,
-              "' is not one of exact, spread");
-  return colours == "spread";
+  BRIVL_CHECK(colours == "exact" || colours == "spread" || colours == "more", "shapes: colours '", colours,
+              "' is not one of exact, spread, more");
+  return colours != "exact";
 }
 
 std::array<int, 3> spread_fill(const ShapeAttributes& a, Rng& rng) {
@@ -190,7 +198,7 @@ Layout make_layout(const ShapeAttributes& a, int image_size, Rng& rng, bool vari
   const int64_t half = l.extent / 2;
   l.cx = std::clamp(l.cx, half + kUnit, side - half - kUnit);
   l.cy = std::clamp(l.cy, half + kUnit, side - half - kUnit);
-  const auto& palette = shapes_vocabulary().colour_rgb[a.colour];
+  const auto& palette = shapes_vocabulary_more().colour_rgb[a.colour];
   l.fill = spread ? spread_fill(a, rng) : std::array<int, 3>{{palette[0], palette[1], palette[2]}};
   l.ground = varied ? varied_ground(l.fill, rng) : std::array<int, 3>{{l.background, l.background, l.background}};
   return l;
@@ -298,13 +306,25 @@ const ShapesVocabulary& shapes_vocabulary() {
   return v;
 }
 
+const ShapesVocabulary& shapes_vocabulary_more() {
+  static const ShapesVocabulary v = [] {
+    ShapesVocabulary more = shapes_vocabulary();
+    for (const char* name : {"橙色", "青色", "粉色", "棕色", "灰色", "黑色"}) more.colours.emplace_back(name);
+    for (const auto& rgb : std::vector<std::array<uint8_t, 3>>{
+             {{245, 140, 20}}, {{30, 200, 215}}, {{240, 135, 185}}, {{125, 75, 30}}, {{128, 128, 128}}, {{15, 15, 15}}})
+      more.colour_rgb.push_back(rgb);
+    return more;
+  }();
+  return v;
+}
+
 int shapes_template_count() { return static_cast<int>(templates().size()); }
 
 std::string shapes_caption(const ShapeAttributes& a, int template_index) {
   check_attributes(a);
   BRIVL_CHECK(template_index >= 0 && template_index < shapes_template_count(), "shapes: caption template ",
               template_index, " out of range 0..", shapes_template_count() - 1);
-  const auto& v = shapes_vocabulary();
+  const auto& v = shapes_vocabulary_more();
   std::string text = templates()[template_index];
   text = replace_all(text, "{position}", v.positions[a.position]);
   text = replace_all(text, "{size}", v.sizes[a.size]);
@@ -372,7 +392,8 @@ std::vector<ShapesSample> plan_shapes_dataset(const ShapesOptions& options) {
   for (int i = 0; i < options.count; ++i) {
     ShapesSample& s = samples[static_cast<size_t>(i)];
     s.image_file = "images/" + image_file_name(i, digits);
-    s.attributes.colour = static_cast<int>(rng.below(v.colours.size()));
+    const size_t colours = options.colours == "more" ? shapes_vocabulary_more().colours.size() : v.colours.size();
+    s.attributes.colour = static_cast<int>(rng.below(colours));
     s.attributes.shape = static_cast<int>(rng.below(v.shapes.size()));
     s.attributes.position = static_cast<int>(rng.below(v.positions.size()));
     s.attributes.size = static_cast<int>(rng.below(v.sizes.size()));
@@ -420,7 +441,7 @@ void write_shapes_dataset(const std::string& dir, const ShapesOptions& options, 
     }
   }
 
-  const auto& v = shapes_vocabulary();
+  const auto& v = shapes_vocabulary_more();
   std::string attributes = "image,colour,shape,position,size\n";
   std::string captions = "image,text\n";
   for (const ShapesSample& s : samples) {

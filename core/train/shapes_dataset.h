@@ -40,6 +40,8 @@ struct ShapesOptions {
   // each shape's colour is drawn from a band around it (hue, saturation, value; white: near-greys),
   // with gaps between the bands (no orange, cyan or pink), so a model learns colour regions, not six
   // points: imaginations through it are then pulled to a named colour from anywhere in its band.
+  // "more": spread, over twelve colours: the six and 橙色 青色 粉色 棕色 灰色 黑色 in the gaps and at
+  // the ends (shapes_vocabulary_more()), so yellow is told from orange and cyan by name.
   std::string colours = "exact";
 };
 
@@ -65,6 +67,9 @@ struct ShapesVocabulary {
   std::vector<std::array<uint8_t, 3>> colour_rgb;  // the fill colour of each entry of `colours`
 };
 const ShapesVocabulary& shapes_vocabulary();
+// The same with twelve colours: the six above (same indices), then 橙色 青色 粉色 棕色 灰色 黑色
+// (ShapesOptions::colours "more"). Attributes and captions accept colour indices 0..11.
+const ShapesVocabulary& shapes_vocabulary_more();
 
 // Number of caption templates (at least 3). Template 0 is "{position}的{size}{colour}{shape}".
 int shapes_template_count();

@@ -82,7 +82,7 @@ TEST(ShapesCaption, VocabularyIsTheDocumentedWordList) {
 }
 
 TEST(ShapesCaption, RejectsIndicesOutOfRange) {
-  EXPECT_BRIVL_ERROR(shapes_caption({6, 0, 0, 0}), "colour index 6");
+  EXPECT_BRIVL_ERROR(shapes_caption({12, 0, 0, 0}), "colour index 12");
   EXPECT_BRIVL_ERROR(shapes_caption({0, -1, 0, 0}), "shape index -1");
   EXPECT_BRIVL_ERROR(shapes_caption({0, 0, 5, 0}), "position index 5");
   EXPECT_BRIVL_ERROR(shapes_caption({0, 0, 0, 2}), "size index 2");
@@ -310,6 +310,52 @@ TEST(ShapesRender, SpreadColoursVaryWithinTheirBandAndKeepTheGeometry) {
   ShapesOptions o;
   o.colours = "pastel";
   EXPECT_BRIVL_ERROR(plan_shapes_dataset(o), "colours 'pastel'");
+}
+
+// "more": the six spread colours plus six named ones in the gaps and at the ends of lightness.
+TEST(ShapesRender, MoreColoursNameTheGapsAndKeepTheSixAsSpread) {
+  const auto& six = shapes_vocabulary();
+  const auto& more = shapes_vocabulary_more();
+  ASSERT_EQ(more.colours.size(), 12u);
+  ASSERT_EQ(more.colour_rgb.size(), 12u);
+  for (size_t i = 0; i < six.colours.size(); ++i) EXPECT_EQ(more.colours[i], six.colours[i]);
+  EXPECT_EQ(more.colours[6], "橙色");
+  EXPECT_EQ(more.colours[11], "黑色");
+  EXPECT_EQ(more.shapes, six.shapes);
+  const int n = 64;
+  uint64_t seed = 900;
+  for (int colour = 0; colour < 12; ++colour) {
+    int nearest_own = 0;
+    for (int k = 0; k < 24; ++k, ++seed) {
+      const ShapeAttributes a{colour, k % 4, 4, 0};
+      const RgbImage image = render_shape(a, n, seed, "varied", "more");
+      if (colour < 6) {
+        EXPECT_EQ(image.pixels, render_shape(a, n, seed, "varied", "spread").pixels) << "the six are spread's";
+        continue;
+      }
+      const ShapeGeometry g = shape_geometry(a, n, seed, "varied");
+      const uint8_t* c = pixel(image, static_cast<int>(g.centre_x), static_cast<int>(g.centre_y));
+      std::array<double, 12> d2{};
+      for (int other = 0; other < 12; ++other)
+        for (int ch = 0; ch < 3; ++ch) d2[other] += std::pow(c[ch] - more.colour_rgb[other][ch], 2);
+      nearest_own += std::min_element(d2.begin(), d2.end()) - d2.begin() == colour;
+    }
+    // Nearest its own of the twelve, but for the reddest oranges (hues 20-25, 3 % of the band).
+    if (colour >= 6) EXPECT_GE(nearest_own, 22) << more.colours[colour];
+  }
+  EXPECT_EQ(shapes_caption({7, 0, 4, 1}), "中间的小青色圆形");
+  EXPECT_BRIVL_ERROR(shapes_caption({12, 0, 0, 0}), "colour index 12 out of range 0..11");
+  // A "more" dataset draws all twelve; the others the six alone.
+  ShapesOptions o;
+  o.count = 400;
+  o.colours = "more";
+  std::set<int> drawn;
+  for (const auto& sample : plan_shapes_dataset(o)) drawn.insert(sample.attributes.colour);
+  EXPECT_EQ(drawn.size(), 12u);
+  o.colours = "spread";
+  drawn.clear();
+  for (const auto& sample : plan_shapes_dataset(o)) drawn.insert(sample.attributes.colour);
+  EXPECT_EQ(drawn.size(), 6u);
 }
 
 TEST(ShapesRender, IsDeterministicInTheSeedWithSlightNoise) {
