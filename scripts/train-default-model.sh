@@ -65,7 +65,17 @@ train --data "$d/emoji-shapes-varied.csv" --out "$work/hn2-clean2" --init "$(las
 train --data "$d/emoji-shapes-spread.csv" --out "$work/spread1" --init "$(last hn2-clean2)" \
   --lr 1e-4 --warmup 20 --hard-negatives 8 --max-minutes 50
 "$brivl" train --resume "$work/spread1" --max-minutes 20   # the card's run was cut by the clock; this anneals it
+# 6. Twelve named colours: yellow told from orange and cyan by name.
+[ -f "$work/train-data/shapes-more/captions.csv" ] ||
+  "$brivl" dataset shapes --out "$work/train-data/shapes-more" --count 1500 --seed 13 --background varied --colours more
+{
+  cat "$work/train-data/emoji-shapes-spread.csv"
+  tail -n +2 "$work/train-data/shapes-more/captions.csv" | sed 's|^|shapes-more/|'
+} > "$work/train-data/emoji-shapes-more.csv"
+train --data "$d/emoji-shapes-more.csv" --out "$work/more1" --init "$(last spread1)" \
+  --lr 1e-4 --warmup 20 --hard-negatives 8 --max-minutes 55
+"$brivl" train --resume "$work/more1" --max-minutes 9   # cut by the clock as well; this anneals it
 
-# 6. The bundle's checkpoint is the last stage's last.
-cp "$(last spread1)" "$here/models/brivl-emoji-small/checkpoint.pth"
-"$brivl" eval --model "$here/models/brivl-emoji-small" --data "$work/spread1/validation.csv"
+# 7. The bundle's checkpoint is the last stage's last.
+cp "$(last more1)" "$here/models/brivl-emoji-small/checkpoint.pth"
+"$brivl" eval --model "$here/models/brivl-emoji-small" --data "$work/more1/validation.csv"

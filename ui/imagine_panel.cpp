@@ -372,6 +372,7 @@ void ImaginePanel::applyPreset(const QString& name) {
   blobs_->setValue(s.blobs);
   screen_->setValue(s.screen);
   starts_->setValue(s.starts);
+  startSteps_->setValue(s.start_steps);
   for (const NumberField& f : numbers_) {  // the recipe's numbers: the learning rate and the view scales
     const QString name = f.box->objectName();
     if (name == QLatin1String("lrSpin") || name == QLatin1String("minScaleSpin")) f.box->setValue(f.setting(s));

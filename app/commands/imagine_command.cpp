@@ -63,8 +63,10 @@ ImagineSettings settings_from_args(const ImagineArgs& a, bool gpu) {
     }
     if (!given(cmd, "--param")) s.param = preset.param;
     if (!given(cmd, "--blobs")) s.blobs = preset.blobs;
+    if (!given(cmd, "--primitives")) s.primitives = preset.primitives;
     if (!given(cmd, "--screen")) s.screen = preset.screen;
     if (!given(cmd, "--starts")) s.starts = preset.starts;
+    if (!given(cmd, "--start-steps")) s.start_steps = preset.start_steps;
     if (!given(cmd, "--lr")) s.lr = preset.lr;
     s.augment.min_scale = preset.augment.min_scale;  // no options of their own
     s.augment.max_scale = preset.augment.max_scale;
@@ -118,7 +120,7 @@ void run_imagine(ImagineArgs& a) {
   check_outputs(a);
   ImagineSettings settings;
   if (!a.replay.empty()) {
-    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs",
+    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs", "--primitives", "--contrast",
                                "--starts", "--start-steps", "--screen", "--to",
                                "--init", "--init-strength", "--tv", "--range", "--perspective"}) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
@@ -193,9 +195,16 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--seed", s.seed, "random seed (same seed, same image on the CPU)")->capture_default_str();
   cmd->add_option("--lr", s.lr, "Adam learning rate")->capture_default_str();
   cmd->add_option("--cutouts", s.augment.cutouts, "augmented views per step")->capture_default_str();
-  cmd->add_option("--param", s.param, "fourier | pixel | blobs (soft coloured ellipses: shapes and colours, no texture)")
+  cmd->add_option("--param", s.param, "fourier | pixel | blobs (soft coloured shapes: shapes and colours, no texture)")
       ->capture_default_str();
-  cmd->add_option("--blobs", s.blobs, "number of ellipses of --param blobs")->capture_default_str();
+  cmd->add_option("--blobs", s.blobs, "number of shapes of --param blobs")->capture_default_str();
+  cmd->add_option("--contrast", s.contrast,
+                  "caption list (one per line): maximise the prompt's probability among these captions "
+                  "(the model's own contrastive loss) instead of the bare similarity");
+  cmd->add_option("--primitives", s.primitives,
+                  "kinds of shape of --param blobs, comma-separated: ellipse, rectangle, triangle, star "
+                  "(with several, screened starts also sweep each shape's kind)")
+      ->capture_default_str();
   cmd->add_option("--starts", s.starts,
                   "layout search: random starts tried for --start-steps each; the one the model scores best goes on")
       ->capture_default_str();

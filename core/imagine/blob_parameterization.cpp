@@ -1,8 +1,41 @@
 #include "imagine/blob_parameterization.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "util/error.h"
+
 namespace brivl {
+
+namespace {
+
+// Gauge functions in a shape's own frame (u right, v down, unit size): 1 on the outline, < 1 inside,
+// growing linearly with distance from the centre along every ray.
+torch::Tensor rectangle_gauge(const torch::Tensor& u, const torch::Tensor& v) {
+  return torch::maximum(u.abs(), v.abs());  // half-side 1
+}
+
+torch::Tensor triangle_gauge(const torch::Tensor& u, const torch::Tensor& v) {
+  // Equilateral, point up, circumradius 1 (apothem 1/2): the largest of the three edge normals' projections.
+  const double c = std::sqrt(3.0) / 2;
+  return torch::maximum(v, torch::maximum(c * u - 0.5 * v, -c * u - 0.5 * v)) * 2;
+}
+
+torch::Tensor star_gauge(const torch::Tensor& u, const torch::Tensor& v) {
+  // Five points, one up, outer radius 1, inner corners at 0.45: on a ray at angle beta from the
+  // nearest point (0..36 degrees) the outline lies at R(beta) = c / (n . (cos beta, sin beta)),
+  // the edge from the point (1, 0) to the inner corner inner * (cos 36, sin 36) being n . x = c.
+  constexpr double kInner = 0.45;
+  const double s36 = std::sin(M_PI / 5), c36 = std::cos(M_PI / 5), sector = 2 * M_PI / 5;
+  const double nx = kInner * s36, ny = 1 - kInner * c36, c = kInner * s36;
+  // 1e-6: atan2's gradient is 0/0 at the exact centre.
+  const auto turned = torch::remainder(torch::atan2(v, u + 1e-6) + M_PI / 2, sector);
+  const auto beta = M_PI / 5 - (turned - M_PI / 5).abs();
+  const auto radius = torch::sqrt(u * u + v * v + 1e-8);
+  return radius * (nx * torch::cos(beta) + ny * torch::sin(beta)) / c;
+}
+
+}  // namespace
 
 BlobParameterization::BlobParameterization(const BlobOptions& o, torch::Generator& gen) : options_(o) {
   const int64_t k = o.count();
@@ -28,6 +61,32 @@ BlobParameterization::BlobParameterization(const BlobOptions& o, torch::Generato
   y_ = ((torch::arange(o.height(), f) + 0.5) / side).view({1, -1, 1}).expand({1, o.height(), o.width()}).contiguous();
   for (auto* t : {&centre_, &shape_, &colour_, &background_}) *t = t->to(o.device()).set_requires_grad(true);
   x_ = x_.to(o.device()), y_ = y_.to(o.device());
+  BRIVL_CHECK(!o.kinds().empty(), "blobs: no shape kind allowed");
+  kind_.assign(static_cast<size_t>(k), o.kinds().front());
+  if (o.kinds().size() > 1) {
+    const auto drawn = torch::randint(static_cast<int64_t>(o.kinds().size()), {k}, gen, torch::kInt64);
+    for (int64_t i = 0; i < k; ++i) kind_[static_cast<size_t>(i)] = o.kinds()[static_cast<size_t>(drawn[i].item<int64_t>())];
+  }
+}
+
+BlobKind BlobParameterization::kind(int64_t k) const { return kind_.at(static_cast<size_t>(k)); }
+
+void BlobParameterization::set_kind(int64_t k, BlobKind kind) {
+  torch::NoGradGuard no_grad;
+  kind_.at(static_cast<size_t>(k)) = kind;
+  shape_[k][1].fill_(0.0);  // aspect 1
+  shape_[k][2].fill_(0.0);  // upright
+}
+
+torch::Tensor BlobParameterization::geometry(int64_t k) const {
+  torch::NoGradGuard no_grad;
+  return shape_[k].clone();
+}
+
+void BlobParameterization::set_geometry(int64_t k, BlobKind kind, const torch::Tensor& geometry) {
+  torch::NoGradGuard no_grad;
+  kind_.at(static_cast<size_t>(k)) = kind;
+  shape_[k].copy_(geometry);
 }
 
 torch::Tensor BlobParameterization::colour(int64_t k) const {
@@ -51,7 +110,17 @@ torch::Tensor BlobParameterization::image() const {
   const auto dx = x_ - cx, dy = y_ - cy;                              // [K,H,W]
   const auto u = (dx * torch::cos(angle) + dy * torch::sin(angle)) / (radius * aspect);
   const auto v = (dy * torch::cos(angle) - dx * torch::sin(angle)) * aspect / radius;
-  const auto distance = torch::sqrt(u * u + v * v + 1e-8);           // 1 on the ellipse's edge
+  auto distance = torch::sqrt(u * u + v * v + 1e-8);                 // 1 on the ellipse's edge
+  // Other kinds: their gauge where a shape is of that kind (the ellipses' values untouched, so runs
+  // with ellipses alone paint exactly what they painted before kinds existed).
+  for (const auto& [kind, gauge] : {std::pair{BlobKind::kRectangle, &rectangle_gauge}, std::pair{BlobKind::kTriangle, &triangle_gauge},
+                                    std::pair{BlobKind::kStar, &star_gauge}}) {
+    std::vector<uint8_t> mask(kind_.size());
+    for (size_t i = 0; i < kind_.size(); ++i) mask[i] = kind_[i] == kind;
+    if (std::find(mask.begin(), mask.end(), 1) == mask.end()) continue;
+    const auto where = torch::tensor(std::vector<int64_t>(mask.begin(), mask.end())).to(distance.device()).gt(0).view({-1, 1, 1});
+    distance = torch::where(where, gauge(u, v), distance);
+  }
   // Soft coverage: 0.5 on the edge, rising over `edge` pixels inside (in units of the radius).
   const auto coverage = torch::sigmoid((1 - distance) * radius * side / options_.edge());
   const auto rgba = torch::sigmoid(colour_);                          // [K,4]

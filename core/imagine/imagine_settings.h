@@ -33,7 +33,11 @@ struct ImagineSettings {
   uint64_t seed = 42;
   double lr = 0.02;               // Adam; linear warm-up over the first 10 %, cosine decay to 10 %
   std::string param = "fourier";  // fourier | pixel | blobs
-  int blobs = 24;                 // param "blobs": the number of ellipses
+  int blobs = 24;                 // param "blobs": the number of shapes
+  // param "blobs": the kinds of shape each is drawn from, comma-separated, of ellipse, rectangle,
+  // triangle, star. With more than one, a screened start also has its shapes' kinds swept (each
+  // tries every kind, upright and regular) before its colours.
+  std::string primitives = "ellipse";
   // Layout search: `starts` random starts (seed, then seeds derived from it) each run
   // `start_steps` steps; the one the model scores highest on held-out views goes on to `steps`.
   // Gradient descent keeps a shape near where it began, so where things go is chosen by search,
@@ -54,6 +58,11 @@ struct ImagineSettings {
   // with the judges it did not make the default model's imaginations recognisable
   // (docs/IMAGINE_QUALITY.md), so it is not the default.
   int param_size = 0;
+  // Contrast texts (empty = off): a UTF-8 file of captions, one per line, that the image should
+  // match *less* than the prompt: each step maximises the model's softmax probability of the
+  // prompt among them (BriVL's own InfoNCE objective) instead of the bare cosine, and screening
+  // and the sweeps rank by it. Lines equal to the prompt are left out.
+  std::string contrast;
   std::string init_image;         // optional start image (image-to-image)
   double init_strength = 0.5;     // 1 = start exactly at the init image, 0 = ignore it
   double tv_weight = 0.0;         // total-variation regulariser
@@ -105,8 +114,8 @@ uint64_t start_seed(uint64_t seed, int k);
 // (param, blobs), screening and the layout search (screen, starts), lr and the view scales.
 //   draft | normal | best  the Fourier image, cutouts of 30-100 % of the side, at three levels of
 //                          steps, size and views;
-//   layout                 one flat ellipse, placed and coloured by screening 256 random starts,
-//                          views that keep the whole image (so 左上角 stays top left): for prompts
+//   layout                 one flat ellipse, placed and coloured by screening 256 random starts
+//                          (the best four then searched 25 steps each), views that keep the whole image (so 左上角 stays top left): for prompts
 //                          that name a colour and a place, what the judges recognise best
 //                          (docs/IMAGINE_QUALITY.md).
 // Other fields (prompt, seed, regularisers, jitter, ...) are left as they are.

@@ -12,6 +12,7 @@
 
 #include "imagine/session.h"
 #include "model/brivl_model.h"
+#include "retrieval/caption_ranker.h"
 #include "util/fingerprint.h"
 #include "util/error.h"
 #include "vision/preprocess.h"
@@ -89,6 +90,18 @@ torch::Tensor embed_target(Embedder& embedder, const std::string& prompt, int ma
   return torch::from_blob(query.data(), {static_cast<int64_t>(query.size())}, torch::kFloat32).clone();
 }
 
+// The contrast texts' embeddings ([N, D]; [0, D] without a file): every non-blank line of the file
+// except the prompt itself.
+torch::Tensor embed_contrast(Embedder& embedder, const ImagineSettings& settings, int64_t dim) {
+  if (settings.contrast.empty()) return torch::zeros({0, dim});
+  std::vector<std::string> texts;
+  for (auto& line : read_caption_list(settings.contrast))
+    if (line != settings.prompt) texts.push_back(std::move(line));
+  BRIVL_CHECK(!texts.empty(), "--contrast ", settings.contrast, ": no caption other than the prompt itself");
+  const auto m = embedder.embed_texts(texts);
+  return torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat32).clone();
+}
+
 }  // namespace
 
 RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
@@ -101,6 +114,8 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   // Morph: the far end of the target's way (settings.to); the screening and the search aim at the prompt.
   std::optional<GreatCircle> morph;
   if (!settings.to.empty()) morph.emplace(target, embed_target(*state_->embedder, settings.to, settings.max_text_len));
+  const auto contrast = embed_contrast(*state_->embedder, settings, target.size(0));
+  const double temperature = m.model->config().temperature;
   std::optional<torch::Tensor> init;
   if (!settings.init_image.empty()) init = rgb_to_tensor(decode_image_file(settings.init_image));
   const int views_per_pass = state_->image_batch_size > 0
@@ -150,7 +165,8 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
       ImagineSettings candidate_settings = settings;
       candidate_settings.seed = seed_of(k);
       ImaginationSession candidate(m.model, m.device, target, candidate_settings, init, views_per_pass);
-      scored.emplace_back(candidate.clean_similarity(), k);
+      candidate.set_contrast(contrast, temperature);
+      scored.emplace_back(candidate.clean_score(), k);
       if (hooks.on_progress) {
         ImagineProgress p;
         p.steps = total, p.starts = starts, p.screened = k + 1, p.screen = settings.screen;
@@ -170,9 +186,11 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
     ImagineSettings candidate_settings = settings;
     candidate_settings.seed = start_seeds[static_cast<size_t>(k)];
     auto candidate = std::make_unique<ImaginationSession>(m.model, m.device, target, candidate_settings, init, views_per_pass);
+    candidate->set_contrast(contrast, temperature);
     // A screened start also gets its colours chosen by the model: random layouts differ more in
     // score than colours do, so screening finds places, and a sweep on the chosen layout the colour.
-    if (settings.screen > 0) candidate->sweep_colours(palette);
+    // With several kinds of shape, the kind is swept first, in the colour the screening drew.
+    if (settings.screen > 0) candidate->sweep_shapes(), candidate->sweep_colours(palette);
     if (starts == 1) {
       best = std::move(candidate);
       break;

@@ -33,7 +33,13 @@ ImaginationSession::ImaginationSession(BriVL model, torch::Device device, torch:
                      .device(device);
   if (settings.param == "blobs") {
     param_ = std::make_unique<BlobParameterization>(
-        BlobOptions().width(settings.width).height(settings.height).count(settings.blobs).device(device), generator_);
+        BlobOptions()
+            .width(settings.width)
+            .height(settings.height)
+            .count(settings.blobs)
+            .kinds(parse_blob_kinds(settings.primitives, "--primitives"))
+            .device(device),
+        generator_);
   } else {
     param_ = std::make_unique<ImageParameterization>(options, generator_, init, settings.init_strength);
   }
@@ -66,6 +72,29 @@ torch::Tensor ImaginationSession::embed(const torch::Tensor& views) {
   return F::normalize(model_->imgencoder->forward(normalized).to(torch::kFloat32), F::NormalizeFuncOptions().dim(1));
 }
 
+void ImaginationSession::set_contrast(const torch::Tensor& texts, double temperature) {
+  TORCH_CHECK(temperature > 0, "contrast: temperature must be positive");
+  if (texts.numel() == 0) {
+    contrast_ = torch::Tensor();
+    return;
+  }
+  TORCH_CHECK(texts.dim() == 2 && texts.size(1) == target_.size(1), "contrast: [N, ", target_.size(1), "] texts expected");
+  contrast_ = F::normalize(texts.to(device_, torch::kFloat32), F::NormalizeFuncOptions().dim(1));
+  contrast_scale_ = 1.0 / temperature;
+}
+
+torch::Tensor ImaginationSession::objective(const torch::Tensor& e) const {
+  const auto cosine = (e * target_).sum(1);
+  if (!contrast_.defined()) return cosine;
+  const auto logits = torch::cat({cosine.unsqueeze(1), torch::matmul(e, contrast_.t())}, 1) * contrast_scale_;
+  return torch::log_softmax(logits, 1).select(1, 0);
+}
+
+double ImaginationSession::clean_score() {
+  torch::NoGradGuard no_grad;
+  return objective(embed(clean_view(param_->image().detach(), model_->config().img_size).to(device_))).mean().item<double>();
+}
+
 double ImaginationSession::similarity(const torch::Tensor& views) {
   torch::NoGradGuard no_grad;
   return (embed(views.to(device_)) * target_).sum(1).mean().item<double>();
@@ -95,7 +124,7 @@ ImagineProgress ImaginationSession::step() {
   double backward_ms = 0;
   if (views_per_pass_ <= 0 || views_per_pass_ >= n) {
     // All views in one forward: the GPU path, and small models on the CPU.
-    auto loss = -(embed(views) * target_).sum(1).mean();
+    auto loss = -objective(embed(views)).mean();
     if (regularisers.defined()) loss = loss + regularisers;
     p.forward_ms = ms_since(t);
     t = Clock::now();
@@ -111,7 +140,7 @@ ImagineProgress ImaginationSession::step() {
     for (int64_t start = 0; start < n; start += views_per_pass_) {
       t = Clock::now();
       const auto part = detached.narrow(0, start, std::min<int64_t>(views_per_pass_, n - start));
-      const auto loss = -(embed(part) * target_).sum(1).sum() / static_cast<double>(n);
+      const auto loss = -objective(embed(part)).sum() / static_cast<double>(n);
       p.forward_ms += ms_since(t);
       t = Clock::now();
       loss.backward();
@@ -160,17 +189,39 @@ double ImaginationSession::clean_similarity() {
 
 double ImaginationSession::sweep_colours(const torch::Tensor& colours) {
   TORCH_CHECK(step_ == 0, "the colour sweep comes before the first step");
-  double best = clean_similarity();
+  double best = clean_score();
   auto* blobs = dynamic_cast<BlobParameterization*>(param_.get());
   if (blobs == nullptr) return best;
   for (int64_t k = 0; k < blobs->count(); ++k) {
     auto kept = blobs->colour(k);
     for (int64_t c = 0; c < colours.size(0); ++c) {
       blobs->set_colour(k, colours[c]);
-      const double score = clean_similarity();
+      const double score = clean_score();
       if (score > best) best = score, kept = colours[c].clone();
     }
     blobs->set_colour(k, kept);
+  }
+  return best;
+}
+
+double ImaginationSession::sweep_shapes() {
+  TORCH_CHECK(step_ == 0, "the shape sweep comes before the first step");
+  double best = clean_score();
+  auto* blobs = dynamic_cast<BlobParameterization*>(param_.get());
+  if (blobs == nullptr) return best;
+  const auto kinds = parse_blob_kinds(settings_.primitives, "--primitives");
+  if (kinds.size() < 2) return best;
+  for (int64_t k = 0; k < blobs->count(); ++k) {
+    auto kept_kind = blobs->kind(k);
+    auto kept = blobs->geometry(k);
+    const auto drawn = kept.clone();
+    for (const auto kind : kinds) {
+      blobs->set_geometry(k, kind, drawn);
+      blobs->set_kind(k, kind);
+      const double score = clean_score();
+      if (score > best) best = score, kept_kind = kind, kept = blobs->geometry(k);
+    }
+    blobs->set_geometry(k, kept_kind, kept);
   }
   return best;
 }

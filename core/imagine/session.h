@@ -35,8 +35,17 @@ class ImaginationSession {
   double similarity(const torch::Tensor& views);
   // Mean cosine over the held-out views (fixed transforms never optimised against).
   double robust_similarity();
-  // Cosine of the clean, un-augmented image (one view) with the target: what screening ranks by.
+  // Cosine of the clean, un-augmented image (one view) with the target.
   double clean_similarity();
+  // What screening and the sweeps rank by: clean_similarity(), or with contrast texts the clean
+  // image's log-probability of the target among them (see set_contrast).
+  double clean_score();
+  // Contrast texts ([N, D] embeddings, normalised here; N = 0 turns it off): the steps then
+  // maximise the log-probability that the model's softmax over {target, these} (at the model's
+  // temperature) gives the target, the InfoNCE loss BriVL is trained with, instead of the bare
+  // cosine. A view that matches every shapes caption equally scores low; one that tells this
+  // prompt from its neighbours (the same shape in another colour) scores high.
+  void set_contrast(const torch::Tensor& texts, double temperature);
   int steps_done() const { return step_; }
   // Aims the following steps at another target ([D], normalised here): the morph moves it a little
   // before each step. The optimiser's state carries over, so the image changes smoothly.
@@ -45,14 +54,23 @@ class ImaginationSession {
   // `colours` ([C, 3] RGB in [0, 1]), or its own colour, gives the best clean similarity with the
   // others fixed. Returns the clean similarity after the sweep; other parameterisations: unchanged.
   double sweep_colours(const torch::Tensor& colours);
+  // Shape sweep (param "blobs" with more than one of settings.primitives, before the first step):
+  // each shape in turn tries every allowed kind, upright and regular at its size and place, and
+  // keeps whichever, or its own drawn form, scores best with the others fixed. Returns the clean
+  // similarity after the sweep.
+  double sweep_shapes();
 
  private:
   torch::Tensor embed(const torch::Tensor& views);  // [N,3,S,S] in [0,1] -> [N, D] normalised
   double learning_rate(int step) const;
+  // Per-view objective to maximise, [N]: cosine with the target, or the contrastive log-probability.
+  torch::Tensor objective(const torch::Tensor& embeddings) const;
 
   BriVL model_;
   torch::Device device_;
   torch::Tensor target_;
+  torch::Tensor contrast_;  // [N, D] or undefined
+  double contrast_scale_ = 1.0;
   ImagineSettings settings_;
   int views_per_pass_;
   torch::Generator generator_;

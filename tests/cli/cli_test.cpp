@@ -320,6 +320,24 @@ TEST(Cli, ImagineLayoutPresetScreensOneEllipseAndExplicitOptionsWin) {
   EXPECT_EQ(j["augment"]["min_scale"], 0.9);
   EXPECT_EQ(j["steps"], 3);    // given: the command line wins
   EXPECT_EQ(j["width"], 48);
+  EXPECT_EQ(j["primitives"], "ellipse");
+  EXPECT_EQ(j["contrast"], "");
+  // Other primitives and contrast captions, stored for the replay.
+  const auto captions = dir.file("captions.txt");
+  test::write_bytes(captions, "右下角的大红色圆形\n右下角的大蓝色星形\n");
+  r = run_cli({"imagine", "右下角的大蓝色圆形", "--preset", "layout", "--steps", "2", "--size", "48", "--screen", "8",
+               "--primitives", "ellipse,star", "--contrast", captions, "-o", a});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto shaped = nlohmann::json::parse(*read_image_settings(a));
+  EXPECT_EQ(shaped["primitives"], "ellipse,star");
+  EXPECT_EQ(shaped["contrast"], captions);
+  const auto b = dir.file("b.png");
+  r = run_cli({"imagine", "--replay", a, "-o", b});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(decode_image_file(a).pixels, decode_image_file(b).pixels);
+  r = run_cli({"imagine", "猫", "--param", "blobs", "--contrast", dir.file("none.txt"), "--steps", "1", "-o", b});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("none.txt"));
   r = run_cli({"imagine", "猫", "--preset", "normal", "--param", "blobs", "--steps", "2", "--size", "32", "--cutouts", "1",
                "-o", a});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -424,6 +442,9 @@ TEST(Cli, ImagineRejectsBadValuesBeforeLoading) {
   r = run_cli({"imagine", "猫", "-o", dir.file("x.png"), "--screen", "1", "--starts", "2", "--steps", "50"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("--screen 1"));
+  r = run_cli({"imagine", "猫", "-o", dir.file("x.png"), "--param", "blobs", "--primitives", "ellipse,hexagon"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--primitives: 'hexagon' is not one of ellipse, rectangle, triangle, star"));
   r = run_cli({"imagine", "室内:-1", "-o", dir.file("x.png")});
   EXPECT_THAT(r.err, HasSubstr("at least one positive term"));
   r = run_cli({"imagine", "--replay", dir.file("x.png"), "--steps", "9", "-o", dir.file("y.png")});

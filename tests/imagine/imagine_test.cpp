@@ -265,6 +265,45 @@ TEST(Imagine, ColourSweepNeverLowersTheCleanSimilarity) {
   EXPECT_TRUE(torch::equal(image, fourier.image()));
 }
 
+// Contrast texts turn the objective into the model's softmax over {target, texts} at its
+// temperature: with the target itself as the only other text the log-probability is log 1/2
+// whatever the image; with its opposite it is -log(1 + exp(-2 cos / T)).
+TEST(Imagine, ContrastScoresTheLogProbabilityOfThePromptAmongTheTexts) {
+  auto imaginer = fixture_imaginer();
+  auto& m = embedder_model(*imaginer.embedder());
+  const auto target = torch::tensor(imaginer.embedder()->embed_prompt("红色的圆", 32));
+  auto s = small_settings(2);
+  ImaginationSession session(m.model, m.device, target, s);
+  const double cosine = session.clean_similarity();
+  EXPECT_NEAR(session.clean_score(), cosine, 1e-6) << "no contrast: the cosine";
+  session.set_contrast(target.view({1, -1}) * 3.0, 0.07);  // normalised there
+  EXPECT_NEAR(session.clean_score(), std::log(0.5), 1e-5);
+  session.set_contrast(-target.view({1, -1}), 0.07);
+  EXPECT_NEAR(session.clean_score(), -std::log1p(std::exp(-2 * cosine / 0.07)), 1e-4);
+  // Steps climb it: the image moves away from the opposite text.
+  const double start = session.clean_score();
+  for (int i = 0; i < s.steps; ++i) session.step();
+  EXPECT_GT(session.clean_score(), start);
+  session.set_contrast(torch::zeros({0, target.numel()}), 0.07);
+  EXPECT_NEAR(session.clean_score(), session.clean_similarity(), 1e-6) << "an empty set turns it off";
+  // Through the engine: a caption file, the prompt's own line left out, blank and missing files named.
+  test::TempDir dir;
+  test::write_bytes(dir.file("captions.txt"), "红色的圆\n蓝色的方块\n\n绿色的星\n");
+  auto run = small_settings(3);
+  run.prompt = "红色的圆", run.steps = 2;
+  run.contrast = dir.file("captions.txt");
+  auto again = run;
+  EXPECT_EQ(imaginer.run(run).pixels, imaginer.run(again).pixels);
+  auto plain = small_settings(3);
+  plain.prompt = "红色的圆", plain.steps = 2;
+  EXPECT_NE(imaginer.run(plain).pixels, imaginer.run(run).pixels);
+  test::write_bytes(dir.file("self.txt"), "红色的圆\n");
+  run.contrast = dir.file("self.txt");
+  EXPECT_BRIVL_ERROR(imaginer.run(run), "no caption other than the prompt itself");
+  run.contrast = dir.file("missing.txt");
+  EXPECT_BRIVL_ERROR(imaginer.run(run), "missing.txt");
+}
+
 // Morph: the search aims at the prompt (morph 0); the steps after it move the target evenly from
 // the prompt (first step) to `to` (last step).
 TEST(Imagine, MorphMovesTheTargetEvenlyAfterTheSearch) {
@@ -304,6 +343,8 @@ TEST(ImaginePresets, SetWholeRecipesAndKeepTheRest) {
   EXPECT_EQ(s.param, "blobs");
   EXPECT_EQ(s.blobs, 1);
   EXPECT_EQ(s.screen, 256);
+  EXPECT_EQ(s.starts, 4);
+  EXPECT_EQ(s.start_steps, 25);
   EXPECT_EQ(s.steps, 100);
   EXPECT_EQ(s.augment.min_scale, 0.9);
   EXPECT_EQ(s.augment.cutouts, 4);
@@ -313,6 +354,8 @@ TEST(ImaginePresets, SetWholeRecipesAndKeepTheRest) {
   EXPECT_EQ(s.param, defaults.param);
   EXPECT_EQ(s.blobs, defaults.blobs);
   EXPECT_EQ(s.screen, 0);
+  EXPECT_EQ(s.starts, 1);
+  EXPECT_EQ(s.start_steps, defaults.start_steps);
   EXPECT_EQ(s.augment.min_scale, defaults.augment.min_scale);
   EXPECT_EQ(s.steps, 100);
   EXPECT_EQ(s.augment.cutouts, 16);  // GPU
@@ -394,15 +437,20 @@ TEST(Imagine, SettingsSurviveJson) {
   EXPECT_EQ(old.starts, 1);  // ... from a single start
   EXPECT_EQ(old.screen, 0);  // ... screened nothing
   EXPECT_EQ(old.to, "");     // ... and morphed into nothing
+  EXPECT_EQ(old.primitives, "ellipse");  // ... painted ellipses alone
+  EXPECT_EQ(old.contrast, "");           // ... and scored the bare cosine
   auto blobs = s;
   blobs.param = "blobs", blobs.blobs = 7, blobs.param_size = 48;
   blobs.starts = 6, blobs.start_steps = 25, blobs.screen = 64;
+  blobs.primitives = "star,ellipse", blobs.contrast = "/tmp/标题.txt";
   const auto blobs_back = ImagineSettings::from_json(blobs.to_json(), "b.png");
   EXPECT_EQ(blobs_back.screen, 64);
   EXPECT_EQ(blobs_back.starts, 6);
   EXPECT_EQ(blobs_back.start_steps, 25);
   EXPECT_EQ(blobs_back.blobs, 7);
   EXPECT_EQ(blobs_back.param_size, 48);
+  EXPECT_EQ(blobs_back.primitives, "star,ellipse");
+  EXPECT_EQ(blobs_back.contrast, "/tmp/标题.txt");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"prompt\":\"猫\",\"param_size\":4}", "x.png").validate(), "--param-size 4");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"stepz\":3}", "x.png"), "x.png", "unknown imagine setting 'stepz'");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"steps\":\"many\"}", "x.png"), "'steps' has the wrong type");
