@@ -320,6 +320,8 @@ TEST(Cli, ImagineLayoutPresetScreensOneEllipseAndExplicitOptionsWin) {
   EXPECT_EQ(j["augment"]["min_scale"], 0.9);
   EXPECT_EQ(j["steps"], 3);    // given: the command line wins
   EXPECT_EQ(j["width"], 48);
+  EXPECT_EQ(j["starts"], 4);
+  EXPECT_EQ(j["start_steps"], 1);  // the search shrinks with a shorter run: a quarter of it, at least 1
   EXPECT_EQ(j["primitives"], "ellipse");
   EXPECT_EQ(j["contrast"], "");
   // Other primitives and contrast captions, stored for the replay.
@@ -330,6 +332,7 @@ TEST(Cli, ImagineLayoutPresetScreensOneEllipseAndExplicitOptionsWin) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto shaped = nlohmann::json::parse(*read_image_settings(a));
   EXPECT_EQ(shaped["primitives"], "ellipse,star");
+  EXPECT_EQ(shaped["start_steps"], 1);
   EXPECT_EQ(shaped["contrast"], captions);
   const auto b = dir.file("b.png");
   r = run_cli({"imagine", "--replay", a, "-o", b});
