@@ -142,7 +142,7 @@ QWidget* ImaginePanel::buildPromptRow() {
   prompt_ = new QLineEdit(row);
   prompt_->setObjectName(QStringLiteral("promptEdit"));
   // Something the default model can show: a shapes prompt (with the layout preset), or weighted terms.
-  prompt_->setPlaceholderText(tr("Prompt, e.g. 右上角的大黄色正方形 (preset layout) or 红心:1 | 蓝色:-0.5"));
+  prompt_->setPlaceholderText(tr("Prompt, e.g. 右下角的大紫色圆形 (preset layout) or 红心:1 | 蓝色:-0.5"));
   prompt_->setClearButtonEnabled(true);
   prompt_->setText(QSettings().value(QStringLiteral("imagine/prompt")).toString());
   start_ = new QPushButton(tr("▶ Start"), row);

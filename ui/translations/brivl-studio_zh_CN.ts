@@ -150,7 +150,7 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="90" />
-        <location filename="../imagine_panel.cpp" line="508" />
+        <location filename="../imagine_panel.cpp" line="509" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
@@ -181,8 +181,8 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="145" />
-        <source>Prompt, e.g. 右上角的大黄色正方形 (preset layout) or 红心:1 | 蓝色:-0.5</source>
-        <translation>提示词，例如 右上角的大黄色正方形（预设 layout）或 红心:1 | 蓝色:-0.5</translation>
+        <source>Prompt, e.g. 右下角的大紫色圆形 (preset layout) or 红心:1 | 蓝色:-0.5</source>
+        <translation>提示词，例如 右下角的大紫色圆形（预设 layout）或 红心:1 | 蓝色:-0.5</translation>
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="148" />
@@ -196,7 +196,7 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="153" />
-        <location filename="../imagine_panel.cpp" line="520" />
+        <location filename="../imagine_panel.cpp" line="521" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
@@ -457,185 +457,185 @@
         <translation>起始强度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="415" />
+        <location filename="../imagine_panel.cpp" line="416" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="428" />
+        <location filename="../imagine_panel.cpp" line="429" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="428" />
+        <location filename="../imagine_panel.cpp" line="429" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="442" />
+        <location filename="../imagine_panel.cpp" line="443" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="468" />
+        <location filename="../imagine_panel.cpp" line="469" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="479" />
+        <location filename="../imagine_panel.cpp" line="480" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="480" />
+        <location filename="../imagine_panel.cpp" line="481" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="481" />
+        <location filename="../imagine_panel.cpp" line="482" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="505" />
+        <location filename="../imagine_panel.cpp" line="506" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="508" />
+        <location filename="../imagine_panel.cpp" line="509" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="520" />
+        <location filename="../imagine_panel.cpp" line="521" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="521" />
+        <location filename="../imagine_panel.cpp" line="522" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="540" />
+        <location filename="../imagine_panel.cpp" line="541" />
         <source>screening starts: %1/%2 · similarity %3</source>
         <translation>正在筛选起点：%1/%2 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="549" />
+        <location filename="../imagine_panel.cpp" line="550" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="550" />
+        <location filename="../imagine_panel.cpp" line="551" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="551" />
+        <location filename="../imagine_panel.cpp" line="552" />
         <source> · morph %1 %</source>
         <translation> · 变形 %1 %</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="552" />
+        <location filename="../imagine_panel.cpp" line="553" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="593" />
+        <location filename="../imagine_panel.cpp" line="594" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="600" />
+        <location filename="../imagine_panel.cpp" line="601" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="626" />
+        <location filename="../imagine_panel.cpp" line="627" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="626" />
+        <location filename="../imagine_panel.cpp" line="627" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="630" />
+        <location filename="../imagine_panel.cpp" line="631" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="632" />
-        <location filename="../imagine_panel.cpp" line="663" />
+        <location filename="../imagine_panel.cpp" line="633" />
+        <location filename="../imagine_panel.cpp" line="664" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="654" />
+        <location filename="../imagine_panel.cpp" line="655" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="655" />
+        <location filename="../imagine_panel.cpp" line="656" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="656" />
+        <location filename="../imagine_panel.cpp" line="657" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="657" />
+        <location filename="../imagine_panel.cpp" line="658" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="661" />
+        <location filename="../imagine_panel.cpp" line="662" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="672" />
+        <location filename="../imagine_panel.cpp" line="673" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="702" />
+        <location filename="../imagine_panel.cpp" line="703" />
         <source>Restored from %1, also what has no field here (text length, largest cutout). &lt;a href="reset"&gt;Forget it&lt;/a&gt;</source>
         <translation>已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。&lt;a href="reset"&gt;不再使用&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="710" />
+        <location filename="../imagine_panel.cpp" line="711" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="716" />
+        <location filename="../imagine_panel.cpp" line="717" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="716" />
+        <location filename="../imagine_panel.cpp" line="717" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="733" />
+        <location filename="../imagine_panel.cpp" line="734" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="734" />
+        <location filename="../imagine_panel.cpp" line="735" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="757" />
+        <location filename="../imagine_panel.cpp" line="758" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>

@@ -11,7 +11,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
-    "Prompt, e.g. 右上角的大黄色正方形 (preset layout) or 红心:1 | 蓝色:-0.5": "提示词，例如 右上角的大黄色正方形（预设 layout）或 红心:1 | 蓝色:-0.5",
+    "Prompt, e.g. 右下角的大紫色圆形 (preset layout) or 红心:1 | 蓝色:-0.5": "提示词，例如 右下角的大紫色圆形（预设 layout）或 红心:1 | 蓝色:-0.5",
     "draft, normal, best: the Fourier image at three levels of detail. layout: one flat shape, placed and coloured by screening 256 starts, for prompts that name a colour and a place (e.g. 右下角的大蓝色圆形)":
         "draft、normal、best：三种细节级别的傅里叶图像。layout：一个平面形状，通过筛选 256 个起点确定位置和颜色，适用于指明颜色和位置的提示词（例如 右下角的大蓝色圆形）",
     "Where?": "在哪里？",
