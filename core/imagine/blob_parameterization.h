@@ -4,7 +4,8 @@
 // and the lightness of the grey ground. Each shape is one of a few primitives (ellipse by default;
 // rectangle, triangle, five-pointed star), each drawn from its gauge function (1 on its outline),
 // so all share the same soft edge and the same parameters; the kind itself is not differentiable,
-// it is drawn at the start and chosen by sweeps (ImaginationSession::sweep_shapes). Like CLIPDraw's strokes (Frans et al. 2021) it restricts
+// it is drawn at the start and chosen by sweeps (ImaginationSession::sweep_shapes).
+// Like CLIPDraw's strokes (Frans et al. 2021) it restricts
 // what the optimiser can paint: no pixel texture exists in this space, so a small, non-robust model must be
 // satisfied by shapes and colours in places, which is what a prompt names, instead of by the
 // high-frequency patterns it is most sensitive to (docs/IMAGINE_QUALITY.md has what it measured).
