@@ -1,8 +1,8 @@
 #include "model_options.h"
 
-#include <cstdlib>
 #include <filesystem>
-#include <thread>
+
+#include "util/thread_count.h"
 
 namespace brivl::cli {
 std::string executable_path(const char* argv0) {
@@ -47,11 +47,7 @@ EmbedderOptions embedder_options(const ModelArgs& args) {
   o.dtype = args.dtype;
   if (args.batch_size > 0) o.image_batch_size = o.text_batch_size = args.batch_size;
   o.max_text_len = args.max_text_len;
-  o.threads = args.threads;
-  if (o.threads == 0) {
-    const char* env = std::getenv("BRIVL_THREADS");
-    o.threads = env && *env ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
-  }
+  o.threads = args.threads > 0 ? args.threads : default_thread_count();
   return o;
 }
 

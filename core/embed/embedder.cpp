@@ -13,6 +13,7 @@
 #include "model/brivl_model.h"
 #include "text/prompt.h"
 #include "util/error.h"
+#include "util/thread_count.h"
 #include "vision/preprocess.h"
 
 namespace brivl {
@@ -68,7 +69,7 @@ Embedder Embedder::load(const ModelFiles& files, const EmbedderOptions& options)
               options.max_text_len);
   auto state = std::make_unique<State>();
   state->options = options;
-  if (state->options.threads <= 0) state->options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (state->options.threads <= 0) state->options.threads = default_thread_count();
   at::set_num_threads(state->options.threads);
   state->tokenizer = std::make_unique<BertTokenizer>(BertTokenizer::from_file(files.vocab));
   state->loaded = load_model(files, LoadOptions()

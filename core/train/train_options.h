@@ -48,7 +48,7 @@ struct TrainOptions {
   double val_split = 0.1;
   uint64_t seed = 0;
   std::string device = "auto";
-  int threads = 0;              // intra-op threads, 0: all cores
+  int threads = 0;              // intra-op threads, 0: $BRIVL_THREADS, else all cores
   int workers = 2;              // data-loading threads
   bool amp = true;              // bf16 autocast on CUDA (ignored on the CPU)
 

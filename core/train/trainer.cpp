@@ -23,6 +23,7 @@
 #include "train/run_directory.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/thread_count.h"
 
 namespace brivl {
 namespace fs = std::filesystem;
@@ -178,8 +179,9 @@ void Trainer::setup_data(bool resuming) {
 
 void Trainer::setup_model(bool resuming) {
   device_ = parse_device(o_.device);
-  // 0 = all cores (LibTorch would otherwise start this thread with one intra-op thread).
-  torch::set_num_threads(o_.threads > 0 ? o_.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  // 0 = $BRIVL_THREADS, else all cores (LibTorch would otherwise start this thread with one
+  // intra-op thread).
+  torch::set_num_threads(o_.threads > 0 ? o_.threads : default_thread_count());
   torch::manual_seed(o_.seed);
   // The image tower keeps LibTorch's default initialisation: on the shapes set it learned ~3x
   // faster from it than from timm's He-normal init (R@1 0.14 vs 0.04 after 100 steps, docs/TRAINING.md).

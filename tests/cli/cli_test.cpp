@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -64,10 +65,16 @@ TEST(Cli, PrintsVersion) {
   EXPECT_THAT(r.out, HasSubstr("brivl 0.1.0"));
   EXPECT_THAT(r.out, HasSubstr("LibTorch"));
   // The thread count commands will use, not LibTorch's setting before any model is loaded.
+  const char* given = std::getenv("BRIVL_THREADS");  // ctest gives each test one thread
+  const std::string saved = given ? given : "";
   ::setenv("BRIVL_THREADS", "3", 1);  // inherited by the child
   const auto three = run_cli({"--version"});
-  ::unsetenv("BRIVL_THREADS");
+  ::setenv("BRIVL_THREADS", "three", 1);
+  const auto bad = run_cli({"info"});
+  if (given) ::setenv("BRIVL_THREADS", saved.c_str(), 1); else ::unsetenv("BRIVL_THREADS");
   EXPECT_THAT(three.out, HasSubstr("threads: 3"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("BRIVL_THREADS"));
 }
 
 TEST(Cli, TokenizeReproducesOfficialTokenIds) {
