@@ -326,6 +326,7 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
                          "scores best on held-out views goes on"));
   startSteps_ = spinBox(area, "startStepsSpin", 1, 100000, defaults.start_steps);
   startSteps_->setToolTip(tr("Steps each start of the layout search runs before they are compared"));
+  connect(steps_, &QSpinBox::valueChanged, this, &ImaginePanel::fitSearchToSteps);
   screen_ = spinBox(area, "screenSpin", 0, 4096, defaults.screen);
   screen_->setToolTip(tr("Screening: score this many random starts by one look each and give the best to the "
                          "layout search (0 = off; pays with blobs)"));
@@ -383,6 +384,16 @@ void ImaginePanel::applyPreset(const QString& name) {
 
 void ImaginePanel::markCustom() {
   if (!applyingPreset_) preset_->setCurrentText(QStringLiteral("custom"));
+}
+
+void ImaginePanel::fitSearchToSteps() {
+  brivl::ImagineSettings s;
+  s.steps = steps_->value();
+  s.starts = starts_->value();
+  s.start_steps = startSteps_->value();
+  if (!brivl::fit_search_to_steps(s)) return;
+  starts_->setValue(s.starts);
+  startSteps_->setValue(s.start_steps);
 }
 
 brivl::ImagineSettings ImaginePanel::settingsFromForm() const {

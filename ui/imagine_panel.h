@@ -111,6 +111,9 @@ class ImaginePanel : public QWidget {
   void restoreSettings(const brivl::ImagineSettings& s, const QString& origin);
   void applyPreset(const QString& name);
   void markCustom();
+  // Fewer steps than the layout search needs: the form's search shrinks with them (as the CLI's
+  // does), so Start never refuses a "steps per start" the user did not type.
+  void fitSearchToSteps();
   brivl::ImagineSettings settingsFromForm() const;
   // A save dialog in the last export folder, suggesting imagine-<seed>.<extension>; empty if cancelled.
   QString askExportPath(const QString& title, const QString& extension, const QString& filters);

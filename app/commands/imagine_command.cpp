@@ -67,12 +67,9 @@ ImagineSettings settings_from_args(const ImagineArgs& a, bool gpu) {
     if (!given(cmd, "--screen")) s.screen = preset.screen;
     if (!given(cmd, "--starts")) s.starts = preset.starts;
     if (!given(cmd, "--start-steps")) s.start_steps = preset.start_steps;
-    // A shorter run than the recipe's (--steps given): its search shrinks with it, to a quarter of
-    // the steps per start, or to one start when there are too few steps to share.
-    if (given(cmd, "--steps") && !given(cmd, "--start-steps") && s.starts > 1 && s.start_steps >= s.steps) {
-      s.start_steps = std::max(1, s.steps / 4);
-      if (s.start_steps >= s.steps && !given(cmd, "--starts")) s.starts = 1;
-    }
+    // A shorter run than the recipe's (--steps given): its search shrinks with it. Options the
+    // user gave are never changed: an impossible pair of them is still refused by validate().
+    if (given(cmd, "--steps") && !given(cmd, "--start-steps")) fit_search_to_steps(s, given(cmd, "--starts"));
     if (!given(cmd, "--lr")) s.lr = preset.lr;
     s.augment.min_scale = preset.augment.min_scale;  // no options of their own
     s.augment.max_scale = preset.augment.max_scale;

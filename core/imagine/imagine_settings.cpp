@@ -189,4 +189,11 @@ void apply_preset(ImagineSettings& s, const std::string& preset, bool gpu) {
   }
 }
 
+bool fit_search_to_steps(ImagineSettings& s, bool keep_starts) {
+  if (s.starts <= 1 || s.start_steps < s.steps) return false;
+  s.start_steps = std::max(1, s.steps / 4);
+  if (s.start_steps >= s.steps && !keep_starts) s.starts = 1;
+  return true;
+}
+
 }  // namespace brivl

@@ -120,6 +120,11 @@ uint64_t start_seed(uint64_t seed, int k);
 //                          (docs/IMAGINE_QUALITY.md).
 // Other fields (prompt, seed, regularisers, jitter, ...) are left as they are.
 void apply_preset(ImagineSettings& settings, const std::string& preset, bool gpu);
+// A run shorter than its layout search (start_steps >= steps with several starts, as when a
+// preset's recipe meets fewer --steps): the search shrinks to a quarter of the steps per start,
+// or (unless keep_starts) to one start when there are too few steps to share. Returns whether
+// anything changed. Settings that validate() accepts are never changed.
+bool fit_search_to_steps(ImagineSettings& settings, bool keep_starts = false);
 // The names apply_preset accepts, in the order the studio lists them.
 const std::vector<std::string>& preset_names();
 

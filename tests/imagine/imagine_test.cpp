@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cmath>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "imagine/augment.h"
 #include "imagine/blob_parameterization.h"
@@ -369,6 +371,33 @@ TEST(ImaginePresets, SetWholeRecipesAndKeepTheRest) {
     p.validate();
   }
   EXPECT_BRIVL_ERROR(apply_preset(s, "fast", false), "--preset 'fast'", "layout");
+}
+
+TEST(ImaginePresets, AShorterRunShrinksTheSearchNeverAValidOne) {
+  ImagineSettings s;
+  s.prompt = "右下角的大蓝色圆形";
+  apply_preset(s, "layout", false);
+  EXPECT_FALSE(fit_search_to_steps(s));  // the recipe is valid as it is
+  EXPECT_EQ(s.start_steps, 25);
+  for (const auto& [steps, start_steps, starts] : std::vector<std::tuple<int, int, int>>{
+           {25, 6, 4}, {10, 2, 4}, {3, 1, 4}, {2, 1, 4}, {1, 1, 1}}) {
+    s.steps = steps;
+    s.start_steps = 25;
+    s.starts = 4;
+    EXPECT_TRUE(fit_search_to_steps(s)) << steps;
+    EXPECT_EQ(s.start_steps, start_steps) << steps;
+    EXPECT_EQ(s.starts, starts) << steps;
+    s.validate();
+  }
+  s.steps = 1;  // starts the user chose stay, and validate() names the impossible pair
+  s.start_steps = 25;
+  s.starts = 4;
+  EXPECT_TRUE(fit_search_to_steps(s, /*keep_starts=*/true));
+  EXPECT_EQ(s.starts, 4);
+  EXPECT_BRIVL_ERROR(s.validate(), "--start-steps 1 must be below --steps 1");
+  s.starts = 1;  // one start never searches, whatever start_steps says
+  s.start_steps = 50;
+  EXPECT_FALSE(fit_search_to_steps(s));
 }
 
 TEST(Imagine, CancelStopsBeforeTheNextStep) {
