@@ -123,7 +123,7 @@ void run_imagine(ImagineArgs& a) {
   check_outputs(a);
   ImagineSettings settings;
   if (!a.replay.empty()) {
-    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs", "--primitives", "--contrast",
+    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs", "--primitives", "--contrast", "--colour-rivals",
                                "--starts", "--start-steps", "--screen", "--to",
                                "--init", "--init-strength", "--tv", "--range", "--perspective"}) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
@@ -204,6 +204,10 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--contrast", s.contrast,
                   "caption list (one per line): maximise the prompt's probability among these captions "
                   "(the model's own contrastive loss) instead of the bare similarity");
+  cmd->add_option("--colour-rivals", s.colour_rivals,
+                  "colour sweep of screened starts: a prompt naming one colour is ranked against itself in these "
+                  "colours (comma-separated colour words; \"\" = by similarity alone)")
+      ->capture_default_str();
   cmd->add_option("--primitives", s.primitives,
                   "kinds of shape of --param blobs, comma-separated: ellipse, rectangle, triangle, star "
                   "(with several, screened starts also sweep each shape's kind)")

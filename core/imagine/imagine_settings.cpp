@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "imagine/blob_kind.h"
+#include "text/colour_words.h"
 #include "util/error.h"
 #include "util/splitmix.h"
 
@@ -46,7 +47,8 @@ std::string ImagineSettings::to_json() const {
          {"width", width},                   {"height", height},       {"seed", seed},
          {"lr", lr},                         {"param", param},         {"param_size", param_size},
          {"blobs", blobs},                   {"primitives", primitives}, {"starts", starts},       {"start_steps", start_steps},
-         {"screen", screen},                 {"contrast", contrast},   {"init_image", init_image},
+         {"screen", screen},                 {"contrast", contrast},   {"colour_rivals", colour_rivals},
+         {"init_image", init_image},
          {"init_strength", init_strength},   {"tv_weight", tv_weight}, {"range_weight", range_weight},
          {"augment", augment_json(augment)},
          {"max_text_len", max_text_len},     {"model_fingerprint", model_fingerprint}};
@@ -61,7 +63,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
     BRIVL_FAIL(source, ": imagine settings are not valid JSON (", e.what(), ")");
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
-  check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "primitives", "starts", "start_steps", "screen", "contrast", "init_image",
+  check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "primitives", "starts", "start_steps", "screen", "contrast", "colour_rivals", "init_image",
                   "init_strength", "tv_weight", "range_weight", "augment", "max_text_len", "model_fingerprint"},
               source);
   ImagineSettings s;
@@ -81,6 +83,8 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   take(j, "start_steps", s.start_steps, source);
   take(j, "screen", s.screen, source);
   take(j, "contrast", s.contrast, source);
+  s.colour_rivals.clear();  // absent: made before the rivals existed, and replayed as it was made
+  take(j, "colour_rivals", s.colour_rivals, source);
   take(j, "init_image", s.init_image, source);
   take(j, "init_strength", s.init_strength, source);
   take(j, "tv_weight", s.tv_weight, source);
@@ -116,6 +120,7 @@ void ImagineSettings::validate() const {
               "' is not one of fourier, pixel, blobs");
   BRIVL_CHECK(blobs >= 1 && blobs <= 1024, "--blobs ", blobs, " must be in [1, 1024]");
   parse_blob_kinds(primitives, "--primitives");
+  parse_colour_words(colour_rivals, "--colour-rivals");
   BRIVL_CHECK(starts >= 1 && starts <= 256, "--starts ", starts, " must be in [1, 256]");
   BRIVL_CHECK(start_steps >= 1 && start_steps <= 100000, "--start-steps ", start_steps, " must be in [1, 100000]");
   BRIVL_CHECK(starts == 1 || start_steps < steps, "--start-steps ", start_steps, " must be below --steps ", steps,

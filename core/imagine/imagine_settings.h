@@ -63,6 +63,13 @@ struct ImagineSettings {
   // prompt among them (BriVL's own InfoNCE objective) instead of the bare cosine, and screening
   // and the sweeps rank by it. Lines equal to the prompt are left out.
   std::string contrast;
+  // The colour sweep's rivals (comma-separated colour words; "" = off): where the prompt names one
+  // colour word, the sweep ranks a colour by the prompt's log-probability among the prompt in
+  // these colours (at the model's temperature), not by its bare similarity. The default, six
+  // colours: with the shipped model the six colours added last (橙色 青色 粉色 灰色 黑色 棕色) are
+  // learned too loosely to rival well (docs/IMAGINE_QUALITY.md, seventh round). Settings stored
+  // without this key (made before it existed) read as "", so they replay as they were made.
+  std::string colour_rivals = "红色,黄色,绿色,蓝色,紫色,白色";
   std::string init_image;         // optional start image (image-to-image)
   double init_strength = 0.5;     // 1 = start exactly at the init image, 0 = ignore it
   double tv_weight = 0.0;         // total-variation regulariser

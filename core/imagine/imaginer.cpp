@@ -13,6 +13,7 @@
 #include "imagine/session.h"
 #include "model/brivl_model.h"
 #include "retrieval/caption_ranker.h"
+#include "text/colour_words.h"
 #include "util/fingerprint.h"
 #include "util/error.h"
 #include "vision/preprocess.h"
@@ -102,6 +103,15 @@ torch::Tensor embed_contrast(Embedder& embedder, const ImagineSettings& settings
   return torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat32).clone();
 }
 
+// The prompt's colour rivals ([N, D]), or [0, D] where the colour sweep ranks by similarity: no
+// rivals set, or a prompt without exactly one colour word.
+torch::Tensor embed_colour_rivals(Embedder& embedder, const ImagineSettings& settings, int64_t dim) {
+  const auto texts = colour_rivals(settings.prompt, parse_colour_words(settings.colour_rivals, "--colour-rivals"));
+  if (texts.empty()) return torch::zeros({0, dim});
+  const auto m = embedder.embed_texts(texts);
+  return torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat32).clone();
+}
+
 }  // namespace
 
 RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
@@ -115,6 +125,7 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   std::optional<GreatCircle> morph;
   if (!settings.to.empty()) morph.emplace(target, embed_target(*state_->embedder, settings.to, settings.max_text_len));
   const auto contrast = embed_contrast(*state_->embedder, settings, target.size(0));
+  const auto rivals = embed_colour_rivals(*state_->embedder, settings, target.size(0));
   const double temperature = m.model->config().temperature;
   std::optional<torch::Tensor> init;
   if (!settings.init_image.empty()) init = rgb_to_tensor(decode_image_file(settings.init_image));
@@ -190,7 +201,14 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
     // A screened start also gets its colours chosen by the model: random layouts differ more in
     // score than colours do, so screening finds places, and a sweep on the chosen layout the colour.
     // With several kinds of shape, the kind is swept first, in the colour the screening drew.
-    if (settings.screen > 0) candidate->sweep_shapes(), candidate->sweep_colours(palette);
+    // The colour sweep ranks by the prompt's log-probability among its colour rivals (the same
+    // prompt in other colours) where the prompt names one colour (settings.colour_rivals).
+    if (settings.screen > 0) {
+      candidate->sweep_shapes();
+      if (rivals.size(0) > 0) candidate->set_contrast(rivals, temperature);
+      candidate->sweep_colours(palette);
+      candidate->set_contrast(contrast, temperature);
+    }
     if (starts == 1) {
       best = std::move(candidate);
       break;

@@ -455,6 +455,9 @@ TEST(Cli, ImagineRejectsBadValuesBeforeLoading) {
   r = run_cli({"imagine", "猫", "-o", dir.file("x.png"), "--param", "blobs", "--primitives", "ellipse,hexagon"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("--primitives: 'hexagon' is not one of ellipse, rectangle, triangle, star"));
+  r = run_cli({"imagine", "红心", "-o", dir.file("x.png"), "--colour-rivals", "红色,红色"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--colour-rivals: '红色' is listed twice"));
   r = run_cli({"imagine", "室内:-1", "-o", dir.file("x.png")});
   EXPECT_THAT(r.err, HasSubstr("at least one positive term"));
   r = run_cli({"imagine", "--replay", dir.file("x.png"), "--steps", "9", "-o", dir.file("y.png")});

@@ -468,10 +468,12 @@ TEST(Imagine, SettingsSurviveJson) {
   EXPECT_EQ(old.to, "");     // ... and morphed into nothing
   EXPECT_EQ(old.primitives, "ellipse");  // ... painted ellipses alone
   EXPECT_EQ(old.contrast, "");           // ... and scored the bare cosine
+  EXPECT_EQ(old.colour_rivals, "");      // ... also in its colour sweep
+  EXPECT_EQ(ImagineSettings().colour_rivals, "红色,黄色,绿色,蓝色,紫色,白色");  // new runs rank colours against rivals
   auto blobs = s;
   blobs.param = "blobs", blobs.blobs = 7, blobs.param_size = 48;
   blobs.starts = 6, blobs.start_steps = 25, blobs.screen = 64;
-  blobs.primitives = "star,ellipse", blobs.contrast = "/tmp/标题.txt";
+  blobs.primitives = "star,ellipse", blobs.contrast = "/tmp/标题.txt", blobs.colour_rivals = "黑色,橙色";
   const auto blobs_back = ImagineSettings::from_json(blobs.to_json(), "b.png");
   EXPECT_EQ(blobs_back.screen, 64);
   EXPECT_EQ(blobs_back.starts, 6);
@@ -480,6 +482,11 @@ TEST(Imagine, SettingsSurviveJson) {
   EXPECT_EQ(blobs_back.param_size, 48);
   EXPECT_EQ(blobs_back.primitives, "star,ellipse");
   EXPECT_EQ(blobs_back.contrast, "/tmp/标题.txt");
+  EXPECT_EQ(blobs_back.colour_rivals, "黑色,橙色");
+  blobs.colour_rivals = "";
+  EXPECT_EQ(ImagineSettings::from_json(blobs.to_json(), "b.png").colour_rivals, "");
+  EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"prompt\":\"猫\",\"colour_rivals\":\"红色,金色\"}", "x.png").validate(),
+                     "--colour-rivals", "'金色' is not a colour word");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"prompt\":\"猫\",\"param_size\":4}", "x.png").validate(), "--param-size 4");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"stepz\":3}", "x.png"), "x.png", "unknown imagine setting 'stepz'");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"steps\":\"many\"}", "x.png"), "'steps' has the wrong type");
