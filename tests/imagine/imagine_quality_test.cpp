@@ -15,10 +15,14 @@ namespace {
 
 ModelFiles shipped_model() { return ModelFiles::resolve(BRIVL_SHIPPED_MODEL_DIR); }
 
-TEST(ImagineQuality, SimilarityRisesFarOnTheTrainedModelAndHeldOutViewsFollow) {
+Imaginer shipped_imaginer() {
   EmbedderOptions o;
   o.device = "cpu";
-  auto imaginer = Imaginer::load(shipped_model(), o);
+  return Imaginer::load(shipped_model(), o);
+}
+
+TEST(ImagineQuality, SimilarityRisesFarOnTheTrainedModelAndHeldOutViewsFollow) {
+  auto imaginer = shipped_imaginer();
   // Object prompts: the held-out views crop and shift, so they cannot confirm position words
   // ("中间的大蓝色圆形" reaches 0.94 clean but stays at 0.14 held-out: docs/TRAINING.md).
   for (const char* prompt : {"红心", "太阳"}) {
@@ -57,9 +61,7 @@ TEST(ImagineQuality, SimilarityRisesFarOnTheTrainedModelAndHeldOutViewsFollow) {
 // Morph on the shipped model: the image ends nearer the second prompt than the first, where the
 // first prompt's own run ends nearer the first.
 TEST(ImagineQuality, AMorphEndsAtItsSecondPrompt) {
-  EmbedderOptions o;
-  o.device = "cpu";
-  auto imaginer = Imaginer::load(shipped_model(), o);
+  auto imaginer = shipped_imaginer();
   const auto texts = imaginer.embedder()->embed_texts({"红心", "太阳"});
   const auto margin = [&](ImagineSettings s) {  // cos(image, 太阳) - cos(image, 红心)
     const auto image = imaginer.run(s);
@@ -86,9 +88,7 @@ TEST(ImagineQuality, AMorphEndsAtItsSecondPrompt) {
 // 1/5 for position; the thresholds sit below what was measured (docs/IMAGINE_QUALITY.md, fifth
 // round) and far above chance.
 TEST(ImagineQuality, TheLayoutPresetShowsTheColourAndPlaceOfShapesPrompts) {
-  EmbedderOptions o;
-  o.device = "cpu";
-  auto imaginer = Imaginer::load(shipped_model(), o);
+  auto imaginer = shipped_imaginer();
   const std::vector<std::string> prompts = {"左上角的大红色圆形",   "右上角的大黄色正方形", "左下角的大绿色三角形",
                                             "右下角的大蓝色圆形",   "中间的大紫色圆形",     "右上角的大白色正方形",
                                             "中间的大红色正方形",   "左下角的大蓝色正方形"};
@@ -117,9 +117,7 @@ TEST(ImagineQuality, TheLayoutPresetShowsTheColourAndPlaceOfShapesPrompts) {
 // bare similarity, which also likes the wrong colour in the right shape and place. Twelve prompts,
 // two seeds each, judged by the classical judge.
 TEST(ImagineQuality, ColourRivalsFindTheNamedColourMoreOftenThanTheBareSimilarity) {
-  EmbedderOptions o;
-  o.device = "cpu";
-  auto imaginer = Imaginer::load(shipped_model(), o);
+  auto imaginer = shipped_imaginer();
   const std::vector<std::string> prompts = {"右上角的大黄色正方形", "左下角的大黄色星形",   "中间的大白色正方形",
                                             "右下角的大绿色圆形",   "左上角的大白色正方形", "右上角的大绿色三角形",
                                             "中间的大红色圆形",     "左下角的大白色星形",   "右下角的大紫色圆形",
