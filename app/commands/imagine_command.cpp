@@ -205,8 +205,9 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
                   "caption list (one per line): maximise the prompt's probability among these captions "
                   "(the model's own contrastive loss) instead of the bare similarity");
   cmd->add_option("--colour-rivals", s.colour_rivals,
-                  "colour sweep of screened starts: a prompt naming one colour is ranked against itself in these "
-                  "colours (comma-separated colour words; \"\" = by similarity alone)")
+                  "colour sweep of screened starts: a prompt naming one colour tries saturated colours, ranked by "
+                  "the prompt against itself in these colours (comma-separated colour words; \"\" = all 39 "
+                  "colours by similarity alone)")
       ->capture_default_str();
   cmd->add_option("--primitives", s.primitives,
                   "kinds of shape of --param blobs, comma-separated: ellipse, rectangle, triangle, star "

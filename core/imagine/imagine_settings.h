@@ -50,7 +50,9 @@ struct ImagineSettings {
   // (blobs): a random ellipse of the wrong colour is not pulled to the right one by the gradient,
   // but the model ranks the right one first (docs/IMAGINE_QUALITY.md). Each start the screening
   // passes on then has its ellipses' colours swept: each takes the best of 39 generic colours
-  // (12 hues saturated, dark and pale; white, black, grey) by the same one-pass score. 0 = off.
+  // (12 hues saturated, dark and pale; white, black, grey) by the same one-pass score, or, for a
+  // prompt that names a hue and has colour_rivals, the best of the 15 saturated ones by the
+  // prompt's probability among its rivals. 0 = off.
   int screen = 0;
   // Side of the optimised grid (fourier, pixel) on the longer side, upsampled (bilinear) to the
   // output size; 0 = the output size itself. A grid no finer than the model's input (e.g. 96 for
@@ -65,7 +67,8 @@ struct ImagineSettings {
   std::string contrast;
   // The colour sweep's rivals (comma-separated colour words; "" = off): where the prompt names one
   // colour word, the sweep ranks a colour by the prompt's log-probability among the prompt in
-  // these colours (at the model's temperature), not by its bare similarity. The default, six
+  // these colours (at the model's temperature), not by its bare similarity, and tries saturated
+  // colours only (a hue's word; 粉色 and 棕色, tints, keep all). The default, six
   // colours: with the shipped model the six colours added last (橙色 青色 粉色 灰色 黑色 棕色) are
   // learned too loosely to rival well (docs/IMAGINE_QUALITY.md, seventh round). Settings stored
   // without this key (made before it existed) read as "", so they replay as they were made.

@@ -47,8 +47,11 @@ const std::string& Imaginer::model_fingerprint() const { return state_->fingerpr
 namespace {
 
 // The colours a screened start's ellipses are tried in: twelve hues (every 30 degrees) saturated,
-// dark and pale, and white, black and grey. Generic on purpose, not any dataset's palette.
-torch::Tensor sweep_palette() {
+// then (with `tints`) each also dark and pale, and white, black and grey. Generic on purpose, not
+// any dataset's palette. A prompt that names a hue is swept in the saturated colours alone: the
+// tints were where that sweep went wrong (brown and pink for yellow, pale mint for white;
+// docs/IMAGINE_QUALITY.md, seventh round), and a colour word names a hue, not its tints.
+torch::Tensor sweep_palette(bool tints) {
   std::vector<float> rgb;
   const auto add = [&](double h, double s, double v) {  // HSV -> RGB
     const double c = v * s, x = c * (1 - std::abs(std::fmod(h / 60.0, 2.0) - 1)), m = v - c;
@@ -56,8 +59,10 @@ torch::Tensor sweep_palette() {
     const double r[6] = {c, x, 0, 0, x, c}, g[6] = {x, c, c, x, 0, 0}, b[6] = {0, 0, x, c, c, x};
     for (double channel : {r[sector], g[sector], b[sector]}) rgb.push_back(static_cast<float>(channel + m));
   };
-  for (int hue = 0; hue < 360; hue += 30)
-    for (const auto& [saturation, value] : {std::pair{1.0, 1.0}, std::pair{1.0, 0.55}, std::pair{0.45, 1.0}}) add(hue, saturation, value);
+  for (int hue = 0; hue < 360; hue += 30) {
+    add(hue, 1.0, 1.0);
+    if (tints) add(hue, 1.0, 0.55), add(hue, 0.45, 1.0);
+  }
   for (double grey : {1.0, 0.0, 0.5}) add(0, 0, grey);
   return torch::tensor(rgb).view({-1, 3});
 }
@@ -190,7 +195,9 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   } else {
     for (int k = 0; k < starts; ++k) start_seeds.push_back(seed_of(k));
   }
-  const auto palette = sweep_palette();
+  // Tints stay in the sweep unless the prompt names a hue that has rivals (粉色 and 棕色 are tints).
+  const std::string colour = named_colour(settings.prompt);
+  const auto palette = sweep_palette(rivals.size(0) == 0 || colour == "粉色" || colour == "棕色");
   std::unique_ptr<ImaginationSession> best;
   double best_score = -std::numeric_limits<double>::infinity();
   for (int k = 0; k < starts; ++k) {

@@ -1,6 +1,7 @@
 #include "text/colour_words.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "text/prompt.h"
 #include "util/error.h"
@@ -40,30 +41,45 @@ size_t count_of(const std::string& text, const std::string& word) {
   return n;
 }
 
-}  // namespace
-
-std::vector<std::string> colour_rivals(const std::string& prompt, const std::vector<std::string>& rivals) {
+// The plain text of a one-term prompt, or nothing.
+std::optional<std::string> plain_text(const std::string& prompt) {
   std::vector<PromptTerm> terms;
   try {
     terms = parse_prompt(prompt);
   } catch (const std::exception&) {
-    return {};  // imagine reports a bad prompt itself, with its own message
+    return std::nullopt;  // imagine reports a bad prompt itself, with its own message
   }
-  if (terms.size() != 1 || terms[0].is_image || terms[0].weight != 1.0) return {};
-  const std::string& text = terms[0].text;
-  // 粉红色 (pink) holds 红色 (red) and is one colour, not one this list knows.
-  if (text.find("粉红色") != std::string::npos) return {};
+  if (terms.size() != 1 || terms[0].is_image || terms[0].weight != 1.0) return std::nullopt;
+  return terms[0].text;
+}
+
+std::string colour_in(const std::string& text) {
+  if (text.find("粉红色") != std::string::npos) return "";
   std::string named;
   size_t occurrences = 0;
   for (const auto& word : colour_words()) {
     const size_t n = count_of(text, word);
     if (n > 0) named = word, occurrences += n;
   }
-  if (occurrences != 1) return {};
-  const size_t at = text.find(named);
+  return occurrences == 1 ? named : "";
+}
+
+}  // namespace
+
+std::string named_colour(const std::string& prompt) {
+  const auto text = plain_text(prompt);
+  return text ? colour_in(*text) : "";
+}
+
+std::vector<std::string> colour_rivals(const std::string& prompt, const std::vector<std::string>& rivals) {
+  const auto text = plain_text(prompt);
+  if (!text) return {};
+  const std::string named = colour_in(*text);
+  if (named.empty()) return {};
+  const size_t at = text->find(named);
   std::vector<std::string> out;
   for (const auto& word : rivals)
-    if (word != named) out.push_back(text.substr(0, at) + word + text.substr(at + named.size()));
+    if (word != named) out.push_back(text->substr(0, at) + word + text->substr(at + named.size()));
   return out;
 }
 

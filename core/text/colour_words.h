@@ -17,9 +17,13 @@ const std::vector<std::string>& colour_words();
 // none twice. Errors name `option` and the word.
 std::vector<std::string> parse_colour_words(const std::string& list, const std::string& option);
 
-// The prompt with its colour word replaced by each of `rivals` other than itself, in their order.
-// Empty when the prompt names no colour word of colour_words(), names more than one (or one
-// twice), or is a weighted or image prompt (parse_prompt gives anything but one plain text term).
+// The one colour word of colour_words() the prompt names, or "" when it names none, more than
+// one (or one twice), or is a weighted or image prompt (parse_prompt gives anything but one plain
+// text term). 粉红色 (pink) holds 红色 but is not it: such a prompt names none.
+std::string named_colour(const std::string& prompt);
+
+// The prompt with its named_colour() replaced by each of `rivals` other than itself, in their
+// order; empty where the prompt names no colour.
 std::vector<std::string> colour_rivals(const std::string& prompt, const std::vector<std::string>& rivals);
 
 }  // namespace brivl

@@ -23,6 +23,15 @@ TEST(ColourRivals, ThePromptInEveryOtherListedColour) {
   EXPECT_THAT(colour_rivals("  红色的花  ", {"白色"}), ElementsAre("白色的花"));  // the stripped term
 }
 
+TEST(ColourRivals, TheNamedColourIsTheOneColourWord) {
+  EXPECT_EQ(named_colour("右上角的大黄色正方形"), "黄色");
+  EXPECT_EQ(named_colour("棕色的狗"), "棕色");
+  EXPECT_EQ(named_colour("猫"), "");
+  EXPECT_EQ(named_colour("红色的花和绿色的叶子"), "");
+  EXPECT_EQ(named_colour("粉红色的花"), "");
+  EXPECT_EQ(named_colour("红色的花 | 猫"), "");
+}
+
 TEST(ColourRivals, NoneWhereTheColourIsNotOneWord) {
   EXPECT_THAT(colour_rivals("猫", kSix), IsEmpty());                   // no colour
   EXPECT_THAT(colour_rivals("红色的花和绿色的叶子", kSix), IsEmpty());  // two colours
