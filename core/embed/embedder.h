@@ -24,9 +24,10 @@ struct EmbedderOptions {
   // memory: the activations stay in cache), 16 on a GPU. Texts: 32. See docs/PERFORMANCE.md.
   int image_batch_size = 0;
   int text_batch_size = 0;
-  // Intra-op threads; 0 = $BRIVL_THREADS, else all cores (util/thread_count.h). Applied on whichever thread does the work (OpenMP keeps the
-  // count per thread, and a GUI worker thread may start with 1), so a result never depends on
-  // the thread that asked for it: the studio and the CLI replay imaginations to the same bytes.
+  // Intra-op threads; 0 = $BRIVL_THREADS, else all cores (util/thread_count.h). Applied on
+  // whichever thread does the work (OpenMP keeps the count per thread, and a GUI worker thread
+  // may start with 1), so a result never depends on the thread that asked for it: the studio and
+  // the CLI replay imaginations to the same bytes.
   int threads = 0;
   bool optimize = true;         // BatchNorm folding (same numbers within float rounding)
   // (bytes read, bytes to read) while load() reads the checkpoint, on the loading thread.

@@ -96,6 +96,12 @@ torch::Tensor embed_target(Embedder& embedder, const std::string& prompt, int ma
   return torch::from_blob(query.data(), {static_cast<int64_t>(query.size())}, torch::kFloat32).clone();
 }
 
+// Texts embedded as the rows of a tensor [N, D] (a copy the session may keep).
+torch::Tensor embed_text_rows(Embedder& embedder, const std::vector<std::string>& texts) {
+  const auto m = embedder.embed_texts(texts);
+  return torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat32).clone();
+}
+
 // The contrast texts' embeddings ([N, D]; [0, D] without a file): every non-blank line of the file
 // except the prompt itself.
 torch::Tensor embed_contrast(Embedder& embedder, const ImagineSettings& settings, int64_t dim) {
@@ -104,8 +110,7 @@ torch::Tensor embed_contrast(Embedder& embedder, const ImagineSettings& settings
   for (auto& line : read_caption_list(settings.contrast))
     if (line != settings.prompt) texts.push_back(std::move(line));
   BRIVL_CHECK(!texts.empty(), "--contrast ", settings.contrast, ": no caption other than the prompt itself");
-  const auto m = embedder.embed_texts(texts);
-  return torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat32).clone();
+  return embed_text_rows(embedder, texts);
 }
 
 // The prompt's colour rivals ([N, D]), or [0, D] where the colour sweep ranks by similarity: no
@@ -113,8 +118,7 @@ torch::Tensor embed_contrast(Embedder& embedder, const ImagineSettings& settings
 torch::Tensor embed_colour_rivals(Embedder& embedder, const ImagineSettings& settings, int64_t dim) {
   const auto texts = colour_rivals(settings.prompt, parse_colour_words(settings.colour_rivals, "--colour-rivals"));
   if (texts.empty()) return torch::zeros({0, dim});
-  const auto m = embedder.embed_texts(texts);
-  return torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat32).clone();
+  return embed_text_rows(embedder, texts);
 }
 
 }  // namespace
