@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <stdexcept>
-#include <string>
 #include <thread>
+
+#include "util/error.h"
 
 namespace brivl {
 
@@ -13,8 +13,8 @@ int default_thread_count() {
   if (env && *env) {
     char* end = nullptr;
     const long n = std::strtol(env, &end, 10);
-    if (*end != '\0' || n < 1 || n > 4096)
-      throw std::invalid_argument(std::string("BRIVL_THREADS: expected a positive number of threads, got \"") + env + "\"");
+    BRIVL_CHECK(*end == '\0' && n >= 1 && n <= 4096, "BRIVL_THREADS: expected a positive number of threads, got \"",
+                env, "\"");
     return static_cast<int>(n);
   }
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

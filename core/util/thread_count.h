@@ -6,7 +6,7 @@
 
 namespace brivl {
 
-// Throws std::invalid_argument naming BRIVL_THREADS when it is set but not a positive integer.
+// Throws brivl's error (util/error.h) naming BRIVL_THREADS when it is set but not a positive integer.
 int default_thread_count();
 
 }  // namespace brivl
