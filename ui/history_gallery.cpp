@@ -33,6 +33,7 @@ QString elided(const QString& text, int chars) { return text.size() <= chars ? t
 }  // namespace
 
 HistoryGallery::HistoryGallery(const QString& folder, QWidget* parent) : QListWidget(parent) {
+  writer_.setMaxThreadCount(1);
   setObjectName(QStringLiteral("historyList"));
   setViewMode(QListView::IconMode);
   setResizeMode(QListView::Adjust);
@@ -55,6 +56,7 @@ HistoryGallery::HistoryGallery(const QString& folder, QWidget* parent) : QListWi
 }
 
 HistoryGallery::~HistoryGallery() {
+  writer_.waitForDone();  // a finished run is never lost by closing the window
   if (thumbnails_) {
     thumbnails_->cancel();  // closing the window does not wait for every thumbnail
     thumbnails_->waitForFinished();
@@ -154,23 +156,51 @@ void HistoryGallery::loadThumbnails() {
   thumbnails_->setFuture(QtConcurrent::mapped(paths, [dpr](const QString& path) { return loadThumbnail(path, dpr); }));
 }
 
-bool HistoryGallery::add(const QImage& image, const QString& settingsJson, const brivl::ImagineOutcome& outcome, QString* error) {
-  try {
-    BRIVL_CHECK(history_ != nullptr, "no history folder");
-    auto e = history_->add(toRgbImage(image), settingsJson.toStdString(), outcome);
-    auto* it = makeItem(e);
-    const qreal dpr = devicePixelRatioF();
-    QImage thumbnail = image.scaled(QSize(kThumbnail, kThumbnail) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-    thumbnail.setDevicePixelRatio(dpr);
-    it->setIcon(QIcon(QPixmap::fromImage(thumbnail)));
-    entries_.insert(entries_.begin(), std::move(e));
-    insertItem(0, it);
-    if (isLoading()) reloadAgain_ = true;
-    return true;
-  } catch (const std::exception& e) {
-    if (error) *error = QString::fromUtf8(e.what());
-    return false;
+namespace {
+
+// What the writer thread hands back: the stored entry, or why it was not stored.
+struct StoredEntry {
+  brivl::HistoryEntry entry;
+  QString error;
+};
+
+}  // namespace
+
+void HistoryGallery::add(const QImage& image, const QString& settingsJson, const brivl::ImagineOutcome& outcome,
+                         std::function<void(const QString& error)> done) {
+  if (!history_) {
+    if (done) done(tr("no history folder"));
+    return;
   }
+  // The PNG is encoded and fsync'ed on the writer thread: under disk load an fsync alone can take
+  // most of a second, which on this thread froze the window (measured: 729 ms in the GUI test).
+  auto* watcher = new QFutureWatcher<StoredEntry>(this);
+  ++pendingWrites_;
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, image, done = std::move(done)] {
+    --pendingWrites_;
+    StoredEntry stored = watcher->result();
+    watcher->deleteLater();
+    if (stored.error.isEmpty()) showAdded(std::move(stored.entry), image);
+    if (done) done(stored.error);
+  });
+  watcher->setFuture(QtConcurrent::run(&writer_, [history = history_.get(), rgb = toRgbImage(image), json = settingsJson.toStdString(), outcome] {
+    try {
+      return StoredEntry{history->add(rgb, json, outcome), {}};
+    } catch (const std::exception& e) {
+      return StoredEntry{{}, QString::fromUtf8(e.what())};
+    }
+  }));
+}
+
+void HistoryGallery::showAdded(brivl::HistoryEntry e, const QImage& image) {
+  auto* it = makeItem(e);
+  const qreal dpr = devicePixelRatioF();
+  QImage thumbnail = image.scaled(QSize(kThumbnail, kThumbnail) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+  thumbnail.setDevicePixelRatio(dpr);
+  it->setIcon(QIcon(QPixmap::fromImage(thumbnail)));
+  entries_.insert(entries_.begin(), std::move(e));
+  insertItem(0, it);
+  if (isLoading()) reloadAgain_ = true;
 }
 
 bool HistoryGallery::removeRow(int row, QString* error) {

@@ -608,9 +608,12 @@ void ImaginePanel::onFinished(const QImage& image, const QString& settingsJson) 
   outcome.robust_similarity = lastRobust_;
   outcome.seconds = static_cast<double>(runClock_.elapsed()) / 1000.0;
   outcome.curve = curve_;
-  QString error;
-  if (!history_->add(image, settingsJson, outcome, &error)) Q_EMIT problem(tr("Saving to the history failed"), error);
-  Q_EMIT runFinished(image);
+  // The run counts as finished once it is in the history (written off this thread); the next
+  // queued job does not wait for the disk.
+  history_->add(image, settingsJson, outcome, [this, image](const QString& error) {
+    if (!error.isEmpty()) Q_EMIT problem(tr("Saving to the history failed"), error);
+    Q_EMIT runFinished(image);
+  });
   startNext();
 }
 

@@ -84,7 +84,7 @@ class ImaginePanel : public QWidget {
   // Each preview and the final image: the window asks the Retrieve tab's index for its neighbours.
   void nearWanted(const QImage& image);
   void nearSearchRequested(const QString& path);  // a neighbour double-clicked
-  void runFinished(const QImage& image);
+  void runFinished(const QImage& image);  // once the run's entry is in the history (or failed to be)
   void runStopped(int step);
   void problem(const QString& title, const QString& message);
 
