@@ -169,7 +169,7 @@ struct StoredEntry {
 void HistoryGallery::add(const QImage& image, const QString& settingsJson, const brivl::ImagineOutcome& outcome,
                          std::function<void(const QString& error)> done) {
   if (!history_) {
-    if (done) done(tr("no history folder"));
+    if (done) done(QStringLiteral("no history folder"));
     return;
   }
   // The PNG is encoded and fsync'ed on the writer thread: under disk load an fsync alone can take

@@ -123,7 +123,7 @@ void run_imagine(ImagineArgs& a) {
   check_outputs(a);
   ImagineSettings settings;
   if (!a.replay.empty()) {
-    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs", "--primitives", "--contrast", "--colour-rivals",
+    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs", "--primitives", "--contrast", "--colour-rivals", "--colour-gate",
                                "--starts", "--start-steps", "--screen", "--to",
                                "--init", "--init-strength", "--tv", "--range", "--perspective"}) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
@@ -208,6 +208,10 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
                   "colour sweep of screened starts: a prompt naming one colour tries saturated colours, ranked by "
                   "the prompt against itself in these colours (comma-separated colour words; \"\" = all 39 "
                   "colours by similarity alone)")
+      ->capture_default_str();
+  cmd->add_option("--colour-gate", s.colour_gate,
+                  "layout search with colour rivals: the start that goes on must show the named colour (the "
+                  "prompt above its rivals on held-out views) when any start does (on | off)")
       ->capture_default_str();
   cmd->add_option("--primitives", s.primitives,
                   "kinds of shape of --param blobs, comma-separated: ellipse, rectangle, triangle, star "

@@ -48,6 +48,7 @@ std::string ImagineSettings::to_json() const {
          {"lr", lr},                         {"param", param},         {"param_size", param_size},
          {"blobs", blobs},                   {"primitives", primitives}, {"starts", starts},       {"start_steps", start_steps},
          {"screen", screen},                 {"contrast", contrast},   {"colour_rivals", colour_rivals},
+         {"colour_gate", colour_gate},
          {"init_image", init_image},
          {"init_strength", init_strength},   {"tv_weight", tv_weight}, {"range_weight", range_weight},
          {"augment", augment_json(augment)},
@@ -63,7 +64,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
     BRIVL_FAIL(source, ": imagine settings are not valid JSON (", e.what(), ")");
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
-  check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "primitives", "starts", "start_steps", "screen", "contrast", "colour_rivals", "init_image",
+  check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "primitives", "starts", "start_steps", "screen", "contrast", "colour_rivals", "colour_gate", "init_image",
                   "init_strength", "tv_weight", "range_weight", "augment", "max_text_len", "model_fingerprint"},
               source);
   ImagineSettings s;
@@ -85,6 +86,8 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   take(j, "contrast", s.contrast, source);
   s.colour_rivals.clear();  // absent: made before the rivals existed, and replayed as it was made
   take(j, "colour_rivals", s.colour_rivals, source);
+  s.colour_gate = false;  // absent: made before the gate existed
+  take(j, "colour_gate", s.colour_gate, source);
   take(j, "init_image", s.init_image, source);
   take(j, "init_strength", s.init_strength, source);
   take(j, "tv_weight", s.tv_weight, source);
@@ -173,9 +176,10 @@ void apply_preset(ImagineSettings& s, const std::string& preset, bool gpu) {
     s.param = "blobs";
     s.blobs = 1;
     s.screen = 256;
-    // The four best screened starts each get their sweeps and 25 steps; the best goes on
-    // (docs/IMAGINE_QUALITY.md, sixth round: colour 0.653 -> 0.694, position 0.819 -> 0.861, seeds 1-3).
-    s.starts = 4;
+    // The eight best screened starts each get their sweeps and 25 steps; the best goes on
+    // (docs/IMAGINE_QUALITY.md: four starts in the sixth round, colour 0.653 -> 0.694, position
+    // 0.819 -> 0.861; eight with the colour gate in the eighth, 0.861 -> 0.917 and 0.875 -> 0.889).
+    s.starts = 8;
     s.start_steps = 25;
     s.augment.min_scale = 0.9;
     s.augment.max_scale = 1.0;

@@ -73,6 +73,14 @@ struct ImagineSettings {
   // learned too loosely to rival well (docs/IMAGINE_QUALITY.md, seventh round). Settings stored
   // without this key (made before it existed) read as "", so they replay as they were made.
   std::string colour_rivals = "红色,黄色,绿色,蓝色,紫色,白色";
+  // The named colour enforced (with colour rivals, for a prompt that names one): the colour sweep
+  // always paints a swept colour (an ellipse never keeps its random start colour, a tint that
+  // answers no colour word), and the layout search (starts > 1) continues the best start by
+  // held-out similarity among those whose held-out views put the prompt above every rival (the
+  // ones that show the named colour), or the best of all when none does: the bare similarity
+  // alone prefers, for some colours, a start in a neighbouring one (docs/IMAGINE_QUALITY.md,
+  // eighth round). Settings stored without this key read as false, so they replay as they were made.
+  bool colour_gate = true;
   std::string init_image;         // optional start image (image-to-image)
   double init_strength = 0.5;     // 1 = start exactly at the init image, 0 = ignore it
   double tv_weight = 0.0;         // total-variation regulariser

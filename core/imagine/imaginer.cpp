@@ -204,6 +204,7 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   const auto palette = sweep_palette(rivals.size(0) == 0 || colour == "粉色" || colour == "棕色");
   std::unique_ptr<ImaginationSession> best;
   double best_score = -std::numeric_limits<double>::infinity();
+  bool best_shows_colour = false;
   for (int k = 0; k < starts; ++k) {
     ImagineSettings candidate_settings = settings;
     candidate_settings.seed = start_seeds[static_cast<size_t>(k)];
@@ -217,7 +218,9 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
     if (settings.screen > 0) {
       candidate->sweep_shapes();
       if (rivals.size(0) > 0) candidate->set_contrast(rivals, temperature);
-      candidate->sweep_colours(palette);
+      // With the colour gate the ellipse takes a swept colour, never keeps its random start: the
+      // rivals rank colours on the named hue, and a random tint is no answer to it.
+      candidate->sweep_colours(palette, !(settings.colour_gate && rivals.size(0) > 0));
       candidate->set_contrast(contrast, temperature);
     }
     if (starts == 1) {
@@ -225,8 +228,12 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
       break;
     }
     run_steps(*candidate, settings.start_steps, k, false);
+    // Ranked by (shows the named colour, held-out similarity): see ImagineSettings::colour_gate.
+    const bool shows_colour = !settings.colour_gate || candidate->target_beats(rivals);
     const double score = candidate->robust_similarity();
-    if (score > best_score) best_score = score, best = std::move(candidate);
+    if (std::make_pair(shows_colour, score) > std::make_pair(best_shows_colour, best_score)) {
+      best_shows_colour = shows_colour, best_score = score, best = std::move(candidate);
+    }
   }
   run_steps(*best, settings.steps, starts > 1 ? -1 : 0, morph.has_value());
   const auto& session = *best;

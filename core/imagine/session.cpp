@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "imagine/blob_parameterization.h"
 #include "vision/preprocess.h"
@@ -170,7 +171,7 @@ ImagineProgress ImaginationSession::step() {
   return p;
 }
 
-double ImaginationSession::robust_similarity() {
+torch::Tensor ImaginationSession::held_out_views() {
   // Held-out views: their own generator, re-seeded each time so every evaluation sees the same
   // transforms; stronger than the training ones (smaller crops, more rotation).
   auto held_out = at::detail::createCPUGenerator(settings_.seed ^ 0x9E3779B97F4A7C15ULL);
@@ -179,7 +180,18 @@ double ImaginationSession::robust_similarity() {
   a.min_scale = std::max(0.2, a.min_scale * 0.75);
   a.rotate_degrees = std::max(10.0, a.rotate_degrees * 2);
   torch::NoGradGuard no_grad;
-  return similarity(make_views(param_->image().detach(), model_->config().img_size, a, held_out));
+  return make_views(param_->image().detach(), model_->config().img_size, a, held_out);
+}
+
+double ImaginationSession::robust_similarity() { return similarity(held_out_views()); }
+
+bool ImaginationSession::target_beats(const torch::Tensor& rivals) {
+  if (rivals.numel() == 0) return true;
+  torch::NoGradGuard no_grad;
+  const auto e = embed(held_out_views().to(device_));
+  const auto texts = F::normalize(rivals.to(device_, torch::kFloat32), F::NormalizeFuncOptions().dim(1));
+  const double own = (e * target_).sum(1).mean().item<double>();
+  return own > torch::matmul(e, texts.t()).mean(0).max().item<double>();
 }
 
 double ImaginationSession::clean_similarity() {
@@ -187,13 +199,14 @@ double ImaginationSession::clean_similarity() {
   return similarity(clean_view(param_->image().detach(), model_->config().img_size));
 }
 
-double ImaginationSession::sweep_colours(const torch::Tensor& colours) {
+double ImaginationSession::sweep_colours(const torch::Tensor& colours, bool keep_own) {
   TORCH_CHECK(step_ == 0, "the colour sweep comes before the first step");
   double best = clean_score();
   auto* blobs = dynamic_cast<BlobParameterization*>(param_.get());
   if (blobs == nullptr) return best;
   for (int64_t k = 0; k < blobs->count(); ++k) {
     auto kept = blobs->colour(k);
+    if (!keep_own) best = -std::numeric_limits<double>::infinity();
     for (int64_t c = 0; c < colours.size(0); ++c) {
       blobs->set_colour(k, colours[c]);
       const double score = clean_score();

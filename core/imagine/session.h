@@ -35,6 +35,10 @@ class ImaginationSession {
   double similarity(const torch::Tensor& views);
   // Mean cosine over the held-out views (fixed transforms never optimised against).
   double robust_similarity();
+  // Whether, on the held-out views, the target is nearer (mean cosine) than every one of `rivals`
+  // ([N, D] texts; true when N = 0): how the layout search tells a start that shows the prompt's
+  // colour from one that merely scores high (docs/IMAGINE_QUALITY.md, eighth round).
+  bool target_beats(const torch::Tensor& rivals);
   // Cosine of the clean, un-augmented image (one view) with the target.
   double clean_similarity();
   // What screening and the sweeps rank by: clean_similarity(), or with contrast texts the clean
@@ -51,9 +55,10 @@ class ImaginationSession {
   // before each step. The optimiser's state carries over, so the image changes smoothly.
   void set_target(const torch::Tensor& target);
   // Colour sweep (param "blobs", before the first step): each ellipse in turn takes whichever of
-  // `colours` ([C, 3] RGB in [0, 1]), or its own colour, gives the best clean similarity with the
-  // others fixed. Returns the clean similarity after the sweep; other parameterisations: unchanged.
-  double sweep_colours(const torch::Tensor& colours);
+  // `colours` ([C, 3] RGB in [0, 1]), or its own colour (unless !keep_own), gives the best clean
+  // score with the others fixed. Returns the clean score after the sweep; other
+  // parameterisations: unchanged.
+  double sweep_colours(const torch::Tensor& colours, bool keep_own = true);
   // Shape sweep (param "blobs" with more than one of settings.primitives, before the first step):
   // each shape in turn tries every allowed kind, upright and regular at its size and place, and
   // keeps whichever, or its own drawn form, scores best with the others fixed. Returns the clean
@@ -62,6 +67,7 @@ class ImaginationSession {
 
  private:
   torch::Tensor embed(const torch::Tensor& views);  // [N,3,S,S] in [0,1] -> [N, D] normalised
+  torch::Tensor held_out_views();                   // the same transforms every time it is called
   double learning_rate(int step) const;
   // Per-view objective to maximise, [N]: cosine with the target, or the contrastive log-probability.
   torch::Tensor objective(const torch::Tensor& embeddings) const;

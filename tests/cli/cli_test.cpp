@@ -327,7 +327,7 @@ TEST(Cli, ImagineLayoutPresetScreensOneEllipseAndExplicitOptionsWin) {
   EXPECT_EQ(j["augment"]["min_scale"], 0.9);
   EXPECT_EQ(j["steps"], 3);    // given: the command line wins
   EXPECT_EQ(j["width"], 48);
-  EXPECT_EQ(j["starts"], 4);
+  EXPECT_EQ(j["starts"], 8);
   EXPECT_EQ(j["start_steps"], 1);  // the search shrinks with a shorter run: a quarter of it, at least 1
   EXPECT_EQ(j["primitives"], "ellipse");
   EXPECT_EQ(j["contrast"], "");
@@ -458,6 +458,11 @@ TEST(Cli, ImagineRejectsBadValuesBeforeLoading) {
   r = run_cli({"imagine", "红心", "-o", dir.file("x.png"), "--colour-rivals", "红色,红色"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("--colour-rivals: '红色' is listed twice"));
+  r = run_cli({"imagine", "红心", "-o", dir.file("x.png"), "--colour-gate", "maybe"});
+  EXPECT_NE(r.exit_code, 0);  // a parse error: CLI11's own exit code, as for any unconvertible value
+  EXPECT_THAT(r.err, HasSubstr("--colour-gate = maybe"));
+  r = run_cli({"imagine", "--replay", dir.file("x.png"), "--colour-gate", "off", "-o", dir.file("y.png")});
+  EXPECT_THAT(r.err, HasSubstr("--colour-gate cannot be changed"));
   r = run_cli({"imagine", "室内:-1", "-o", dir.file("x.png")});
   EXPECT_THAT(r.err, HasSubstr("at least one positive term"));
   r = run_cli({"imagine", "--replay", dir.file("x.png"), "--steps", "9", "-o", dir.file("y.png")});

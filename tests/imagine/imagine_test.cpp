@@ -259,6 +259,23 @@ TEST(Imagine, ColourSweepNeverLowersTheCleanSimilarity) {
     if (after > before + 1e-6) EXPECT_FALSE(torch::equal(before_image, session.image()));
   }
   EXPECT_GT(rose, 0);
+  // Without its own colour among the candidates (the colour gate) the ellipse always takes a swept
+  // one, even when that scores lower than its random start.
+  s.blobs = 1;
+  int lowered = 0;
+  for (uint64_t seed = 0; seed < 6; ++seed) {
+    s.seed = seed;
+    ImaginationSession session(m.model, m.device, target, s), kept(m.model, m.device, target, s);
+    const auto before_image = session.image();
+    const double before = session.clean_similarity();
+    const auto blue = torch::tensor({0.0f, 0.0f, 1.0f}).view({1, 3});
+    const double after = session.sweep_colours(blue, false);
+    EXPECT_NEAR(after, session.clean_similarity(), 1e-6) << "reports the state it leaves";
+    EXPECT_FALSE(torch::equal(before_image, session.image())) << seed;
+    lowered += after < before - 1e-6;
+    if (kept.sweep_colours(blue) < before + 1e-6) EXPECT_TRUE(torch::equal(before_image, kept.image())) << seed;
+  }
+  EXPECT_GT(lowered, 0) << "blue is not the best colour for every random start";
   // Other parameterisations have no colours to sweep: nothing changes.
   s.param = "fourier";
   ImaginationSession fourier(m.model, m.device, target, s);
@@ -306,6 +323,25 @@ TEST(Imagine, ContrastScoresTheLogProbabilityOfThePromptAmongTheTexts) {
   EXPECT_BRIVL_ERROR(imaginer.run(run), "missing.txt");
 }
 
+// The colour gate's test: the target must be nearer, on the held-out views, than every rival.
+TEST(Imagine, TargetBeatsItsRivalsOnlyWhenNearerThanEveryOne) {
+  auto imaginer = fixture_imaginer();
+  auto& m = embedder_model(*imaginer.embedder());
+  const auto target = torch::tensor(imaginer.embedder()->embed_prompt("红色的圆", 32));
+  auto s = small_settings(4);
+  ImaginationSession session(m.model, m.device, target, s);
+  const double own = session.robust_similarity();  // the same held-out views
+  ASSERT_NE(own, 0.0);
+  const auto row = target.view({1, -1});
+  EXPECT_TRUE(session.target_beats(torch::zeros({0, target.numel()}))) << "no rivals: nothing to beat";
+  EXPECT_EQ(session.target_beats(-row), own > 0) << "the opposite text scores -" << own;
+  EXPECT_FALSE(session.target_beats(row * 2.0)) << "a tie is not a win (rivals are normalised)";
+  EXPECT_FALSE(session.target_beats(torch::cat({own > 0 ? -row : row, row}))) << "it must beat every rival";
+  // Asking changes nothing: the held-out views are the same each time, and the image is not touched.
+  EXPECT_EQ(session.target_beats(-row), own > 0);
+  EXPECT_DOUBLE_EQ(session.robust_similarity(), own);
+}
+
 // Morph: the search aims at the prompt (morph 0); the steps after it move the target evenly from
 // the prompt (first step) to `to` (last step).
 TEST(Imagine, MorphMovesTheTargetEvenlyAfterTheSearch) {
@@ -345,7 +381,7 @@ TEST(ImaginePresets, SetWholeRecipesAndKeepTheRest) {
   EXPECT_EQ(s.param, "blobs");
   EXPECT_EQ(s.blobs, 1);
   EXPECT_EQ(s.screen, 256);
-  EXPECT_EQ(s.starts, 4);
+  EXPECT_EQ(s.starts, 8);
   EXPECT_EQ(s.start_steps, 25);
   EXPECT_EQ(s.steps, 100);
   EXPECT_EQ(s.augment.min_scale, 0.9);
@@ -470,6 +506,8 @@ TEST(Imagine, SettingsSurviveJson) {
   EXPECT_EQ(old.contrast, "");           // ... and scored the bare cosine
   EXPECT_EQ(old.colour_rivals, "");      // ... also in its colour sweep
   EXPECT_EQ(ImagineSettings().colour_rivals, "红色,黄色,绿色,蓝色,紫色,白色");  // new runs rank colours against rivals
+  EXPECT_FALSE(old.colour_gate);          // ... and chose its start by similarity alone
+  EXPECT_TRUE(ImagineSettings().colour_gate);
   auto blobs = s;
   blobs.param = "blobs", blobs.blobs = 7, blobs.param_size = 48;
   blobs.starts = 6, blobs.start_steps = 25, blobs.screen = 64;
@@ -483,8 +521,11 @@ TEST(Imagine, SettingsSurviveJson) {
   EXPECT_EQ(blobs_back.primitives, "star,ellipse");
   EXPECT_EQ(blobs_back.contrast, "/tmp/标题.txt");
   EXPECT_EQ(blobs_back.colour_rivals, "黑色,橙色");
-  blobs.colour_rivals = "";
+  EXPECT_TRUE(blobs_back.colour_gate);
+  blobs.colour_rivals = "", blobs.colour_gate = false;
   EXPECT_EQ(ImagineSettings::from_json(blobs.to_json(), "b.png").colour_rivals, "");
+  EXPECT_FALSE(ImagineSettings::from_json(blobs.to_json(), "b.png").colour_gate);
+  EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"colour_gate\":\"yes\"}", "x.png"), "'colour_gate' has the wrong type");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"prompt\":\"猫\",\"colour_rivals\":\"红色,金色\"}", "x.png").validate(),
                      "--colour-rivals", "'金色' is not a colour word");
   EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"prompt\":\"猫\",\"param_size\":4}", "x.png").validate(), "--param-size 4");

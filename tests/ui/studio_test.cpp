@@ -260,11 +260,11 @@ void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {
   QCOMPARE(child<QSpinBox>(panel, "blobsSpin")->value(), 1);
   QCOMPARE(child<QDoubleSpinBox>(panel, "minScaleSpin")->value(), 0.9);
   QCOMPARE(preset->currentText(), QStringLiteral("layout"));
-  // Fewer steps than the search's 4 x 25: the search shrinks on the form (a quarter per start).
+  // Fewer steps than the search's 25 per start: the search shrinks on the form (a quarter per start).
   QCOMPARE(child<QSpinBox>(panel, "startStepsSpin")->value(), 25);
   child<QSpinBox>(panel, "stepsSpin")->setValue(20);
   QCOMPARE(child<QSpinBox>(panel, "startStepsSpin")->value(), 5);
-  QCOMPARE(child<QSpinBox>(panel, "startsSpin")->value(), 4);
+  QCOMPARE(child<QSpinBox>(panel, "startsSpin")->value(), 8);
   child<QSpinBox>(panel, "stepsSpin")->setValue(40);  // a valid search is left as it is
   QCOMPARE(child<QSpinBox>(panel, "startStepsSpin")->value(), 5);
   Q_EMIT preset->textActivated(QStringLiteral("draft"));
