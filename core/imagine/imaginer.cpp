@@ -229,10 +229,9 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
     }
     run_steps(*candidate, settings.start_steps, k, false);
     // Ranked by (shows the named colour, held-out similarity): see ImagineSettings::colour_gate.
-    const bool shows_colour = !settings.colour_gate || candidate->target_beats(rivals);
-    const double score = candidate->robust_similarity();
-    if (std::make_pair(shows_colour, score) > std::make_pair(best_shows_colour, best_score)) {
-      best_shows_colour = shows_colour, best_score = score, best = std::move(candidate);
+    const auto held_out = candidate->held_out_score(settings.colour_gate ? rivals : torch::Tensor());
+    if (std::make_pair(held_out.beats_rivals, held_out.similarity) > std::make_pair(best_shows_colour, best_score)) {
+      best_shows_colour = held_out.beats_rivals, best_score = held_out.similarity, best = std::move(candidate);
     }
   }
   run_steps(*best, settings.steps, starts > 1 ? -1 : 0, morph.has_value());

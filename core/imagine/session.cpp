@@ -185,13 +185,13 @@ torch::Tensor ImaginationSession::held_out_views() {
 
 double ImaginationSession::robust_similarity() { return similarity(held_out_views()); }
 
-bool ImaginationSession::target_beats(const torch::Tensor& rivals) {
-  if (rivals.numel() == 0) return true;
+ImaginationSession::HeldOutScore ImaginationSession::held_out_score(const torch::Tensor& rivals) {
   torch::NoGradGuard no_grad;
   const auto e = embed(held_out_views().to(device_));
+  const double own = (e * target_).sum(1).mean().item<double>();  // as similarity() computes it
+  if (!rivals.defined() || rivals.numel() == 0) return {own, true};
   const auto texts = F::normalize(rivals.to(device_, torch::kFloat32), F::NormalizeFuncOptions().dim(1));
-  const double own = (e * target_).sum(1).mean().item<double>();
-  return own > torch::matmul(e, texts.t()).mean(0).max().item<double>();
+  return {own, own > torch::matmul(e, texts.t()).mean(0).max().item<double>()};
 }
 
 double ImaginationSession::clean_similarity() {

@@ -35,10 +35,15 @@ class ImaginationSession {
   double similarity(const torch::Tensor& views);
   // Mean cosine over the held-out views (fixed transforms never optimised against).
   double robust_similarity();
-  // Whether, on the held-out views, the target is nearer (mean cosine) than every one of `rivals`
-  // ([N, D] texts; true when N = 0): how the layout search tells a start that shows the prompt's
-  // colour from one that merely scores high (docs/IMAGINE_QUALITY.md, eighth round).
-  bool target_beats(const torch::Tensor& rivals);
+  // robust_similarity() and, from the same embeddings, whether the target is nearer (mean cosine)
+  // than every one of `rivals` ([N, D] texts; true when N = 0 or undefined): how the layout search tells a
+  // start that shows the prompt's colour from one that merely scores high
+  // (docs/IMAGINE_QUALITY.md, eighth round).
+  struct HeldOutScore {
+    double similarity;
+    bool beats_rivals;
+  };
+  HeldOutScore held_out_score(const torch::Tensor& rivals);
   // Cosine of the clean, un-augmented image (one view) with the target.
   double clean_similarity();
   // What screening and the sweeps rank by: clean_similarity(), or with contrast texts the clean

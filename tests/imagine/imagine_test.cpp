@@ -323,7 +323,8 @@ TEST(Imagine, ContrastScoresTheLogProbabilityOfThePromptAmongTheTexts) {
   EXPECT_BRIVL_ERROR(imaginer.run(run), "missing.txt");
 }
 
-// The colour gate's test: the target must be nearer, on the held-out views, than every rival.
+// The colour gate's test: the target must be nearer, on the held-out views, than every rival;
+// the similarity beside it is robust_similarity(), from the same embeddings.
 TEST(Imagine, TargetBeatsItsRivalsOnlyWhenNearerThanEveryOne) {
   auto imaginer = fixture_imaginer();
   auto& m = embedder_model(*imaginer.embedder());
@@ -333,12 +334,15 @@ TEST(Imagine, TargetBeatsItsRivalsOnlyWhenNearerThanEveryOne) {
   const double own = session.robust_similarity();  // the same held-out views
   ASSERT_NE(own, 0.0);
   const auto row = target.view({1, -1});
-  EXPECT_TRUE(session.target_beats(torch::zeros({0, target.numel()}))) << "no rivals: nothing to beat";
-  EXPECT_EQ(session.target_beats(-row), own > 0) << "the opposite text scores -" << own;
-  EXPECT_FALSE(session.target_beats(row * 2.0)) << "a tie is not a win (rivals are normalised)";
-  EXPECT_FALSE(session.target_beats(torch::cat({own > 0 ? -row : row, row}))) << "it must beat every rival";
+  const auto beats = [&](const torch::Tensor& rivals) { return session.held_out_score(rivals).beats_rivals; };
+  EXPECT_TRUE(beats(torch::zeros({0, target.numel()}))) << "no rivals: nothing to beat";
+  EXPECT_TRUE(beats(torch::Tensor())) << "nor an undefined tensor";
+  EXPECT_EQ(beats(-row), own > 0) << "the opposite text scores -" << own;
+  EXPECT_FALSE(beats(row * 2.0)) << "a tie is not a win (rivals are normalised)";
+  EXPECT_FALSE(beats(torch::cat({own > 0 ? -row : row, row}))) << "it must beat every rival";
+  EXPECT_DOUBLE_EQ(session.held_out_score(-row).similarity, own);
   // Asking changes nothing: the held-out views are the same each time, and the image is not touched.
-  EXPECT_EQ(session.target_beats(-row), own > 0);
+  EXPECT_EQ(beats(-row), own > 0);
   EXPECT_DOUBLE_EQ(session.robust_similarity(), own);
 }
 
