@@ -9,12 +9,16 @@
 // and writes contact sheets. Not a test: results go to the model card and docs/PERFORMANCE.md.
 //
 //   bench_imagine_quality [--model DIR] [--emoji-data DIR] [--emoji-judge FILE] [--out DIR]
-//                         [--settings JSON] [--shapes N] [--emoji N] [--threads N] [--rejudge]
+//                         [--settings JSON] [--preset NAME] [--shapes N] [--emoji N] [--threads N]
+//                         [--judge-size PX] [--judge-epochs N] [--rejudge]
 // Every image is also kept as OUT/shapes-NN.png / OUT/emoji-NN.png; --rejudge judges those again
 // instead of imagining (to compare judges on the same images).
 // --emoji-judge FILE is trained (and saved there) when it does not exist yet; without
-// --emoji-data only the shapes part runs. --settings overrides fields of the default settings,
-// e.g. '{"steps": 150, "augment": {"cutouts": 8}}'.
+// --emoji-data only the shapes part runs. Without --settings the images are made as `brivl imagine
+// PROMPT` makes them: the defaults and the model's recommended preset (its imagine.json; layout for
+// the shipped model). --settings gives fields over the bare defaults (absent keys read as a stored
+// file's do), e.g. '{"steps": 150, "augment": {"cutouts": 8}}'; --preset applies a preset over either.
+// --judge-size and --judge-epochs set the emoji judge's input side and training epochs.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -24,7 +28,9 @@
 #include "embed/embedder.h"
 #include "export/contact_sheet.h"
 #include "export/png_export.h"
+#include "imagine/imagine_recommendation.h"
 #include "imagine/imaginer.h"
+#include "model/model_files.h"
 #include "quality/emoji_judge.h"
 #include "quality/shapes_judge.h"
 #include "train/shapes_dataset.h"
@@ -58,8 +64,9 @@ const EmojiPrompt kEmojiPrompts[] = {
 
 struct Args {
   std::string model = BRIVL_SOURCE_DIR "/models/brivl-emoji-small";
-  std::string emoji_data, emoji_judge, out = "quality-out", settings_json;
+  std::string emoji_data, emoji_judge, out = "quality-out", settings_json, preset;
   int shapes = 30, emoji = 50, threads = 0;
+  int judge_size = 0, judge_epochs = 0;  // 0: EmojiJudgeTrainOptions' defaults
   bool rejudge = false;
 };
 
@@ -78,6 +85,9 @@ Args parse(int argc, char** argv) {
     else if (k == "--emoji-judge") a.emoji_judge = v;
     else if (k == "--out") a.out = v;
     else if (k == "--settings") a.settings_json = v;
+    else if (k == "--preset") a.preset = v;
+    else if (k == "--judge-size") a.judge_size = std::stoi(v);
+    else if (k == "--judge-epochs") a.judge_epochs = std::stoi(v);
     else if (k == "--shapes") a.shapes = std::stoi(v);
     else if (k == "--emoji") a.emoji = std::stoi(v);
     else if (k == "--threads") a.threads = std::stoi(v);
@@ -86,9 +96,21 @@ Args parse(int argc, char** argv) {
   return a;
 }
 
-// The default settings of `brivl imagine`, with the --settings overrides.
+// The preset `brivl imagine` would use: --preset, else the model's imagine.json, else none.
+std::string preset_for(const Args& a) {
+  if (!a.preset.empty()) return a.preset;
+  const auto recommended = brivl::read_imagine_recommendation(brivl::ModelFiles::resolve(a.model).imagine);
+  return recommended ? recommended->preset : "";
+}
+
+// The settings of `brivl imagine PROMPT` with no options (the defaults and the model's recommended
+// preset), or --settings (fields over the bare defaults, as a replayed file reads), with --preset
+// applied over either.
 ImagineSettings settings_for(const Args& a, const std::string& prompt) {
   ImagineSettings s = a.settings_json.empty() ? ImagineSettings{} : ImagineSettings::from_json(a.settings_json, "--settings");
+  if (a.settings_json.empty() || !a.preset.empty()) {
+    if (const auto preset = preset_for(a); !preset.empty()) brivl::apply_preset(s, preset, false);
+  }
   s.prompt = prompt;
   return s;
 }
@@ -121,6 +143,8 @@ brivl::quality::EmojiJudge emoji_judge(const Args& a, const std::vector<brivl::q
   if (!a.emoji_judge.empty() && fs::exists(a.emoji_judge)) return brivl::quality::EmojiJudge::load(a.emoji_judge);
   std::cerr << "training the emoji judge on " << classes.size() << " renders ...\n";
   brivl::quality::EmojiJudgeTrainOptions o;
+  if (a.judge_size > 0) o.input_size = a.judge_size;
+  if (a.judge_epochs > 0) o.epochs = a.judge_epochs;
   o.on_epoch = [](int64_t epoch, double loss, double acc) {
     std::fprintf(stderr, "  judge epoch %lld: loss %.3f, augmented top-1 %.3f\n", static_cast<long long>(epoch), loss, acc);
   };
@@ -167,6 +191,9 @@ int main(int argc, char** argv) try {
   if (!a.emoji_data.empty() && a.emoji > 0) {
     const auto classes = brivl::quality::read_emoji_classes(a.emoji_data);
     const auto judge = emoji_judge(a, classes);
+    // The judge's own accuracy on augmented renders (what it can tell apart at best).
+    const auto [judge_top1, judge_top5] = judge.augmented_accuracy(classes, 2, 7);
+    std::printf("emoji judge: augmented renders top-1 %.3f, top-5 %.3f (%zu classes)\n", judge_top1, judge_top5, classes.size());
     sheet.clear();
     for (const auto& [name, id] : kEmojiPrompts) {
       if (emoji_n >= a.emoji) break;

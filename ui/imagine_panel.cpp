@@ -127,7 +127,12 @@ ImaginePanel::ImaginePanel(ModelHost* host, QWidget* parent)
   connect(filmstrip_, &Filmstrip::frameSelected, canvas_, [this](int, const QImage& image) { canvas_->setImage(image); });
   connect(host_, &ModelHost::stateChanged, this, [this] { setRunning(running_); });
   connect(host_, &ModelHost::modelReady, this, [this] {
-    if (preset_->currentText() != QStringLiteral("custom")) applyPreset(preset_->currentText());
+    if (preset_->currentText() == QStringLiteral("custom")) return;
+    // Until the user picks one, the preset is the model's recommendation (its imagine.json; the
+    // default model recommends layout), else draft; either way it is applied again for the device.
+    const QString& recommended = host_->model().recommendedPreset;
+    if (presetPicked_) applyPreset(preset_->currentText());
+    else applyPreset(recommended.isEmpty() ? QStringLiteral("draft") : recommended);
   });
   setAcceptDrops(true);
   applyPreset(QStringLiteral("draft"));
@@ -273,7 +278,10 @@ QWidget* ImaginePanel::buildSettings() {
   form->addRow(export_);
   form->addRow(exportProgression_);
 
-  connect(preset_, &QComboBox::textActivated, this, &ImaginePanel::applyPreset);
+  connect(preset_, &QComboBox::textActivated, this, [this](const QString& name) {
+    presetPicked_ = true;
+    applyPreset(name);
+  });
   for (QSpinBox* s : {steps_, size_, cutouts_}) connect(s, &QSpinBox::valueChanged, this, &ImaginePanel::markCustom);
   connect(param_, &QComboBox::currentTextChanged, this, &ImaginePanel::markCustom);
   connect(dice, &QToolButton::clicked, this, [this] { seed_->setValue(QRandomGenerator::global()->bounded(1000000)); });

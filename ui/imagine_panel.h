@@ -182,6 +182,8 @@ class ImaginePanel : public QWidget {
   int similaritySeries_ = 0, robustSeries_ = 0, lossSeries_ = 0;
   bool running_ = false;
   bool applyingPreset_ = false;
+  // The user picked the preset (the combo): a model's recommended preset no longer replaces it.
+  bool presetPicked_ = false;
   QImage lastImage_;
   QString lastSettingsJson_;
 };

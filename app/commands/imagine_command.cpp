@@ -13,6 +13,7 @@
 #include "export/contact_sheet.h"
 #include "export/image_export.h"  // kSettingsKey, shared with the studio's exports
 #include "export/png_export.h"
+#include "imagine/imagine_recommendation.h"
 #include "imagine/imaginer.h"
 #include "model_options.h"
 #include "util/error.h"
@@ -47,12 +48,13 @@ void parse_size(const std::string& text, ImagineSettings& s) {
   }
 }
 
-// Settings from the command line: defaults, then the preset, then explicit options.
-ImagineSettings settings_from_args(const ImagineArgs& a, bool gpu) {
+// Settings from the command line: defaults, then the preset (--preset, else the one the model's
+// imagine.json recommends, else none), then explicit options.
+ImagineSettings settings_from_args(const ImagineArgs& a, const std::string& preset_name, bool gpu) {
   ImagineSettings s = a.settings;  // holds explicit values (and defaults for the rest)
-  if (!a.preset.empty()) {
+  if (!preset_name.empty()) {
     ImagineSettings preset = s;
-    apply_preset(preset, a.preset, gpu);
+    apply_preset(preset, preset_name, gpu);
     const auto& cmd = *a.command;
     // The preset's recipe, except what the command line says explicitly.
     if (!given(cmd, "--steps")) s.steps = preset.steps;
@@ -119,9 +121,23 @@ void check_outputs(const ImagineArgs& a) {
   }
 }
 
+// --preset, else the model's recommendation (said on stderr, with how to leave it), else none. An
+// explicit --param chooses the image space itself: no recommended recipe is mixed into it.
+std::string preset_for(const ImagineArgs& a, const ModelFiles& files) {
+  if (!a.preset.empty()) return a.preset;
+  if (given(*a.command, "--param")) return "";
+  const auto recommended = read_imagine_recommendation(files.imagine);
+  if (!recommended) return "";
+  std::cerr << "brivl: --preset " << recommended->preset << ", as the model recommends (" << recommended->file
+            << "); --preset normal gives the Fourier image\n";
+  return recommended->preset;
+}
+
 void run_imagine(ImagineArgs& a) {
   check_outputs(a);
+  const auto files = resolve_model_files(a.model);
   ImagineSettings settings;
+  std::string preset;
   if (!a.replay.empty()) {
     for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs", "--primitives", "--contrast", "--colour-rivals", "--colour-gate",
                                "--starts", "--start-steps", "--screen", "--to",
@@ -134,11 +150,12 @@ void run_imagine(ImagineArgs& a) {
                 " next to it (not made by brivl imagine?); a settings .json file is accepted too");
     settings = ImagineSettings::from_json(*stored, a.replay);
   } else {
-    settings = settings_from_args(a, false);
+    preset = preset_for(a, files);
+    settings = settings_from_args(a, preset, false);
   }
   settings.validate();  // bad values fail before the model is loaded
-  auto imaginer = Imaginer::load(resolve_model_files(a.model), embedder_options(a.model));
-  if (a.replay.empty() && imaginer.on_gpu()) settings = settings_from_args(a, true);
+  auto imaginer = Imaginer::load(files, embedder_options(a.model));
+  if (a.replay.empty() && imaginer.on_gpu()) settings = settings_from_args(a, preset, true);
   if (!a.replay.empty() && settings.model_fingerprint != imaginer.model_fingerprint()) {
     std::cerr << "brivl: warning: " << a.replay << " was made with another checkpoint (" << settings.model_fingerprint
               << "); the result will differ\n";
@@ -192,7 +209,8 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("-o,--out", a->out, "output .png / .jpg / .webp (settings embedded for --replay; JPEG and WebP also get OUT.json)");
   cmd->add_option("--preset", a->preset,
                   "draft | normal | best (the Fourier image: steps, size, views for the device) | layout (one flat "
-                  "shape placed and coloured by screening: prompts naming a colour and a place)");
+                  "shape placed and coloured by screening: prompts naming a colour and a place); default: the "
+                  "one the model's imagine.json recommends (the default model: layout), else none");
   cmd->add_option("--steps", s.steps, "optimisation steps")->capture_default_str();
   cmd->add_option("--size", a->size, "output size N or WxH (default 256)");
   cmd->add_option("--seed", s.seed, "random seed (same seed, same image on the CPU)")->capture_default_str();

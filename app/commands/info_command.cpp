@@ -2,8 +2,10 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "commands.h"
+#include "imagine/imagine_recommendation.h"
 #include "model_options.h"
 #include "output_format.h"
 
@@ -15,7 +17,7 @@ struct InfoArgs {
   bool json = false;
 };
 
-void print_text(const ModelSummary& s) {
+void print_text(const ModelSummary& s, const std::optional<ImagineRecommendation>& imagine) {
   auto millions = [](int64_t n) { return std::to_string(n / 1000000) + "." + std::to_string(n / 10000 % 100) + "M"; };
   std::cout << "config      " << s.config_path << "\n"
             << "checkpoint  " << s.checkpoint_path << " (" << s.checkpoint_format << ", " << s.keys_loaded
@@ -23,6 +25,7 @@ void print_text(const ModelSummary& s) {
             << std::fixed << std::setprecision(1) << s.bytes_read / 1048576.0 << " MiB read)\n"
             << "vocab       " << s.vocab_path << " (" << s.vocab_size << " tokens)\n";
   if (!s.card_path.empty()) std::cout << "model card  " << s.card_path << "\n";
+  if (imagine) std::cout << "imagine     --preset " << imagine->preset << " by default (" << imagine->file << ")\n";
   std::cout << "image tower " << s.cnn << " @ " << s.img_size << "px, " << millions(s.image_parameters) << " parameters\n"
             << "            " << s.image_layout << "\n"
             << "text tower  " << s.encoder << ", " << millions(s.text_parameters) << " parameters, max "
@@ -33,7 +36,7 @@ void print_text(const ModelSummary& s) {
             << "load time   " << std::setprecision(3) << s.load_seconds << " s\n";
 }
 
-void print_json(const ModelSummary& s) {
+void print_json(const ModelSummary& s, const std::optional<ImagineRecommendation>& imagine) {
   std::cout << "{\"config\":" << json_string(s.config_path) << ",\"checkpoint\":" << json_string(s.checkpoint_path)
             << ",\"checkpoint_format\":" << json_string(s.checkpoint_format) << ",\"vocab\":" << json_string(s.vocab_path)
             << ",\"cnn\":" << json_string(s.cnn) << ",\"encoder\":" << json_string(s.encoder)
@@ -42,7 +45,8 @@ void print_json(const ModelSummary& s) {
             << ",\"text_parameters\":" << s.text_parameters << ",\"vocab_size\":" << s.vocab_size
             << ",\"keys_loaded\":" << s.keys_loaded << ",\"keys_ignored\":" << s.keys_ignored
             << ",\"bytes_read\":" << s.bytes_read << ",\"device\":" << json_string(s.device)
-            << ",\"dtype\":" << json_string(s.dtype) << ",\"load_seconds\":" << s.load_seconds << "}\n";
+            << ",\"dtype\":" << json_string(s.dtype) << ",\"load_seconds\":" << s.load_seconds
+            << ",\"imagine_preset\":" << (imagine ? json_string(imagine->preset) : std::string("null")) << "}\n";
 }
 
 }  // namespace
@@ -55,8 +59,10 @@ void add_info_command(CLI::App& app, const std::string& executable) {
   add_runtime_options(*cmd, args->model);
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args] {
-    const auto embedder = Embedder::load(resolve_model_files(args->model), embedder_options(args->model));
-    args->json ? print_json(embedder.summary()) : print_text(embedder.summary());
+    const auto files = resolve_model_files(args->model);
+    const auto imagine = read_imagine_recommendation(files.imagine);
+    const auto embedder = Embedder::load(files, embedder_options(args->model));
+    args->json ? print_json(embedder.summary(), imagine) : print_text(embedder.summary(), imagine);
   });
 }
 

@@ -133,7 +133,7 @@ uint64_t start_seed(uint64_t seed, int k);
 //   draft | normal | best  the Fourier image, cutouts of 30-100 % of the side, at three levels of
 //                          steps, size and views;
 //   layout                 one flat ellipse, placed and coloured by screening 256 random starts
-//                          (the best four then searched 25 steps each), views that keep the whole image (so 左上角 stays top left): for prompts
+//                          (the best eight then searched 25 steps each), views that keep the whole image (so 左上角 stays top left): for prompts
 //                          that name a colour and a place, what the judges recognise best
 //                          (docs/IMAGINE_QUALITY.md).
 // Other fields (prompt, seed, regularisers, jitter, ...) are left as they are.

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "imagine/imagine_recommendation.h"
 #include "train/run_directory.h"
 #include "util/error.h"
 
@@ -40,6 +41,8 @@ ModelFiles ModelFiles::resolve(const std::string& dir, const std::string& config
     files.vocab = (fs::path(dir) / "vocab.txt").string();
     const auto card = fs::path(dir) / "MODEL_CARD.md";
     if (fs::exists(card)) files.card = card.string();
+    const auto imagine = fs::path(dir) / kImagineRecommendationFile;
+    if (fs::exists(imagine)) files.imagine = imagine.string();
   }
   if (!config_override.empty()) files.config = config_override;
   if (!checkpoint_override.empty()) files.checkpoint = checkpoint_override;

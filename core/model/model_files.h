@@ -9,7 +9,8 @@ struct ModelFiles {
   std::string config;
   std::string checkpoint;
   std::string vocab;
-  std::string card;  // empty when the bundle has none
+  std::string card;     // empty when the bundle has none
+  std::string imagine;  // imagine.json, the recommended imagination recipe; empty when none
   std::string dir;   // bundle folder, empty when only explicit files were given
 
   // Resolves a bundle folder; explicit non-empty overrides win. Throws naming the folder and

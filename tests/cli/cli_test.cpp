@@ -313,6 +313,55 @@ TEST(Cli, ImagineMorphsIntoASecondPromptExportsTheWayAndReplays) {
   EXPECT_NE(r.err.find("--to cannot be changed"), std::string::npos) << r.err;
 }
 
+// A bundle's imagine.json is the preset `brivl imagine` uses when the user names none (the
+// shipped model recommends layout); --preset or --param put the user's choice first.
+TEST(Cli, ImagineUsesTheModelsRecommendedPresetUnlessTheUserChooses) {
+  test::TempDir dir;
+  const auto bundle = dir.path() / "bundle";
+  std::filesystem::copy(test::fixture_model_dir(), bundle, std::filesystem::copy_options::recursive);
+  test::write_bytes((bundle / "imagine.json").string(), "{\"preset\": \"layout\", \"why\": \"a test\"}");
+  const auto a = dir.file("a.png");
+  const std::vector<std::string> run = {"imagine", "右下角的大蓝色圆形", "--model", bundle.string(), "--steps", "2",
+                                        "--size", "32", "--cutouts", "1", "-o", a};
+  auto r = run_cli(run);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--preset layout, as the model recommends"));
+  EXPECT_THAT(r.err, HasSubstr("imagine.json"));
+  auto j = nlohmann::json::parse(*read_image_settings(a));
+  EXPECT_EQ(j["param"], "blobs");
+  EXPECT_EQ(j["screen"], 256);
+  EXPECT_EQ(j["steps"], 2);  // given: the command line still wins within the recipe
+  auto with = [&run](std::vector<std::string> extra) {
+    auto args = run;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  r = run_cli(with({"--preset", "normal"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("recommends")));
+  j = nlohmann::json::parse(*read_image_settings(a));
+  EXPECT_EQ(j["param"], "fourier");
+  EXPECT_EQ(j["screen"], 0);
+  r = run_cli(with({"--param", "pixel"}));  // the image space chosen: no recipe mixed in
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(*read_image_settings(a));
+  EXPECT_EQ(j["param"], "pixel");
+  EXPECT_EQ(j["screen"], 0);
+  EXPECT_EQ(j["augment"]["min_scale"], 0.3);
+  // `brivl info` says it; a broken recipe stops the run with the file named, before any work.
+  r = run_cli({"info", "--model", bundle.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["imagine_preset"], "layout");
+  EXPECT_EQ(nlohmann::json::parse(run_cli({"info", "--json"}).out)["imagine_preset"], nullptr);
+  test::write_bytes((bundle / "imagine.json").string(), "{\"preset\": \"layuot\"}");
+  std::filesystem::remove(a);
+  r = run_cli(run);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr((bundle / "imagine.json").string()));
+  EXPECT_THAT(r.err, HasSubstr("'layuot'"));
+  EXPECT_FALSE(std::filesystem::exists(a));
+}
+
 TEST(Cli, ImagineLayoutPresetScreensOneEllipseAndExplicitOptionsWin) {
   test::TempDir dir;
   const auto a = dir.file("a.png");

@@ -197,6 +197,11 @@ void StudioTest::aboutNamesVersionPaperModelAndAttributions() {
 
 void StudioTest::modelLoadErrorIsShownAndTheLoadedModelStays() {
   const QString loaded = window_->modelHost()->model().request.dir;
+  // The default model recommends the layout preset (its imagine.json): the Imagine tab starts with it.
+  auto* preset = child<QComboBox>(window_->imaginePanel(), "presetCombo");
+  QCOMPARE(window_->modelHost()->model().recommendedPreset, QStringLiteral("layout"));
+  QCOMPARE(preset->currentText(), QStringLiteral("layout"));
+  QCOMPARE(child<QComboBox>(window_->imaginePanel(), "paramCombo")->currentText(), QStringLiteral("blobs"));
   const QString empty = work_.filePath(QStringLiteral("not-a-model"));
   QVERIFY(QDir().mkpath(empty));
   window_->modelBar()->loadModel(empty);
@@ -244,8 +249,13 @@ void StudioTest::modelLoadErrorIsShownAndTheLoadedModelStays() {
   const QString source = window_->modelHost()->model().request.source();
   QVERIFY(window_->modelBar()->recentModels().contains(source));
   QCOMPARE(brivl::ui::ModelRequest::fromSource(source).checkpoint, checkpoint);
+  // Files without a bundle recommend nothing: the preset the user has not picked falls back to draft.
+  QVERIFY(window_->modelHost()->model().recommendedPreset.isEmpty());
+  QCOMPARE(preset->currentText(), QStringLiteral("draft"));
+  QCOMPARE(child<QComboBox>(window_->imaginePanel(), "paramCombo")->currentText(), QStringLiteral("fourier"));
   window_->modelBar()->loadModel(loaded);
   waitForModel(loaded);
+  QCOMPARE(preset->currentText(), QStringLiteral("layout"));
 }
 
 void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {

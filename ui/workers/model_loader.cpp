@@ -6,6 +6,8 @@
 #include <QtConcurrent/QtConcurrentRun>
 #include <exception>
 
+#include "imagine/imagine_recommendation.h"
+
 namespace brivl::ui {
 
 QString ModelRequest::source() const {
@@ -33,6 +35,9 @@ ModelHandle ModelLoader::loadBlocking(const ModelRequest& request, const std::fu
   try {
     h.files = brivl::ModelFiles::resolve(request.dir.toStdString(), request.config.toStdString(),
                                          request.checkpoint.toStdString(), request.vocab.toStdString());
+    // A malformed recipe fails the load like a malformed config: the message names the file.
+    if (const auto recommended = brivl::read_imagine_recommendation(h.files.imagine))
+      h.recommendedPreset = QString::fromStdString(recommended->preset);
     h.options.device = request.device.toStdString();
     h.options.dtype = request.dtype.toStdString();
     h.options.threads = request.threads;

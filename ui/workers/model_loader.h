@@ -39,6 +39,8 @@ struct ModelHandle {
   std::shared_ptr<brivl::Imaginer> imaginer;
   bool gpu = false;
   QString fingerprint;
+  // The preset the bundle's imagine.json recommends (empty: none), the Imagine tab's default.
+  QString recommendedPreset;
   double seconds = 0;
   QString error;  // empty on success
 };
