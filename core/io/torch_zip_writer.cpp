@@ -124,19 +124,21 @@ void save_official_checkpoint(const std::string& path,
   const auto pickle = p.take();
 
   AtomicFileWriter out(path);
-  // The zip writer's destructor writes too: the callback must never throw. A failure is kept and
-  // reported after the writer is gone (the temporary file is then removed, nothing replaced).
+  // The zip writer's destructor writes too (the end of the archive), and LibTorch 1.13's throws
+  // from it on a short write: a disk that fills up mid-checkpoint aborted the process. So the
+  // callback never throws and never reports a short write: after the first failure it drops the
+  // bytes, the archive "completes", and the failure is reported once the writer is gone (the
+  // temporary file is then removed, nothing replaced).
   std::string write_error;
   try {
     caffe2::serialize::PyTorchStreamWriter zip([&out, &write_error](const void* data, size_t size) -> size_t {
-      if (!write_error.empty()) return 0;
+      if (!write_error.empty()) return size;
       try {
         out.write(data, size);
-        return size;
       } catch (const Error& e) {
         write_error = e.what();
-        return 0;
       }
+      return size;
     });
     zip.writeRecord("data.pkl", pickle.data(), pickle.size());
     for (const auto& s : storages) {
@@ -146,7 +148,10 @@ void save_official_checkpoint(const std::string& path,
   } catch (const c10::Error& e) {
     if (write_error.empty()) write_error = e.what_without_backtrace();
   }
-  BRIVL_CHECK(write_error.empty(), path, ": cannot write checkpoint (", write_error, ")");
+  if (!write_error.empty()) {
+    if (write_error.rfind(path, 0) == 0) BRIVL_FAIL(write_error, "; the checkpoint was not written");  // names the file
+    BRIVL_FAIL(path, ": cannot write checkpoint (", write_error, ")");
+  }
   out.commit();
 }
 

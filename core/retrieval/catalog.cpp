@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -70,8 +71,18 @@ struct Connection {
     if (db != nullptr) sqlite3_close_v2(db);
   }
 
+  // SQLite's message says "disk I/O error" for a full disk and a failing one alike: the system's
+  // error (No space left on device, File too large, Read-only file system) says which. SQLite keeps
+  // it per file and reports the main file's, so a failed write to the WAL reads as 0: then the
+  // errno the failing call left (fail() runs right after it) is the reason.
   [[noreturn]] void fail(const std::string& what) const {
-    BRIVL_FAIL(path, ": ", what, ": ", db != nullptr ? sqlite3_errmsg(db) : "out of memory");
+    const int last_errno = errno;
+    if (db == nullptr) BRIVL_FAIL(path, ": ", what, ": out of memory");
+    const int code = sqlite3_errcode(db) & 0xff;
+    const int system = sqlite3_system_errno(db) != 0 ? sqlite3_system_errno(db) : last_errno;
+    const bool io = code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN || code == SQLITE_READONLY;
+    if (io && system != 0) BRIVL_FAIL(path, ": ", what, ": ", sqlite3_errmsg(db), " (", std::strerror(system), ")");
+    BRIVL_FAIL(path, ": ", what, ": ", sqlite3_errmsg(db));
   }
 
   void exec(const char* sql) {
@@ -213,7 +224,8 @@ Catalog Catalog::open(const std::string& db_path, bool create) {
   sqlite3_busy_timeout(impl->db, 5000);
   // The first statement reads the header, so a file that is not SQLite fails here.
   if (sqlite3_exec(impl->db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    impl->fail("not a BriVL index");
+    const int code = sqlite3_errcode(impl->db) & 0xff;
+    impl->fail(code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? "not a BriVL index" : "cannot read the index");
   }
   impl->exec("PRAGMA foreign_keys = ON");
   // WAL keeps the file sound when an indexer is killed and lets readers run beside the writer. If

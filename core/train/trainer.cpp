@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -721,14 +722,29 @@ TrainResult train(const TrainOptions& options, const TrainHooks& hooks) {
   load_model_config(options.config);
   const std::string vocab = options.vocab.empty() ? (fs::path(options.config).parent_path() / "vocab.txt").string() : options.vocab;
   BertTokenizer::from_file(vocab);
-  auto run = RunDirectory::create(options.out);
-  write_file_atomically(run.file("config.yml"), read_file(options.config));
-  write_file_atomically(run.file("vocab.txt"), read_file(vocab));
+  std::error_code ec;
+  const bool existed = fs::exists(options.out, ec);
+  std::optional<RunDirectory> run(RunDirectory::create(options.out));
   TrainOptions saved = options;
   saved.vocab = vocab;
-  write_file_atomically(run.file("train_options.json"), train_options_to_json(saved));
-  run.log("new run: " + options.out);
-  return Trainer(saved, std::move(run), hooks).run(false);
+  try {
+    write_file_atomically(run->file("config.yml"), read_file(options.config));
+    write_file_atomically(run->file("vocab.txt"), read_file(vocab));
+    write_file_atomically(run->file("train_options.json"), train_options_to_json(saved));
+  } catch (const std::exception& e) {
+    // A run folder without its options is neither resumable nor new (a full disk left such a
+    // folder that both --resume and a new start refused): take back what was made, so the same
+    // command works once there is room. create() accepted only a new or empty folder: all of it is ours.
+    run.reset();  // closes the log and metrics files
+    if (existed) {
+      for (fs::directory_iterator it(options.out, ec), end; !ec && it != end; it.increment(ec)) fs::remove_all(it->path(), ec);
+    } else {
+      fs::remove_all(options.out, ec);
+    }
+    BRIVL_FAIL(e.what(), " (while setting up the run folder ", options.out, "; nothing of it was kept)");
+  }
+  run->log("new run: " + options.out);
+  return Trainer(saved, std::move(*run), hooks).run(false);
 }
 
 TrainResult resume_training(const std::string& run_dir, const ResumeOptions& r, const TrainHooks& hooks) {

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "brivl_process.h"
 #include "test_support.h"
 #include "util/atomic_file.h"
 
@@ -20,39 +21,16 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
+using Result = test::BrivlResult;
 
 std::string tiny_config() { return test::fixture_dir() + "/../train-tiny/config.yml"; }
 
 // Runs `brivl args...` with stdout/stderr captured; `until` (if given) is polled while it runs
 // and may send a signal, e.g. when a checkpoint appears.
 Result brivl(const std::vector<std::string>& args, const std::function<bool(pid_t)>& until = {}) {
-  test::TempDir io;
-  const auto out = io.file("out"), err = io.file("err");
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::freopen(out.c_str(), "w", stdout);
-    std::freopen(err.c_str(), "w", stderr);
-    std::vector<char*> argv{const_cast<char*>(BRIVL_CLI)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(BRIVL_CLI, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  bool signalled = false;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
-    if (until && !signalled && until(pid)) signalled = true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_file(out);
-  r.err = read_file(err);
-  return r;
+  test::BrivlRun how;
+  how.until = until;
+  return test::run_brivl(args, how);
 }
 
 bool has_complete_checkpoint(const std::string& run, int64_t min_step) {
