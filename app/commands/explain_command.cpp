@@ -69,9 +69,12 @@ void add_explain_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--overlay", args->overlay, "write the map blended over the image (PNG)");
   cmd->add_option("--method", args->explain.method,
                   "how a cell is taken away: pixels (filled with the image's mean colour, a forward pass each) | "
-                  "regions (its region feature left out of the head: cheaper, does not localise on small models)")
+                  "regions (its region feature left out of the head: cheaper, does not localise on small models) | "
+                  "windows (not taken away: each window of 2 and 3 cells seen alone, a cell scores the mean "
+                  "similarity of its windows: where a part of the image is the prompt, e.g. one thing of several)")
       ->capture_default_str();
-  cmd->add_flag("--json", args->json, "print the similarity and the grid's signed scores (similarity lost without each cell, row-major) as JSON");
+  cmd->add_flag("--json", args->json, "print the similarity and the grid's scores as JSON (row-major; pixels, regions: the similarity lost "
+                "without each cell, signed; windows: its windows' mean similarity above the lowest cell's)");
   cmd->callback([args] { run_explain(*args); });
 }
 

@@ -84,6 +84,41 @@ torch::Tensor occluded(const torch::Tensor& input, const std::vector<int>& cells
   return out;
 }
 
+// "windows": the cosine of every square window of 2 and of 3 grid cells (at every cell offset),
+// each cropped from the full-resolution image and seen alone at the model's input size; a cell
+// scores the mean cosine of the windows that hold it, less the lowest cell's (so all are >= 0).
+std::vector<double> window_scores(Embedder& embedder, const RgbImage& image, const Inputs& in) {
+  auto& m = embedder_model(embedder);
+  const auto rgb = rgb_to_tensor(image);  // [3, H, W]
+  const int g = in.grid;
+  const auto edge = [&](int k, int64_t side) { return static_cast<int64_t>(std::llround(static_cast<double>(k) * side / g)); };
+  struct Window {
+    int x, y, k;
+  };
+  std::vector<Window> windows;
+  std::vector<torch::Tensor> crops;
+  for (int k = 2; k <= std::min(3, g); ++k)
+    for (int y = 0; y + k <= g; ++y)
+      for (int x = 0; x + k <= g; ++x) {
+        const int64_t x0 = edge(x, image.width), x1 = std::max(x0 + 1, edge(x + k, image.width));
+        const int64_t y0 = edge(y, image.height), y1 = std::max(y0 + 1, edge(y + k, image.height));
+        crops.push_back(resize_and_normalize(rgb.narrow(1, y0, y1 - y0).narrow(2, x0, x1 - x0), m.config.img_size));
+        windows.push_back({x, y, k});
+      }
+  const auto cosines = image_cosine(embedder, torch::cat(crops).to(m.device, m.dtype), in.target).to(torch::kCPU, torch::kFloat64).contiguous();
+  std::vector<double> sum(static_cast<size_t>(g) * g, 0.0), count(sum.size(), 0.0);
+  for (size_t w = 0; w < windows.size(); ++w)
+    for (int y = windows[w].y; y < windows[w].y + windows[w].k; ++y)
+      for (int x = windows[w].x; x < windows[w].x + windows[w].k; ++x) {
+        sum[static_cast<size_t>(y) * g + x] += cosines[static_cast<int64_t>(w)].item<double>();
+        count[static_cast<size_t>(y) * g + x] += 1;
+      }
+  for (size_t c = 0; c < sum.size(); ++c) sum[c] /= std::max(1.0, count[c]);
+  const double lowest = *std::min_element(sum.begin(), sum.end());
+  for (auto& v : sum) v -= lowest;
+  return sum;
+}
+
 void check_cells(const std::vector<int>& cells, int grid) {
   for (int c : cells)
     BRIVL_CHECK(c >= 0 && c < grid * grid, "explain: cell ", c, " is outside the ", grid, "x", grid, " grid");
@@ -92,7 +127,8 @@ void check_cells(const std::vector<int>& cells, int grid) {
 }  // namespace
 
 void ExplainOptions::validate() const {
-  BRIVL_CHECK(method == "pixels" || method == "regions", "explain: --method '", method, "' is not one of pixels, regions");
+  BRIVL_CHECK(method == "pixels" || method == "regions" || method == "windows", "explain: --method '", method,
+              "' is not one of pixels, regions, windows");
 }
 
 RegionRelevance explain_regions(Embedder& embedder, const RgbImage& image, const std::string& prompt,
@@ -108,6 +144,10 @@ RegionRelevance explain_regions(Embedder& embedder, const RgbImage& image, const
   const int64_t n = in.regions.size(1);
   // The whole-image region's share is measured at the region features in both methods.
   out.whole = out.similarity - head_cosine(embedder, without_regions(in.regions, {n - 1}), in.target).item<double>();
+  if (options.method == "windows") {
+    out.cells = window_scores(embedder, image, in);
+    return out;
+  }
   torch::Tensor taken_away;  // [cells]: the cosine without each cell, in map order
   if (options.method == "regions") {
     std::vector<torch::Tensor> sets;
@@ -129,7 +169,7 @@ double similarity_without_cells(Embedder& embedder, const RgbImage& image, const
   const auto in = prepare(embedder, image, prompt);
   check_cells(cells, in.grid);
   torch::NoGradGuard no_grad;
-  if (options.method == "pixels") return image_cosine(embedder, occluded(in.input, cells, in.grid), in.target).item<double>();
+  if (options.method != "regions") return image_cosine(embedder, occluded(in.input, cells, in.grid), in.target).item<double>();
   std::vector<int64_t> regions;
   for (int c : cells) regions.push_back(region_of_cell(c, in.grid));
   return head_cosine(embedder, without_regions(in.regions, regions), in.target).item<double>();

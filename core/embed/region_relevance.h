@@ -9,7 +9,13 @@
 //             small head once per cell. Cheaper, but a region feature is pooled from a feature map
 //             with a receptive field far wider than the cell, so on the shipped model it does not
 //             localise (measured: docs/EXPLAIN.md).
-// Faithfulness: leaving out the hottest cells must cost more than leaving out random ones (tests).
+//   "windows" nothing taken away: every square window of 2 and 3 cells is cropped from the image
+//             and seen alone; a cell scores the mean cosine of its windows less the lowest cell's.
+//             Where a part of the image is the prompt: it finds one emoji among four where the
+//             small model's whole-image score does not follow them (and is therefore not faithful
+//             in the occlusion sense on that model; docs/EXPLAIN.md).
+// Faithfulness of pixels and regions: leaving out the hottest cells must cost more than leaving
+// out random ones (tests).
 // Torch-free interface; the CLI (`brivl explain`) uses it.
 #include <string>
 #include <vector>
@@ -21,7 +27,7 @@ namespace brivl {
 
 struct RegionRelevance {
   int grid = 0;               // BOX_GRID: the map has grid x grid cells
-  // Cosine lost without each grid region, row-major over the image (row = y, column = x); may
+  // Cosine lost without each grid region (windows: its windows' mean cosine above the lowest cell's), row-major over the image (row = y, column = x); may
   // be negative (the prompt fits better without that region).
   std::vector<double> cells;
   double whole = 0;           // ... without the whole-image region
@@ -30,7 +36,7 @@ struct RegionRelevance {
 };
 
 struct ExplainOptions {
-  std::string method = "pixels";  // pixels | regions (see above)
+  std::string method = "pixels";  // pixels | regions | windows (see above)
   // Throws brivl::Error naming --method for an unknown one (callers check before loading a model).
   void validate() const;
 };
@@ -40,7 +46,7 @@ RegionRelevance explain_regions(Embedder& embedder, const RgbImage& image, const
                                 const ExplainOptions& options = {});
 
 // The image-prompt cosine with these grid cells (indices into RegionRelevance::cells) taken away
-// together, the way `options.method` takes one away.
+// together, the way `options.method` takes one away (windows: as pixels).
 double similarity_without_cells(Embedder& embedder, const RgbImage& image, const std::string& prompt,
                                 const std::vector<int>& cells, const ExplainOptions& options = {});
 

@@ -231,6 +231,12 @@ TEST(Cli, ExplainWritesAMapAndABlendOfTheImagesSizeAndTheScores) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["method"], "regions");
   EXPECT_NEAR(nlohmann::json::parse(r.out)["similarity"].get<double>(), similarity, 1e-5);
+  r = run_cli({"explain", "--image", image, "蓝天", "--method", "windows", "--json", "-o", dir.file("windows.png")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto windows = nlohmann::json::parse(r.out);
+  EXPECT_EQ(windows["method"], "windows");
+  EXPECT_EQ(windows["cells"].size(), j["cells"].size());
+  EXPECT_EQ(decode_image_file(dir.file("windows.png")).width, decode_image_file(image).width);
   r = run_cli({"explain", "--image", image, "蓝天", "--method", "saliency", "--json"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("--method 'saliency'"));
