@@ -66,7 +66,7 @@ std::string decode_reference(std::string_view ref, const std::string& name) {
   if (ref == "quot") return "\"";
   if (ref == "apos") return "'";
   const bool hex = ref.size() > 2 && ref[1] == 'x';
-  const std::string_view digits = ref.substr(hex ? 2 : 1);
+  const std::string_view digits = ref.empty() ? std::string_view() : ref.substr(hex ? 2 : 1);  // "&;" is empty
   uint32_t cp = 0;
   bool ok = ref.size() > 1 && ref[0] == '#' && !digits.empty() && digits.size() <= 7;
   for (size_t i = 0; ok && i < digits.size(); ++i) {

@@ -15,7 +15,7 @@ ImagineRecommendation parse_imagine_recommendation(const std::string& text, cons
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers too large to hold
     BRIVL_FAIL(file, ": not valid JSON (", e.what(), "); expected {\"preset\": \"layout\"}");
   }
   BRIVL_CHECK(j.is_object(), file, ": expected a JSON object such as {\"preset\": \"layout\"}");

@@ -8,6 +8,7 @@
 #include "imagine/blob_kind.h"
 #include "text/colour_words.h"
 #include "util/error.h"
+#include "util/json_number.h"
 #include "util/splitmix.h"
 
 namespace brivl {
@@ -24,6 +25,8 @@ Json augment_json(const AugmentSettings& a) {
 template <typename T>
 void take(const Json& j, const char* key, T& out, const std::string& source) {
   if (!j.contains(key)) return;  // older files may lack newer keys: keep the default
+  BRIVL_CHECK(json_holds<T>(j.at(key)), source, ": imagine setting '", key, "' has the wrong type or is out of range (",
+              j.at(key).dump(), ")");
   try {
     out = j.at(key).get<T>();
   } catch (const nlohmann::json::exception&) {

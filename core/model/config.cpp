@@ -231,13 +231,18 @@ ModelConfig parse_model_config(const std::string& yaml_text, const std::string& 
   }
   BRIVL_CHECK(root.IsMap() && root["MODEL"] && root["MODEL"].IsMap(), source,
               ": expected a mapping with a 'MODEL:' section (official cfg/*.yml layout)");
+  // A key that is not a name (a list or a mapping used as a key) is refused with the others.
+  const auto key_name = [&source](const YAML::Node& key, const char* where) {
+    BRIVL_CHECK(key.IsScalar(), source, ": a key in ", where, " is not a name: '", YAML::Dump(key), "'");
+    return key.Scalar();
+  };
   for (const auto& item : root) {
-    const auto key = item.first.as<std::string>();
+    const auto key = key_name(item.first, "the top level");
     BRIVL_CHECK(key == "MODEL", source, ": unknown top-level key '", key, "' (expected only MODEL)");
   }
   ModelNode m(root["MODEL"], source);
   for (const auto& item : m.node()) {
-    const auto key = item.first.as<std::string>();
+    const auto key = key_name(item.first, "MODEL");
     BRIVL_CHECK(official_keys().count(key) || extra_key_names().count(key), source, ": unknown key MODEL.", key);
   }
   ModelConfig c;

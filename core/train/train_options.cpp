@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/json_number.h"
 
 namespace brivl {
 
@@ -61,6 +62,8 @@ json augment_json(const AugmentOptions& a) {
 template <typename T>
 void read(const json& j, const char* key, T& value, const std::string& source) {
   if (!j.contains(key)) return;  // older files: keep the default
+  BRIVL_CHECK(json_holds<T>(j.at(key)), source, ": field '", key, "' has the wrong type or is out of range (",
+              j.at(key).dump(), ")");
   try {
     value = j.at(key).get<T>();
   } catch (const json::exception& e) {

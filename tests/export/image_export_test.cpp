@@ -372,6 +372,8 @@ TEST(ImageExport, MalformedContainersAreErrorsNamingTheFile) {
   EXPECT_BRIVL_ERROR(xmp::settings_from_packet(unterminated, "u.jpg"), "u.jpg", "not closed");
   EXPECT_BRIVL_ERROR(xmp::settings_from_packet("<brivl:settings>&bogus;</brivl:settings>", "e.jpg"), "e.jpg",
                      "&bogus;");
+  // Found by fuzz/fuzz_image_settings: an empty reference threw std::out_of_range (program ended).
+  EXPECT_BRIVL_ERROR(xmp::settings_from_packet("<brivl:settings>&;</brivl:settings>", "e.jpg"), "e.jpg", "reference &;");
 
   test::TempDir dir;
   const std::string text = dir.file("notes.jpg");

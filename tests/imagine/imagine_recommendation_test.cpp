@@ -62,3 +62,26 @@ TEST(ImagineRecommendation, TheShippedModelRecommendsTheLayoutPreset) {
 
 }  // namespace
 }  // namespace brivl
+
+namespace brivl {
+namespace {
+
+// Found by fuzz/fuzz_imagine_settings: a number too large for a double escaped the recipe reader
+// as nlohmann's exception; and settings numbers that do not fit their field unchanged (a fraction
+// for steps, -1 for the seed, 2^32 + 1 for an int) are refused, not truncated or wrapped.
+TEST(ImagineSettingsJson, RefusesNumbersThatDoNotFitTheirField) {
+  EXPECT_BRIVL_ERROR(parse_imagine_recommendation("{\"preset\": 1e999999}", "m/imagine.json"), "m/imagine.json",
+                     "not valid JSON");
+  EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"steps\": 2.7}", "a.png"), "a.png", "'steps'", "out of range");
+  EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"steps\": 4294967297}", "a.png"), "'steps'");
+  EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"steps\": 1e40}", "a.png"), "'steps'");
+  EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"seed\": -1}", "a.png"), "'seed'");
+  EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"augment\": {\"cutouts\": 1.5}}", "a.png"), "'cutouts'");
+  EXPECT_BRIVL_ERROR(ImagineSettings::from_json("{\"colour_gate\": 1}", "a.png"), "'colour_gate'");
+  EXPECT_EQ(ImagineSettings::from_json("{\"seed\": 18446744073709551615}", "a.png").seed, 18446744073709551615ull);
+  EXPECT_EQ(ImagineSettings::from_json("{\"lr\": 1}", "a.png").lr, 1.0);  // an integer is a fine real
+  EXPECT_EQ(ImagineSettings::from_json("{\"steps\": 300}", "a.png").steps, 300);
+}
+
+}  // namespace
+}  // namespace brivl

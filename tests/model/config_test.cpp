@@ -209,6 +209,13 @@ TEST(ModelConfig, RejectsUnknownTopLevelKey) {
   EXPECT_BRIVL_ERROR(parse(std::string(kOfficialEval) + "DATASET:\n    NAME: x\n"), "test.yml", "DATASET");
 }
 
+// Found by fuzz/fuzz_model_config: a key that is a list or a mapping escaped as yaml-cpp's
+// exception (and ended the program) instead of an error naming the file.
+TEST(ModelConfig, RejectsAKeyThatIsNotAName) {
+  EXPECT_BRIVL_ERROR(parse(std::string(kOfficialEval) + "    ? [a, b]\n    : 1\n"), "test.yml", "a key in MODEL is not a name");
+  EXPECT_BRIVL_ERROR(parse(std::string(kOfficialEval) + "? {x: 1}\n: 2\n"), "test.yml", "a key in the top level is not a name");
+}
+
 TEST(ModelConfig, RejectsMissingKey) {
   EXPECT_BRIVL_ERROR(parse(without_key(kOfficialEval, "IMG_SIZE")), "test.yml", "missing key MODEL.IMG_SIZE");
   EXPECT_BRIVL_ERROR(parse(without_key(kOfficialEval, "ENCODER")), "missing key MODEL.ENCODER");

@@ -101,6 +101,14 @@ TEST(TrainOptions, JsonRoundTripAndValidation) {
   EXPECT_BRIVL_ERROR(train_options_from_json(R"({"epochs": "many"})", "t.json"), "t.json: field 'epochs'");
   EXPECT_BRIVL_ERROR(train_options_from_json(R"({"batch_size": 1})", "t.json"), "--batch 1");
   EXPECT_BRIVL_ERROR(train_options_from_json("[1,", "t.json"), "t.json: not valid JSON");
+  // Found by fuzz/fuzz_train_options: 6.7e40 read as an integer was undefined behaviour; numbers
+  // that do not fit their field unchanged are refused like any other wrong type.
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"log_every": 66666666666666000000000000000000000000000})", "t.json"),
+                     "t.json: field 'log_every'", "out of range");
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"epochs": 2.5})", "t.json"), "field 'epochs'");
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"threads": 4294967297})", "t.json"), "field 'threads'");  // an int
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"seed": -1})", "t.json"), "field 'seed'");
+  EXPECT_DOUBLE_EQ(train_options_from_json(R"({"max_minutes": 5})", "t.json").max_minutes, 5.0);  // an integer is a fine real
   TrainOptions bad;
   bad.freeze = "some";
   EXPECT_BRIVL_ERROR(bad.validate(), "--freeze 'some'");
