@@ -3,6 +3,8 @@
 #include <stb/stb_image.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #ifdef BRIVL_HAVE_OPENCV
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -80,11 +82,33 @@ RgbImage decode_with_stb(const std::string& bytes, const std::string& name) {
   return out;
 }
 
+// A PNG whose chunk declares more bytes than the file holds is damaged (PIL refuses it as
+// truncated). libpng allocates a chunk's declared length before reading it: a 1 KB file that
+// declares a 2 GB text chunk made the decoder allocate 2 GB (found by fuzz/fuzz_image_decode).
+void check_png_chunk_lengths(const std::string& bytes, const std::string& name) {
+  static const std::string kSignature("\x89PNG\r\n\x1a\n", 8);
+  if (bytes.compare(0, kSignature.size(), kSignature) != 0) return;
+  const auto be32 = [&](size_t at) {
+    return uint32_t{static_cast<uint8_t>(bytes[at])} << 24 | uint32_t{static_cast<uint8_t>(bytes[at + 1])} << 16 |
+           uint32_t{static_cast<uint8_t>(bytes[at + 2])} << 8 | uint32_t{static_cast<uint8_t>(bytes[at + 3])};
+  };
+  for (size_t at = kSignature.size(); at + 8 <= bytes.size();) {
+    const uint64_t length = be32(at);
+    const std::string type = bytes.substr(at + 4, 4);
+    const uint64_t left = bytes.size() - at - 8;  // the data and its CRC
+    BRIVL_CHECK(length + 4 <= left, name, ": damaged PNG: chunk '", type, "' declares ", length, " bytes, the file holds ",
+                left >= 4 ? left - 4 : 0, " more (truncated?)");
+    if (type == "IEND") break;
+    at += 12 + length;
+  }
+}
+
 }  // namespace
 
 RgbImage decode_image_bytes(const std::string& bytes, const std::string& name) {
   BRIVL_CHECK(!bytes.empty(), name, ": image file is empty");
   BRIVL_CHECK(bytes.size() < (size_t{1} << 31), name, ": image file of ", bytes.size(), " bytes is too large");
+  check_png_chunk_lengths(bytes, name);
 #ifdef BRIVL_HAVE_OPENCV
   cv::Mat m;
   try {

@@ -231,6 +231,15 @@ TEST(ImageDecode, TruncatedPngIsAnErrorNamingTheFile) {
   }
 }
 
+// Found by fuzz/fuzz_image_decode: a small PNG whose text chunk declares 2 GB made libpng allocate
+// 2 GB before it found the file short. A chunk longer than the file is refused before decoding.
+TEST(ImageDecode, APngChunkLongerThanTheFileIsRefusedBeforeDecoding) {
+  auto png = read_bytes(test::fixture_file("images/06_tiny_7x5.png"));
+  const std::string text = std::string("\x7d\x2b\x7e\x1a", 4) + "iTXt" + "brivl:settings";  // declares 2.1 GB
+  png.insert(33, text);  // after the signature (8) and IHDR (25)
+  EXPECT_BRIVL_ERROR(decode_image_bytes(png, "bomb.png"), "bomb.png", "damaged PNG", "chunk 'iTXt' declares 2100002330 bytes");
+}
+
 TEST(ImageDecode, NonexistentPathIsAnErrorNamingThePath) {
   EXPECT_BRIVL_ERROR(decode_image_file("/nonexistent/brivl/cat.png"), "/nonexistent/brivl/cat.png");
 }
