@@ -27,8 +27,9 @@ namespace brivl {
 
 struct RegionRelevance {
   int grid = 0;               // BOX_GRID: the map has grid x grid cells
-  // Cosine lost without each grid region (windows: its windows' mean cosine above the lowest cell's), row-major over the image (row = y, column = x); may
-  // be negative (the prompt fits better without that region).
+  // Cosine lost without each grid region, row-major over the image (row = y, column = x); may
+  // be negative (the prompt fits better without that region). Windows: the mean cosine of the
+  // cell's windows above the lowest cell's (>= 0).
   std::vector<double> cells;
   double whole = 0;           // ... without the whole-image region
   double similarity = 0;      // cosine of the image with the prompt, all regions present
