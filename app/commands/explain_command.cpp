@@ -50,9 +50,13 @@ void run_explain(const ExplainArgs& a) {
   const auto top = std::max_element(relevance.cells.begin(), relevance.cells.end(),
                                     [](double p, double q) { return std::abs(p) < std::abs(q); }) -
                    relevance.cells.begin();
-  std::fprintf(stderr, "similarity %.4f; hottest cell x %d, y %d of %dx%d (taking it away changes the similarity by %+.4f)\n",
-               relevance.similarity, static_cast<int>(top % relevance.grid), static_cast<int>(top / relevance.grid),
-               relevance.grid, relevance.grid, -relevance.cells[static_cast<size_t>(top)]);
+  const double value = relevance.cells[static_cast<size_t>(top)];
+  std::fprintf(stderr, "similarity %.4f; hottest cell x %d, y %d of %dx%d ", relevance.similarity,
+               static_cast<int>(top % relevance.grid), static_cast<int>(top / relevance.grid), relevance.grid, relevance.grid);
+  if (a.explain.method == "windows")  // windows take nothing away: a cell holds its windows' evidence
+    std::fprintf(stderr, "(its windows seen alone score %+.4f above the lowest cell's)\n", value);
+  else
+    std::fprintf(stderr, "(taking it away changes the similarity by %+.4f)\n", -value);
 }
 
 }  // namespace

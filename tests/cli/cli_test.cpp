@@ -235,6 +235,7 @@ TEST(Cli, ExplainWritesAMapAndABlendOfTheImagesSizeAndTheScores) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto windows = nlohmann::json::parse(r.out);
   EXPECT_EQ(windows["method"], "windows");
+  EXPECT_THAT(r.err, HasSubstr("its windows seen alone score"));  // nothing is taken away
   EXPECT_EQ(windows["cells"].size(), j["cells"].size());
   EXPECT_EQ(decode_image_file(dir.file("windows.png")).width, decode_image_file(image).width);
   r = run_cli({"explain", "--image", image, "蓝天", "--method", "saliency", "--json"});
