@@ -309,7 +309,7 @@ QDoubleSpinBox* ImaginePanel::numberBox(QWidget* parent, const char* name, doubl
   return box;
 }
 
-// The engine's other settings (brivl imagine's --tv, --range, --perspective, the views, --init).
+// The engine's other settings (brivl imagine's --tv, --range, --bn-prior, --perspective, the views, --init).
 QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
   using S = brivl::ImagineSettings;
   auto* area = new QWidget(parent);
@@ -317,6 +317,9 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
   tv->setToolTip(tr("Total-variation weight: higher gives smoother, less noisy images"));
   auto* range = numberBox(area, "rangeSpin", 0, 1000, 2, 0.5, [](S& s) -> double& { return s.range_weight; });
   range->setToolTip(tr("Keeps pixels away from pure black/white, where they stop changing"));
+  auto* bnPrior = numberBox(area, "bnPriorSpin", 0, 100, 3, 0.01, [](S& s) -> double& { return s.bn_prior; });
+  bnPrior->setToolTip(tr("Feature-statistics prior: keeps the image tower's activations near what its BatchNorm "
+                         "layers saw in training (0 = off)"));
   auto* perspective = numberBox(area, "perspectiveSpin", 0, 0.4, 2, 0.05, [](S& s) -> double& { return s.augment.perspective; });
   perspective->setToolTip(tr("Random keystone tilt of each view (0 = off): images that hold up from other angles"));
   auto* minScale = numberBox(area, "minScaleSpin", 0.05, 1, 2, 0.05, [](S& s) -> double& { return s.augment.min_scale; });
@@ -351,6 +354,7 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
   form->setContentsMargins(0, 0, 0, 0);
   form->addRow(tr("Smoothness (TV)"), tv);
   form->addRow(tr("Range penalty"), range);
+  form->addRow(tr("BatchNorm prior"), bnPrior);
   form->addRow(tr("Perspective"), perspective);
   form->addRow(tr("Smallest cutout"), minScale);
   form->addRow(tr("Jitter"), jitter);

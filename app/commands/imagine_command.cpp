@@ -141,7 +141,7 @@ void run_imagine(ImagineArgs& a) {
   if (!a.replay.empty()) {
     for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs", "--primitives", "--contrast", "--colour-rivals", "--colour-gate",
                                "--starts", "--start-steps", "--screen", "--to",
-                               "--init", "--init-strength", "--tv", "--range", "--perspective"}) {
+                               "--init", "--init-strength", "--tv", "--range", "--bn-prior", "--perspective"}) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
                   " cannot be changed (start a new run instead)");
     }
@@ -251,6 +251,10 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--init-strength", s.init_strength, "how much of --init to keep, 0..1")->capture_default_str();
   cmd->add_option("--tv", s.tv_weight, "total-variation weight (smoothness)")->capture_default_str();
   cmd->add_option("--range", s.range_weight, "range weight: keeps pixels out of the saturated ends (blown-out colour)")
+      ->capture_default_str();
+  cmd->add_option("--bn-prior", s.bn_prior,
+                  "feature-statistics prior: keeps the image tower's activations near what its BatchNorm layers saw in "
+                  "training (DeepInversion; 0 = off)")
       ->capture_default_str();
   cmd->add_option("--perspective", s.augment.perspective, "random perspective of the views, 0..0.4 (0 = off)")
       ->capture_default_str();

@@ -54,6 +54,7 @@ std::string ImagineSettings::to_json() const {
          {"colour_gate", colour_gate},
          {"init_image", init_image},
          {"init_strength", init_strength},   {"tv_weight", tv_weight}, {"range_weight", range_weight},
+         {"bn_prior", bn_prior},
          {"augment", augment_json(augment)},
          {"max_text_len", max_text_len},     {"model_fingerprint", model_fingerprint}};
   return j.dump();
@@ -68,7 +69,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
   check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "primitives", "starts", "start_steps", "screen", "contrast", "colour_rivals", "colour_gate", "init_image",
-                  "init_strength", "tv_weight", "range_weight", "augment", "max_text_len", "model_fingerprint"},
+                  "init_strength", "tv_weight", "range_weight", "bn_prior", "augment", "max_text_len", "model_fingerprint"},
               source);
   ImagineSettings s;
   take(j, "engine_version", s.engine_version, source);
@@ -95,6 +96,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   take(j, "init_strength", s.init_strength, source);
   take(j, "tv_weight", s.tv_weight, source);
   take(j, "range_weight", s.range_weight, source);
+  take(j, "bn_prior", s.bn_prior, source);
   take(j, "max_text_len", s.max_text_len, source);
   take(j, "model_fingerprint", s.model_fingerprint, source);
   if (j.contains("augment")) {
@@ -139,6 +141,7 @@ void ImagineSettings::validate() const {
   BRIVL_CHECK(init_strength >= 0 && init_strength <= 1, "--init-strength ", init_strength, " must be in [0, 1]");
   BRIVL_CHECK(tv_weight >= 0 && std::isfinite(tv_weight), "--tv ", tv_weight, " must be >= 0");
   BRIVL_CHECK(range_weight >= 0 && std::isfinite(range_weight), "--range ", range_weight, " must be >= 0");
+  BRIVL_CHECK(bn_prior >= 0 && std::isfinite(bn_prior), "--bn-prior ", bn_prior, " must be >= 0");
   const auto& a = augment;
   BRIVL_CHECK(a.cutouts >= 1 && a.cutouts <= 256, "--cutouts ", a.cutouts, " must be in [1, 256]");
   BRIVL_CHECK(a.min_scale > 0 && a.min_scale <= a.max_scale && a.max_scale <= 1, "cutout scales [", a.min_scale,

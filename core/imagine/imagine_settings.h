@@ -87,6 +87,10 @@ struct ImagineSettings {
   // Range regulariser: penalises pixels pushed into the flat ends of the sigmoid (|logit| > 3,
   // i.e. beyond 4.7 % / 95.3 %), where they stop learning and show as blown-out colour.
   double range_weight = 0.0;
+  // Feature-statistics prior (DeepInversion): the weight of how far the views' activations at
+  // every BatchNorm of the image tower stray from the running statistics it keeps of its training
+  // images (model/batchnorm_deviation.h). 0 = off; models without BatchNorm are unaffected.
+  double bn_prior = 0.0;
   AugmentSettings augment;
   int max_text_len = 32;
   // Filled in by the engine: what produced the image.

@@ -67,10 +67,11 @@ double ImaginationSession::learning_rate(int step) const {
   return settings_.lr * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * t)));
 }
 
-torch::Tensor ImaginationSession::embed(const torch::Tensor& views) {
+torch::Tensor ImaginationSession::embed(const torch::Tensor& views, BatchNormDeviation* deviation) {
   const auto dtype = model_->parameters().front().scalar_type();
   const auto normalized = resize_and_normalize(views, model_->config().img_size).to(device_, dtype);
-  return F::normalize(model_->imgencoder->forward(normalized).to(torch::kFloat32), F::NormalizeFuncOptions().dim(1));
+  return F::normalize(model_->imgencoder->forward(normalized, deviation).to(torch::kFloat32),
+                      F::NormalizeFuncOptions().dim(1));
 }
 
 void ImaginationSession::set_contrast(const torch::Tensor& texts, double temperature) {
@@ -125,7 +126,9 @@ ImagineProgress ImaginationSession::step() {
   double backward_ms = 0;
   if (views_per_pass_ <= 0 || views_per_pass_ >= n) {
     // All views in one forward: the GPU path, and small models on the CPU.
-    auto loss = -objective(embed(views)).mean();
+    BatchNormDeviation deviation;
+    auto loss = -objective(embed(views, settings_.bn_prior > 0 ? &deviation : nullptr)).mean();
+    if (settings_.bn_prior > 0) loss = loss + settings_.bn_prior * deviation.total().to(torch::kFloat32);
     if (regularisers.defined()) loss = loss + regularisers;
     p.forward_ms = ms_since(t);
     t = Clock::now();
@@ -141,7 +144,11 @@ ImagineProgress ImaginationSession::step() {
     for (int64_t start = 0; start < n; start += views_per_pass_) {
       t = Clock::now();
       const auto part = detached.narrow(0, start, std::min<int64_t>(views_per_pass_, n - start));
-      const auto loss = -objective(embed(part)).sum() / static_cast<double>(n);
+      // The prior over each pass's views, weighted by its share of the views.
+      BatchNormDeviation deviation;
+      auto loss = -objective(embed(part, settings_.bn_prior > 0 ? &deviation : nullptr)).sum() / static_cast<double>(n);
+      if (settings_.bn_prior > 0)
+        loss = loss + settings_.bn_prior * deviation.total().to(torch::kFloat32) * (part.size(0) / static_cast<double>(n));
       p.forward_ms += ms_since(t);
       t = Clock::now();
       loss.backward();

@@ -71,7 +71,8 @@ class ImaginationSession {
   double sweep_shapes();
 
  private:
-  torch::Tensor embed(const torch::Tensor& views);  // [N,3,S,S] in [0,1] -> [N, D] normalised
+  // [N,3,S,S] in [0,1] -> [N, D] normalised; `deviation` (may be null) is told every BatchNorm's output.
+  torch::Tensor embed(const torch::Tensor& views, BatchNormDeviation* deviation = nullptr);
   torch::Tensor held_out_views();                   // the same transforms every time it is called
   double learning_rate(int step) const;
   // Per-view objective to maximise, [N]: cosine with the target, or the contrastive log-probability.

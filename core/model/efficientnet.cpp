@@ -11,9 +11,12 @@ PaddedConv2dOptions conv_options(int64_t in, int64_t out, int64_t kernel, const 
   return PaddedConv2dOptions(in, out, kernel).tf_same(o.tf_same_padding());
 }
 
-// Applies bn unless it was folded into the preceding convolution.
-torch::Tensor maybe_bn(torch::nn::BatchNorm2d& bn, const torch::Tensor& x, bool folded) {
-  return folded ? x : bn(x);
+// Applies bn unless it was folded into the preceding convolution; a deviation probe sees the
+// result either way.
+torch::Tensor maybe_bn(torch::nn::BatchNorm2d& bn, const torch::Tensor& x, bool folded, BatchNormDeviation* deviation) {
+  auto y = folded ? x : bn(x);
+  if (deviation != nullptr) deviation->add(bn, y);
+  return y;
 }
 
 }  // namespace
@@ -47,9 +50,9 @@ DepthwiseSeparableBlock::DepthwiseSeparableBlock(const BlockLayout& b, const Eff
   bn2_ = register_module("bn2", make_bn(b.out_channels, o.bn_eps()));
 }
 
-torch::Tensor DepthwiseSeparableBlock::forward(const torch::Tensor& x) {
-  auto h = torch::silu(maybe_bn(bn1_, conv_dw_(x), folded_));
-  h = maybe_bn(bn2_, conv_pw_(se_(h)), folded_);
+torch::Tensor DepthwiseSeparableBlock::forward(const torch::Tensor& x, BatchNormDeviation* deviation) {
+  auto h = torch::silu(maybe_bn(bn1_, conv_dw_(x), folded_, deviation));
+  h = maybe_bn(bn2_, conv_pw_(se_(h)), folded_, deviation);
   return residual_ ? h + x : h;
 }
 
@@ -71,10 +74,10 @@ InvertedResidualBlock::InvertedResidualBlock(const BlockLayout& b, const Efficie
   bn3_ = register_module("bn3", make_bn(b.out_channels, o.bn_eps()));
 }
 
-torch::Tensor InvertedResidualBlock::forward(const torch::Tensor& x) {
-  auto h = torch::silu(maybe_bn(bn1_, conv_pw_(x), folded_));
-  h = torch::silu(maybe_bn(bn2_, conv_dw_(h), folded_));
-  h = maybe_bn(bn3_, conv_pwl_(se_(h)), folded_);
+torch::Tensor InvertedResidualBlock::forward(const torch::Tensor& x, BatchNormDeviation* deviation) {
+  auto h = torch::silu(maybe_bn(bn1_, conv_pw_(x), folded_, deviation));
+  h = torch::silu(maybe_bn(bn2_, conv_dw_(h), folded_, deviation));
+  h = maybe_bn(bn3_, conv_pwl_(se_(h)), folded_, deviation);
   return residual_ ? h + x : h;
 }
 
@@ -111,11 +114,11 @@ EfficientNetImpl::EfficientNetImpl(const EfficientNetOptions& options)
   bn2_ = register_module("bn2", make_bn(layout_.num_features, options_.bn_eps()));
 }
 
-torch::Tensor EfficientNetImpl::forward_features(const torch::Tensor& x) {
+torch::Tensor EfficientNetImpl::forward_features(const torch::Tensor& x, BatchNormDeviation* deviation) {
   const auto input = channels_last_ ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
-  auto h = torch::silu(maybe_bn(bn1_, conv_stem_(input), folded_));
-  for (auto& block : blocks_) h = block->forward(h);
-  return torch::silu(maybe_bn(bn2_, conv_head_(h), folded_));
+  auto h = torch::silu(maybe_bn(bn1_, conv_stem_(input), folded_, deviation));
+  for (auto& block : blocks_) h = block->forward(h, deviation);
+  return torch::silu(maybe_bn(bn2_, conv_head_(h), folded_, deviation));
 }
 
 void EfficientNetImpl::use_channels_last() {

@@ -5,6 +5,7 @@
 //      models/efficientnet_blocks.py DepthwiseSeparableConv, InvertedResidual, SqueezeExcite.
 #include <torch/torch.h>
 
+#include "model/batchnorm_deviation.h"
 #include "model/config.h"
 #include "model/efficientnet_layout.h"
 #include "model/layers.h"
@@ -32,14 +33,15 @@ TORCH_MODULE(SqueezeExcite);
 // Common base so a stage can run blocks of both kinds.
 class EfficientNetBlock : public torch::nn::Module {
  public:
-  virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  // `deviation` (may be null) is told every BatchNorm's output.
+  virtual torch::Tensor forward(const torch::Tensor& x, BatchNormDeviation* deviation) = 0;
   virtual void fold_batchnorm() = 0;
 };
 
 class DepthwiseSeparableBlock : public EfficientNetBlock {
  public:
   DepthwiseSeparableBlock(const BlockLayout& layout, const EfficientNetOptions& options);
-  torch::Tensor forward(const torch::Tensor& x) override;
+  torch::Tensor forward(const torch::Tensor& x, BatchNormDeviation* deviation) override;
   void fold_batchnorm() override;
 
  private:
@@ -52,7 +54,7 @@ class DepthwiseSeparableBlock : public EfficientNetBlock {
 class InvertedResidualBlock : public EfficientNetBlock {
  public:
   InvertedResidualBlock(const BlockLayout& layout, const EfficientNetOptions& options);
-  torch::Tensor forward(const torch::Tensor& x) override;
+  torch::Tensor forward(const torch::Tensor& x, BatchNormDeviation* deviation) override;
   void fold_batchnorm() override;
 
  private:
@@ -65,8 +67,10 @@ class InvertedResidualBlock : public EfficientNetBlock {
 class EfficientNetImpl : public torch::nn::Module {
  public:
   explicit EfficientNetImpl(const EfficientNetOptions& options);
-  // x: [B, 3, H, W] -> [B, num_features, ceil(H/32), ceil(W/32)]
-  torch::Tensor forward_features(const torch::Tensor& x);
+  // x: [B, 3, H, W] -> [B, num_features, ceil(H/32), ceil(W/32)]. `deviation` (may be null) is
+  // told every BatchNorm's output (imagination's feature-statistics prior); passed along, not
+  // stored, so a model shared between threads stays stateless.
+  torch::Tensor forward_features(const torch::Tensor& x, BatchNormDeviation* deviation = nullptr);
   torch::Tensor forward(const torch::Tensor& x) { return forward_features(x); }
   // Folds every frozen BatchNorm into its convolution: fewer passes over memory at inference.
   // Irreversible and only valid in eval mode; the module can no longer be trained or saved.

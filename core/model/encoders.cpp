@@ -94,8 +94,8 @@ torch::Tensor ImageEncoderImpl::head(const torch::Tensor& regions) {
   return learnable->imgFC(x.mean(1));
 }
 
-torch::Tensor ImageEncoderImpl::forward(const torch::Tensor& images) {
-  return head(region_features(backbone->forward_features(images)));
+torch::Tensor ImageEncoderImpl::forward(const torch::Tensor& images, BatchNormDeviation* deviation) {
+  return head(region_features(backbone->forward_features(images, deviation)));
 }
 
 TextBackboneImpl::TextBackboneImpl(const ModelConfig& c)

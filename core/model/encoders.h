@@ -44,7 +44,7 @@ class ImageEncoderImpl : public torch::nn::Module {
  public:
   explicit ImageEncoderImpl(const ModelConfig& config);
   // images: [B, 3, S, S] normalized -> [B, IMG_FEATURE_DIM] (before the final L2 normalisation)
-  torch::Tensor forward(const torch::Tensor& images);
+  torch::Tensor forward(const torch::Tensor& images, BatchNormDeviation* deviation = nullptr);
   // Steps of forward, exposed for tests against the official intermediates.
   torch::Tensor region_features(const torch::Tensor& feature_map);  // [B, C, h, w] -> [B, 37, C]
   torch::Tensor head(const torch::Tensor& region_features);         // [B, 37, C] -> [B, D]

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -13,7 +14,9 @@
 #include "imagine/imaginer.h"
 #include "imagine/parameterization.h"
 #include "imagine/session.h"
+#include "model/batchnorm_deviation.h"
 #include "model/model_test_support.h"
+#include "vision/preprocess.h"
 
 namespace brivl {
 namespace {
@@ -470,6 +473,9 @@ TEST(Imagine, RejectsBadSettingsNamingTheOption) {
   s.range_weight = -1;
   EXPECT_BRIVL_ERROR(s.validate(), "--range -1");
   s = small_settings(1);
+  s.bn_prior = -0.5;
+  EXPECT_BRIVL_ERROR(s.validate(), "--bn-prior -0.5");
+  s = small_settings(1);
   s.starts = 0;
   EXPECT_BRIVL_ERROR(s.validate(), "--starts 0");
   s = small_settings(1);
@@ -489,16 +495,19 @@ TEST(Imagine, SettingsSurviveJson) {
   s.augment.rotate_degrees = 7.5;
   s.augment.perspective = 0.25;
   s.range_weight = 0.5;
+  s.bn_prior = 0.03;
   s.model_fingerprint = "size:1 crc32:0";
   const auto back = ImagineSettings::from_json(s.to_json(), "test");
   EXPECT_EQ(back.to_json(), s.to_json());
   EXPECT_EQ(back.seed, 123456789012345ULL);
   EXPECT_EQ(back.augment.perspective, 0.25);
   EXPECT_EQ(back.range_weight, 0.5);
+  EXPECT_EQ(back.bn_prior, 0.03);
   // Settings written before perspective and range existed replay with both off.
   const auto old = ImagineSettings::from_json("{\"prompt\":\"猫\",\"tv_weight\":0.1,\"augment\":{\"cutouts\":3}}", "old.png");
   EXPECT_EQ(old.augment.perspective, 0.0);
   EXPECT_EQ(old.range_weight, 0.0);
+  EXPECT_EQ(old.bn_prior, 0.0);  // ... and without the BatchNorm prior
   EXPECT_EQ(old.augment.cutouts, 3);
   // ... with every output pixel optimised and the Fourier image, as the engine then did.
   EXPECT_EQ(old.param_size, 0);
@@ -693,6 +702,33 @@ TEST(Regularisers, RangeWeightKeepsPixelsOutOfSaturation) {
   const double free = saturated_fraction(0), held = saturated_fraction(10);
   EXPECT_GT(free, 0.01) << "the run does not saturate: the test would prove nothing";
   EXPECT_LT(held, 0.25 * free);
+}
+
+// The BatchNorm prior pulls the imagination's activations toward the image tower's running
+// statistics: its final image strays less from them than the same run without the prior. One
+// view of the whole image, unaugmented, so what the prior optimises is what is measured.
+TEST(Regularisers, BatchNormPriorBringsTheActivationsNearerTheTowersStatistics) {
+  auto imaginer = fixture_imaginer();
+  auto& m = embedder_model(*imaginer.embedder());
+  const auto deviation_of = [&](double bn_prior) {
+    auto s = small_settings(5);
+    s.steps = 30;
+    s.lr = 0.1;
+    s.augment = AugmentSettings{};
+    s.augment.cutouts = 1;
+    s.augment.min_scale = 1;
+    s.augment.jitter = s.augment.rotate_degrees = s.augment.color_jitter = s.augment.noise = 0;
+    s.bn_prior = bn_prior;
+    const auto image = rgb_to_tensor(imaginer.run(s)).unsqueeze(0);
+    torch::NoGradGuard no_grad;
+    BatchNormDeviation d;
+    m.model->imgencoder->forward(resize_and_normalize(image, m.config.img_size), &d);
+    EXPECT_GT(d.layers(), 0);
+    return d.total().item<double>();
+  };
+  const double free = deviation_of(0), held = deviation_of(1);
+  std::printf("BatchNorm deviation of the final image: %.2f without the prior, %.2f with it\n", free, held);
+  EXPECT_LT(held, 0.8 * free);
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 // Building blocks checked against independent formulations: LibTorch's own TransformerEncoderLayer,
-// the official roi_grid_pool (grid_sample on the 37x expanded map), BatchNorm folding, TF padding.
+// the official roi_grid_pool (grid_sample on the 37x expanded map), BatchNorm folding, TF padding,
+// and imagination's BatchNorm-statistics prior against batches made with known statistics.
+#include "model/batchnorm_deviation.h"
+#include "model/efficientnet.h"
 #include "model/model_test_support.h"
 
 namespace brivl {
@@ -98,19 +101,86 @@ TEST_F(Layers, FullImageBoxReadsPartlyOutsideSmallMaps) {
   EXPECT_NEAR(M.select(1, 7).sum().item<float>(), 1.0f, 1e-6);
 }
 
-TEST_F(Layers, FoldedBatchNormMatchesConvFollowedByBatchNorm) {
-  PaddedConv2d conv(PaddedConv2dOptions(4, 6, 3).stride(2));
-  torch::nn::BatchNorm2d bn(torch::nn::BatchNormOptions(6).eps(1e-3));
+// A BatchNorm with non-trivial running statistics and affine, in eval mode.
+torch::nn::BatchNorm2d random_batchnorm(int64_t channels) {
+  torch::nn::BatchNorm2d bn(torch::nn::BatchNormOptions(channels).eps(1e-3));
   torch::NoGradGuard no_grad;
   bn->running_mean.uniform_(-1, 1);
   bn->running_var.uniform_(0.5, 2);
   bn->weight.uniform_(0.5, 1.5);
   bn->bias.uniform_(-1, 1);
   bn->eval();
+  return bn;
+}
+
+TEST_F(Layers, FoldedBatchNormMatchesConvFollowedByBatchNorm) {
+  PaddedConv2d conv(PaddedConv2dOptions(4, 6, 3).stride(2));
+  auto bn = random_batchnorm(6);
+  torch::NoGradGuard no_grad;
   const auto x = torch::randn({2, 4, 9, 9});
   const auto expected = bn(conv(x));
   conv->fold_batchnorm(bn);
   EXPECT_LT(max_abs_diff(conv(x), expected), 1e-5);
+}
+
+// A batch whose per-channel mean and (biased) variance over N, H, W are exactly `mean` and `var`.
+torch::Tensor batch_with_statistics(const torch::Tensor& mean, const torch::Tensor& var) {
+  auto x = torch::randn({4, mean.size(0), 5, 5}, torch::kFloat64);
+  x = (x - x.mean({0, 2, 3}, true)) / x.var({0, 2, 3}, false, true).sqrt();
+  return (x * var.to(torch::kFloat64).sqrt().view({1, -1, 1, 1}) + mean.to(torch::kFloat64).view({1, -1, 1, 1}))
+      .to(torch::kFloat32);
+}
+
+TEST_F(Layers, BatchNormDeviationIsZeroForTheLayersOwnStatisticsAndCountsAShiftInStandardUnits) {
+  auto bn = random_batchnorm(6);
+  torch::NoGradGuard no_grad;
+  const auto& rm = bn->running_mean;
+  const auto& rv = bn->running_var;
+  BatchNormDeviation same;
+  same.add(bn, bn(batch_with_statistics(rm, rv)));
+  EXPECT_EQ(same.layers(), 1);
+  EXPECT_LT(same.total().item<double>(), 1e-4);
+  // Every channel's mean moved by 0.7 standard deviations (sqrt(var + eps)): the mean term is
+  // |0.7 * 1|_2 / sqrt(C) = 0.7, the variance term stays 0.
+  BatchNormDeviation shifted;
+  shifted.add(bn, bn(batch_with_statistics(rm + 0.7 * (rv + 1e-3).sqrt(), rv)));
+  EXPECT_NEAR(shifted.total().item<double>(), 0.7, 1e-4);
+  // Twice the variance: the variance term is |2 rv / (rv + eps) - rv / (rv + eps)|_2 / sqrt(C).
+  BatchNormDeviation wider;
+  wider.add(bn, bn(batch_with_statistics(rm, 2 * rv)));
+  const double expected = (rv / (rv + 1e-3)).norm().item<double>() / std::sqrt(6.0);
+  EXPECT_NEAR(wider.total().item<double>(), expected, 1e-4);
+}
+
+TEST_F(Layers, FoldedAndUnfoldedTowersReportTheSameBatchNormDeviation) {
+  EfficientNet net(EfficientNetOptions().channel_multiplier(0.25).num_features(32));
+  int batchnorms = 0;
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& m : net->modules(/*include_self=*/false)) {
+      if (auto* bn = m->as<torch::nn::BatchNorm2d>()) {
+        ++batchnorms;
+        bn->running_mean.uniform_(-0.5, 0.5);
+        bn->running_var.uniform_(0.5, 2);
+        bn->weight.uniform_(0.5, 1.5);
+        bn->bias.uniform_(-0.5, 0.5);
+      }
+    }
+  }
+  net->eval();
+  torch::NoGradGuard no_grad;
+  const auto x = torch::randn({3, 3, 64, 64});
+  const auto plain = net->forward_features(x);
+  BatchNormDeviation unfolded;
+  const auto probed = net->forward_features(x, &unfolded);
+  EXPECT_EQ(max_abs_diff(plain, probed), 0.0) << "the probe must only watch";
+  EXPECT_EQ(unfolded.layers(), batchnorms);
+  net->fold_batchnorm();
+  BatchNormDeviation folded;
+  net->forward_features(x, &folded);
+  EXPECT_EQ(folded.layers(), batchnorms);
+  EXPECT_GT(unfolded.total().item<double>(), 0.1) << "random input should stray from the statistics";
+  EXPECT_NEAR(folded.total().item<double>(), unfolded.total().item<double>(), 1e-3 * unfolded.total().item<double>());
 }
 
 }  // namespace

@@ -496,6 +496,7 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
   odd.seed = 3000000000ULL;
   odd.lr = 0.00025;
   odd.tv_weight = 0.05;
+  odd.bn_prior = 0.125;
   odd.augment.cutouts = 2;
   odd.augment.perspective = 0.1;
   odd.starts = 2, odd.start_steps = 1;  // the layout search: 2 starts of 1 step, then the best goes on
@@ -516,6 +517,7 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
   }
   // The advanced fields show the restored values; edited ones take over, the others stay exact.
   QCOMPARE(child<QDoubleSpinBox>(panel, "tvSpin")->value(), 0.05);
+  QCOMPARE(child<QDoubleSpinBox>(panel, "bnPriorSpin")->value(), 0.125);
   QCOMPARE(child<QDoubleSpinBox>(panel, "perspectiveSpin")->value(), 0.1);
   QCOMPARE(child<QSpinBox>(panel, "startsSpin")->value(), 2);
   QCOMPARE(child<QSpinBox>(panel, "startStepsSpin")->value(), 1);
@@ -531,6 +533,7 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
   {
     const brivl::ImagineSettings& ran = history->entry(0).settings;
     QCOMPARE(ran.tv_weight, 0.02);
+    QCOMPARE(ran.bn_prior, 0.125);
     QCOMPARE(QString::fromStdString(ran.init_image), start);
     QCOMPARE(ran.init_strength, 0.7);
     QCOMPARE(ran.augment.perspective, 0.1);
