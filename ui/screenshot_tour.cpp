@@ -64,7 +64,14 @@ void ScreenshotTour::imagine() {
         QTimer::singleShot(3000, this, [this, where] {
           shoot(QStringLiteral("imagine-where"));
           where->setChecked(false);
-          retrieve();
+          // The engine's other settings, opened.
+          auto* advanced = window_->imaginePanel()->findChild<QToolButton*>(QStringLiteral("advancedToggle"));
+          advanced->setChecked(true);
+          QTimer::singleShot(300, this, [this, advanced] {
+            shoot(QStringLiteral("imagine-advanced"));
+            advanced->setChecked(false);
+            retrieve();
+          });
         });
       });
     });
