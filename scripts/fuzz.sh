@@ -30,8 +30,15 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPI
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBRIVL_FUZZ=ON -DBRIVL_BUILD_STUDIO=OFF -DBRIVL_WITH_VIEWER=OFF \
   -DBRIVL_BUILD_BENCH=OFF -DBRIVL_BUILD_TESTS=OFF -DBRIVL_USE_PCH=OFF >/dev/null
 cmake --build "$build" --target fuzz_all
+# The readers that need LibTorch (fuzz/CMakeLists.txt: BRIVL_FUZZ_TORCH_TARGETS) only when asked
+# for, by name or by running all: they instrument the whole torch part of the core.
+for name in "${names[@]}"; do
+  if [ "$name" = checkpoint ]; then cmake --build "$build" --target fuzz_torch; break; fi
+done
 
 failed=0
+# Leaks inside LibTorch itself are not findings of ours (fuzz/lsan.supp says which and why).
+export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 for name in "${names[@]}"; do
   binary="$build/fuzz/fuzz_$name"
   [ -x "$binary" ] || { echo "fuzz.sh: no target '$name' (fuzz/corpus/$name without fuzz/fuzz_$name.cpp?)" >&2; exit 2; }

@@ -5,6 +5,7 @@
 #include "io/safetensors_reader.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/json_number.h"
 
 namespace brivl {
 namespace {
@@ -35,6 +36,24 @@ std::string safetensors_name_of_dtype(torch::ScalarType dtype) {
   BRIVL_FAIL("dtype ", c10::toString(dtype), " cannot be stored in safetensors");
 }
 
+namespace {
+
+// A header field that must be an array of integers, each read as T only where it fits:
+// nlohmann's get<uint64_t>() of 1.6e23 is undefined behaviour (found by fuzz/fuzz_checkpoint).
+template <typename T>
+std::vector<T> integer_array(const nlohmann::json& info, const char* field) {
+  const auto& value = info.at(field);
+  BRIVL_CHECK(value.is_array(), "'", field, "' is not an array");
+  std::vector<T> out;
+  for (const auto& v : value) {
+    BRIVL_CHECK(json_holds<T>(v), "'", field, "' holds ", v.dump(), ", not an integer in range");
+    out.push_back(v.template get<T>());
+  }
+  return out;
+}
+
+}  // namespace
+
 SafetensorsReader::SafetensorsReader(const std::string& path)
     : CheckpointReader(path, "safetensors"), file_(path, std::ios::binary) {
   BRIVL_CHECK(file_, path, ": cannot open");
@@ -64,8 +83,8 @@ SafetensorsReader::SafetensorsReader(const std::string& path)
       CheckpointEntry e;
       e.key = key;
       e.dtype = dtype_of_safetensors_name(info.at("dtype").get<std::string>());
-      e.shape = info.at("shape").get<std::vector<int64_t>>();
-      const auto offsets = info.at("data_offsets").get<std::vector<uint64_t>>();
+      e.shape = integer_array<int64_t>(info, "shape");
+      const auto offsets = integer_array<uint64_t>(info, "data_offsets");
       BRIVL_CHECK(offsets.size() == 2 && offsets[0] <= offsets[1], "bad data_offsets");
       e.byte_begin = offsets[0];
       e.byte_end = offsets[1];

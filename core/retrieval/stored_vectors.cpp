@@ -8,6 +8,7 @@
 #include "util/error.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -43,7 +44,11 @@ __attribute__((target("avx2,fma,f16c"))) float dot_half_avx2(const uint16_t* row
 
 bool cpu_has_avx2_f16c() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  // F16C from CPUID leaf 1 (ECX bit 29): clang before 15 does not know "f16c" as a
+  // __builtin_cpu_supports feature (seen building the fuzz targets with clang 14).
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
 }
 #else
 float dot_half_avx2(const uint16_t*, const float*, int64_t) { return 0; }

@@ -287,6 +287,31 @@ TEST_F(Checkpoint, SafetensorsOffsetsThatWrapAroundAreRejected) {
   EXPECT_BRIVL_ERROR(CheckpointReader::open(dir.file("wrap.safetensors")), "wrap.safetensors", "tensor 'w'");
 }
 
+// Numbers that are no integer of the field's type: 1.6e23 read into an offset was undefined
+// behaviour (found by fuzz/fuzz_checkpoint), 2.5 was truncated, -3 wrapped.
+TEST_F(Checkpoint, SafetensorsNumbersThatAreNotIntegersOfTheirFieldAreRejected) {
+  TempDir dir;
+  const auto write = [&](const std::string& name, const std::string& shape, const std::string& offsets) {
+    const std::string header = R"({"w":{"dtype":"F32","shape":)" + shape + R"(,"data_offsets":)" + offsets + "}}";
+    std::string bytes;
+    for (int i = 0; i < 8; ++i) bytes += static_cast<char>((header.size() >> (8 * i)) & 0xff);
+    write_bytes(dir.file(name), bytes + header + std::string(8, '\0'));
+    return dir.file(name);
+  };
+  EXPECT_BRIVL_ERROR(CheckpointReader::open(write("big.safetensors", "[2]", "[0,16E22]")), "big.safetensors",
+                     "tensor 'w'", "'data_offsets' holds 1.6e+23, not an integer in range");
+  EXPECT_BRIVL_ERROR(CheckpointReader::open(write("neg.safetensors", "[2]", "[-3,5]")), "neg.safetensors",
+                     "'data_offsets' holds -3");
+  EXPECT_BRIVL_ERROR(CheckpointReader::open(write("half.safetensors", "[2.5]", "[0,8]")), "half.safetensors",
+                     "'shape' holds 2.5");
+  EXPECT_BRIVL_ERROR(CheckpointReader::open(write("huge.safetensors", "[1e40]", "[0,8]")), "huge.safetensors",
+                     "'shape' holds 1e+40");
+  EXPECT_BRIVL_ERROR(CheckpointReader::open(write("flat.safetensors", "2", "[0,8]")), "flat.safetensors",
+                     "'shape' is not an array");
+  // The same numbers as integers load.
+  EXPECT_EQ(CheckpointReader::open(write("ok.safetensors", "[2]", "[0,8]"))->entries().size(), 1u);
+}
+
 TEST_F(Checkpoint, TruncatedSafetensorsIsRejected) {
   TempDir dir;
   save_safetensors(dir.file("t.safetensors"), {{"w", torch::randn({64, 64})}});
