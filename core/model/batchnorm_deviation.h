@@ -21,12 +21,9 @@ class BatchNormDeviation {
   // The sum over the layers added so far (a 0-d tensor with the batch's graph); 0 when none.
   torch::Tensor total() const;
   int layers() const { return layers_; }
-  // Each layer's term, in the order added (for diagnostics).
-  const std::vector<torch::Tensor>& terms() const { return terms_; }
 
  private:
   torch::Tensor total_;
-  std::vector<torch::Tensor> terms_;
   int layers_ = 0;
 };
 
