@@ -19,6 +19,7 @@
 #include "io/checkpoint.h"
 #include "io/zip_directory.h"
 #include "model/brivl_model.h"
+#include "model/state_loading.h"
 #include "util/atomic_file.h"
 #include "bench_models.h"
 
@@ -77,6 +78,7 @@ std::string make_random_bundle(const std::filesystem::path& dir, const std::stri
       state.emplace_back(k.substr(0, dot) + suffix + k.substr(dot), suffix[0] ? v.clone() : v);
     }
   }
+  for (auto& entry : brivl::official_only_state(model->config())) state.push_back(std::move(entry));  // the official code loads it too
   brivl::save_official_checkpoint((dir / ("brivl-" + layout + "-random.pth")).string(), state);
   return dir.string();
 }

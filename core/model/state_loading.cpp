@@ -37,10 +37,39 @@ bool compatible_dtype(torch::ScalarType file, torch::ScalarType model) {
 
 }  // namespace
 
+bool is_official_only(const std::string& key) {
+  for (const char* tower : {"imgencoder.", "imgencoder_mom."}) {
+    if (starts_with(key, std::string(tower) + "backbone.classifier.")) return true;
+  }
+  for (const char* tower : {"textencoder.", "textencoder_mom."}) {
+    if (starts_with(key, std::string(tower) + "backbone.bert.pooler.") ||
+        key == std::string(tower) + "backbone.bert.embeddings.position_ids") {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool is_unused_for_inference(const std::string& key) {
-  return starts_with(key, "imgencoder_mom.") || starts_with(key, "textencoder_mom.") ||
-         starts_with(key, "imgencoder.backbone.classifier.") || starts_with(key, "textencoder.backbone.bert.pooler.") ||
-         key == "textencoder.backbone.bert.embeddings.position_ids";
+  return starts_with(key, "imgencoder_mom.") || starts_with(key, "textencoder_mom.") || is_official_only(key);
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> official_only_state(const ModelConfig& config) {
+  constexpr int64_t kImageNetClasses = 1000;  // timm.create_model's default head, kept by brivl-nmi
+  const int64_t features = config.cnn_spec.num_features, hidden = config.bert.hidden_size;
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const char* suffix : {"", "_mom"}) {
+    const std::string image = std::string("imgencoder") + suffix + ".backbone.";
+    out.emplace_back(image + "classifier.weight", torch::zeros({kImageNetClasses, features}));
+    out.emplace_back(image + "classifier.bias", torch::zeros({kImageNetClasses}));
+  }
+  for (const char* suffix : {"", "_mom"}) {
+    const std::string bert = std::string("textencoder") + suffix + ".backbone.bert.";
+    out.emplace_back(bert + "embeddings.position_ids", torch::arange(config.bert.max_position, torch::kInt64).unsqueeze(0));
+    out.emplace_back(bert + "pooler.dense.weight", torch::zeros({hidden, hidden}));
+    out.emplace_back(bert + "pooler.dense.bias", torch::zeros({hidden}));
+  }
+  return out;
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> module_state(const torch::nn::Module& module) {

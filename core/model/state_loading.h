@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/checkpoint.h"
+#include "model/config.h"
 
 namespace brivl {
 
@@ -20,6 +21,16 @@ struct StateLoadReport {
 // Keys of an official checkpoint that inference does not use: the momentum encoders, timm's
 // classifier, BERT's pooler and its position_ids buffer (positions are 0..L-1).
 bool is_unused_for_inference(const std::string& key);
+
+// Keys the official model holds that BriVL's computation never reads, online or momentum: timm's
+// ImageNet classifier head, BERT's pooler and BERT's position_ids buffer.
+bool is_official_only(const std::string& key);
+
+// Those entries for a model of `config`, for the online and the momentum encoders, so that a
+// checkpoint we write loads under the official code's strict load_state_dict (example.py): the
+// classifier and the pooler as zeros (never trained here, never used by BriVL), the positions
+// 0..max_position-1 as int64 [1, max_position] like transformers 4.6 keeps them.
+std::vector<std::pair<std::string, torch::Tensor>> official_only_state(const ModelConfig& config);
 
 // Loads every parameter and buffer of `module` from `reader` (checkpoint key = module key).
 // Entries for which `ignore(key)` is true are skipped without reading their data. `on_progress`

@@ -475,7 +475,10 @@ void Trainer::save_checkpoint() {
   if (recalibrated_at_ != s_.step) recalibrate_batchnorm();
   // Robustify's result is its newest (most robust) checkpoint, also after a stop without evaluation.
   if (fare_) s_.best_step = s_.step, best_eval_ = last_eval_;
-  save_official_checkpoint(run_.checkpoint_path(s_.step), module_state(*model_));
+  // With the official-only entries the checkpoint loads in the official code as well as in ours.
+  auto state = module_state(*model_);
+  for (auto& entry : official_only_state(config_)) state.push_back(std::move(entry));
+  save_official_checkpoint(run_.checkpoint_path(s_.step), state);
   // Trainer state: written after the weights; its presence marks the checkpoint complete.
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive opt_archive;
@@ -520,7 +523,7 @@ bool Trainer::restore_checkpoint() {
   const int64_t step = steps.back();
   {
     auto reader = CheckpointReader::open(run_.checkpoint_path(step));
-    load_state_strict(*model_, *reader, [](const std::string&) { return false; }, "the training run " + run_.path());
+    load_state_strict(*model_, *reader, is_official_only, "the training run " + run_.path());
   }
   model_->to(device_);
   torch::serialize::InputArchive archive;

@@ -1,5 +1,10 @@
 // Parity with the official Python pipeline: tests/data/brivl-official-tiny was produced by
 // brivl-nmi's example.py (random weights). Embeddings must match within 1e-4, intermediates too.
+// The shipped default model likewise: tests/data/brivl-emoji-small-official holds what example.py
+// gives for its bundle on the sample images and texts.
+#include <fstream>
+
+#include "embed/embedder.h"
 #include "model/model_test_support.h"
 #include "vision/preprocess.h"
 
@@ -117,6 +122,45 @@ TEST(FixtureParityOptimized, InferenceSkipsMomentumHalfOfCheckpoint) {
   for (const auto& key : model.report.ignored) EXPECT_TRUE(is_unused_for_inference(key)) << key;
   EXPECT_LT(model.report.bytes_read, file_bytes);
 }
+
+// ---- the shipped default model ----
+
+std::string reference_file(const std::string& name) {
+  return std::string(BRIVL_SOURCE_DIR) + "/tests/data/brivl-emoji-small-official/" + name;
+}
+
+std::vector<std::string> lines_of(const std::string& path, const std::string& prefix = "") {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << "cannot open " << path;
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(prefix + line);
+  }
+  return out;
+}
+
+torch::Tensor as_tensor(const Matrix& m) {
+  return torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat32).clone();
+}
+
+void expect_official_embeddings(bool optimize) {
+  EmbedderOptions options;
+  options.device = "cpu";
+  options.optimize = optimize;
+  auto embedder = Embedder::load(ModelFiles::resolve(BRIVL_SHIPPED_MODEL_DIR), options);
+  const auto images = lines_of(reference_file("images.txt"), std::string(BRIVL_SOURCE_DIR) + "/assets/samples/");
+  const auto texts = lines_of(reference_file("texts.txt"));
+  const auto expected_images = test::load_npy_tensor(reference_file("expected_image.npy"));
+  const auto expected_texts = test::load_npy_tensor(reference_file("expected_text.npy"));
+  ASSERT_EQ(expected_images.size(0), static_cast<int64_t>(images.size()));
+  ASSERT_EQ(expected_texts.size(0), static_cast<int64_t>(texts.size()));
+  EXPECT_LT(test::max_abs_diff(as_tensor(embedder.embed_images(images)), expected_images), kEmbeddingTolerance);
+  EXPECT_LT(test::max_abs_diff(as_tensor(embedder.embed_texts(texts)), expected_texts), kEmbeddingTolerance);
+}
+
+TEST(ShippedModelParity, EmbeddingsEqualTheOfficialPipelinesAsComputed) { expect_official_embeddings(false); }
+
+TEST(ShippedModelParity, EmbeddingsEqualTheOfficialPipelinesWithBatchNormFolded) { expect_official_embeddings(true); }
 
 }  // namespace
 }  // namespace brivl

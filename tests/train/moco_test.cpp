@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include "model/config.h"
+#include "model/state_loading.h"
 #include "test_support.h"
 #include "train/retrieval_metrics.h"
 
@@ -20,6 +24,52 @@ TEST(MoCo, KeysFollowTheOfficialModuleLayout) {
   EXPECT_TRUE(params.contains("imgencoder.backbone.conv_stem.weight"));
   EXPECT_TRUE(params.contains("imgencoder_mom.learnable.imgFC.fc1.weight") || params.contains("imgencoder_mom.backbone.conv_stem.weight"));
   EXPECT_TRUE(params.contains("textencoder_mom.backbone.bert.embeddings.word_embeddings.weight"));
+}
+
+// "dtype\t[d0, d1]" of a tensor, as checkpoint_keys.tsv writes it.
+std::string dtype_and_shape(const torch::Tensor& t) {
+  std::ostringstream out;
+  out << (t.scalar_type() == torch::kInt64 ? "int64" : t.scalar_type() == torch::kFloat32 ? "float32" : "other") << "\t[";
+  for (int64_t d = 0; d < t.dim(); ++d) out << (d ? ", " : "") << t.size(d);
+  out << "]";
+  return out.str();
+}
+
+// What a training run saves (the trainer's module + the official-only entries) is, key for key,
+// with dtypes and shapes, what the official code's model of the same config holds
+// (checkpoint_keys.tsv was written from the official model's state_dict), so the official
+// example.py's strict load_state_dict takes our checkpoints.
+TEST(MoCo, SavedStateHasExactlyTheOfficialModelsKeysDtypesAndShapes) {
+  std::map<std::string, std::string> official;
+  std::ifstream in(test::fixture_file("checkpoint_keys.tsv"));
+  ASSERT_TRUE(in);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    const auto tab = line.find('\t');
+    official[line.substr(0, tab)] = line.substr(tab + 1);
+  }
+  ASSERT_GT(official.size(), 800u);
+  const auto config = tiny_config();
+  MoCoBriVL model(config);
+  std::map<std::string, std::string> ours;
+  for (const auto& [key, tensor] : module_state(*model)) ours[key] = dtype_and_shape(tensor);
+  for (const auto& [key, tensor] : official_only_state(config)) {
+    EXPECT_TRUE(is_official_only(key)) << key;
+    EXPECT_TRUE(ours.emplace(key, dtype_and_shape(tensor)).second) << "computed and official-only: " << key;
+  }
+  for (const auto& [key, value] : official) {
+    const auto it = ours.find(key);
+    if (it == ours.end()) {
+      ADD_FAILURE() << "missing " << key;
+    } else {
+      EXPECT_EQ(it->second, value) << key;
+    }
+  }
+  for (const auto& [key, value] : ours) EXPECT_TRUE(official.count(key)) << "not in the official model: " << key;
+  // The online encoders' official-only entries are also what inference skips.
+  EXPECT_TRUE(is_unused_for_inference("imgencoder.backbone.classifier.weight"));
+  EXPECT_FALSE(is_official_only("imgencoder.backbone.conv_head.weight"));
 }
 
 TEST(MoCo, MomentumUpdateIsTheConvexCombination) {
