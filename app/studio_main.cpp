@@ -10,6 +10,7 @@
 
 #include "ui/main_window.h"
 #include "ui/screenshot_tour.h"
+#include "util/allocator_tuning.h"
 
 namespace {
 
@@ -36,6 +37,7 @@ bool displayAvailable(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  brivl::keep_freed_memory_for_reuse();  // big tensors reuse freed memory, no page faults per pass (util/allocator_tuning.h)
   if (!displayAvailable(argc, argv)) {
     std::fprintf(stderr,
                  "brivl-studio: no display ($DISPLAY and $WAYLAND_DISPLAY are empty): start it in a desktop session. "

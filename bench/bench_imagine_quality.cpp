@@ -34,6 +34,7 @@
 #include "quality/emoji_judge.h"
 #include "quality/shapes_judge.h"
 #include "train/shapes_dataset.h"
+#include "util/allocator_tuning.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -156,6 +157,7 @@ brivl::quality::EmojiJudge emoji_judge(const Args& a, const std::vector<brivl::q
 }  // namespace
 
 int main(int argc, char** argv) try {
+  brivl::keep_freed_memory_for_reuse();  // as the programs do (util/allocator_tuning.h)
   const Args a = parse(argc, argv);
   fs::create_directories(a.out);
   brivl::EmbedderOptions eo;

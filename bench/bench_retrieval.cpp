@@ -31,6 +31,7 @@
 #include "retrieval/indexer.h"
 #include "retrieval/vector_index.h"
 #include "util/fingerprint.h"
+#include "util/allocator_tuning.h"
 
 namespace {
 
@@ -285,6 +286,7 @@ std::vector<int64_t> number_list(const std::string& text) {
 }
 
 int main(int argc, char** argv) {
+  brivl::keep_freed_memory_for_reuse();  // as the programs do (util/allocator_tuning.h)
   int images = 2000;
   std::vector<int64_t> decode_threads = {1, 2, 4};
   SearchBenchOptions search;

@@ -17,6 +17,7 @@
 #include "train/caption_table.h"
 #include "train/moco.h"
 #include "util/atomic_file.h"
+#include "util/allocator_tuning.h"
 
 namespace {
 using Clock = std::chrono::steady_clock;
@@ -48,6 +49,7 @@ Args parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) try {
+  brivl::keep_freed_memory_for_reuse();  // as the programs do (util/allocator_tuning.h)
   const auto a = parse(argc, argv);
   torch::set_num_threads(a.threads > 0 ? a.threads : static_cast<int>(std::thread::hardware_concurrency()));  // as the trainer
   const auto config = a.layout.empty() ? brivl::load_model_config(a.config)
