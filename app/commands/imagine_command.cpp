@@ -1,6 +1,7 @@
 // brivl imagine: optimise an image until the model sees the prompt in it; PNG / JPEG / WebP with
 // the settings embedded, replayable with --replay; the progression as frames, GIF/MP4 or a sheet.
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -81,7 +82,9 @@ ImagineSettings settings_from_args(const ImagineArgs& a, const std::string& pres
   return s;
 }
 
-void print_progress(const ImagineProgress& p, bool jsonl, bool tty) {
+// `shown_similarity`: the last similarity computed, which the progress line keeps showing between.
+void print_progress(const ImagineProgress& p, bool jsonl, bool tty, double& shown_similarity) {
+  if (p.step > 0 && std::isfinite(p.similarity)) shown_similarity = p.similarity;  // not a screening score
   if (jsonl) {
     char robust[32] = "null";
     if (std::isfinite(p.robust_similarity)) std::snprintf(robust, sizeof(robust), "%.6f", p.robust_similarity);
@@ -92,8 +95,10 @@ void print_progress(const ImagineProgress& p, bool jsonl, bool tty) {
   } else if (tty && p.step == 0 && p.screen > 0) {
     std::fprintf(stderr, "\rscreening: candidate %d/%d   ", p.screened, p.screen);
   } else if (tty) {
-    std::fprintf(stderr, "\rstep %d/%d  similarity %.4f  loss %.4f  %.2f it/s  ETA %.0f s   ", p.step, p.steps,
-                 p.similarity, p.loss, p.steps_per_second, p.eta_seconds);
+    char similarity[32] = "  …   ";  // before the first one is computed
+    if (std::isfinite(shown_similarity)) std::snprintf(similarity, sizeof(similarity), "%.4f", shown_similarity);
+    std::fprintf(stderr, "\rstep %d/%d  similarity %s  loss %.4f  %.2f it/s  ETA %.0f s   ", p.step, p.steps,
+                 similarity, p.loss, p.steps_per_second, p.eta_seconds);
     if (std::isfinite(p.robust_similarity)) std::fprintf(stderr, "held-out %.4f   ", p.robust_similarity);
     if (p.morph > 0) std::fprintf(stderr, "morph %.0f%%   ", 100 * p.morph);
     if (p.starts > 1) {
@@ -163,7 +168,11 @@ void run_imagine(ImagineArgs& a) {
   if (!a.frames.empty()) std::filesystem::create_directories(a.frames);
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   ImagineHooks hooks;
-  hooks.on_progress = [&](const ImagineProgress& p) { print_progress(p, a.jsonl, tty); };
+  double shown_similarity = std::numeric_limits<double>::quiet_NaN();
+  hooks.on_progress = [&](const ImagineProgress& p) { print_progress(p, a.jsonl, tty, shown_similarity); };
+  // The clean image's similarity costs a forward pass: every step for --jsonl and --watch (their
+  // curves), every 10th for the progress line, else only at the end.
+  hooks.similarity_every = a.jsonl || a.watch ? 1 : tty ? 10 : std::numeric_limits<int>::max();
   // Previews feed the frames folder, the animation (40 frames by default) and the contact sheet.
   const int default_every = std::max(1, settings.steps / (a.video.empty() ? 12 : 40));
   hooks.preview_every = a.save_every > 0 ? a.save_every : default_every;

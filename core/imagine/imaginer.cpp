@@ -210,6 +210,7 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
     candidate_settings.seed = start_seeds[static_cast<size_t>(k)];
     auto candidate = std::make_unique<ImaginationSession>(m.model, m.device, target, candidate_settings, init, views_per_pass);
     candidate->set_contrast(contrast, temperature);
+    candidate->set_similarity_every(hooks.similarity_every);
     // A screened start also gets its colours chosen by the model: random layouts differ more in
     // score than colours do, so screening finds places, and a sweep on the chosen layout the colour.
     // With several kinds of shape, the kind is swept first, in the colour the screening drew.

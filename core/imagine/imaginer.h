@@ -15,6 +15,9 @@ struct ImagineHooks {
   std::function<void(const ImagineProgress&)> on_progress;    // after every step
   std::function<void(int step, const RgbImage&)> on_preview;  // every `preview_every` steps and at the end
   int preview_every = 0;                                      // 0: only the final image
+  // ImagineProgress::similarity every this many steps and at the last (NaN between): each one is
+  // a forward pass of the clean image, which a caller that shows no curve need not pay for.
+  int similarity_every = 1;
   std::function<bool()> should_cancel;                        // checked before every step
 };
 

@@ -170,7 +170,9 @@ ImagineProgress ImaginationSession::step() {
   p.step = step_;
   p.steps = settings_.steps;
   p.lr = lr;
-  p.similarity = similarity(clean_view(param_->image().detach(), model_->config().img_size));
+  p.similarity = step_ % similarity_every_ == 0 || finished()
+                     ? similarity(clean_view(param_->image().detach(), model_->config().img_size))
+                     : std::numeric_limits<double>::quiet_NaN();
   if (step_ % 10 == 0 || finished()) p.robust_similarity = robust_similarity();
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   p.steps_per_second = elapsed > 0 ? step_ / elapsed : 0;

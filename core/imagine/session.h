@@ -2,6 +2,7 @@
 // ImaginationSession: optimise an image through the frozen image encoder until its embedding
 // matches a target embedding. Step by step, so a caller can show previews, pause (stop calling
 // step()) and cancel between steps; deterministic for a given seed on the CPU.
+#include <algorithm>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -56,6 +57,10 @@ class ImaginationSession {
   // prompt from its neighbours (the same shape in another colour) scores high.
   void set_contrast(const torch::Tensor& texts, double temperature);
   int steps_done() const { return step_; }
+  // ImagineProgress::similarity (the clean image, one forward pass of its own: on the CPU up to a
+  // third of a one-view step) every `k` steps and at the last; NaN between. Default 1. Changes
+  // no image: nothing the steps do depends on it.
+  void set_similarity_every(int k) { similarity_every_ = std::max(1, k); }
   // Aims the following steps at another target ([D], normalised here): the morph moves it a little
   // before each step. The optimiser's state carries over, so the image changes smoothly.
   void set_target(const torch::Tensor& target);
@@ -89,6 +94,7 @@ class ImaginationSession {
   std::unique_ptr<Parameterization> param_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   int step_ = 0;
+  int similarity_every_ = 1;
   std::chrono::steady_clock::time_point start_;
 };
 

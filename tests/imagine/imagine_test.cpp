@@ -146,6 +146,33 @@ TEST(Imagine, ReportsEveryStepAndPreviewsEveryK) {
   EXPECT_EQ(previews, (std::vector<int>{2, 4, 6}));
 }
 
+// The clean image's similarity only every K steps and at the last (a forward pass each): NaN
+// between, the same values where computed, and the same image (nothing depends on it).
+TEST(Imagine, SimilarityEveryKStepsChangesNoImage) {
+  auto imaginer = fixture_imaginer();
+  auto every_step = small_settings(3), every_third = small_settings(3);
+  every_step.steps = every_third.steps = 7;
+  std::vector<double> all, sparse;
+  ImagineHooks hooks;
+  hooks.on_progress = [&](const ImagineProgress& p) { all.push_back(p.similarity); };
+  const auto a = imaginer.run(every_step, hooks);
+  hooks.on_progress = [&](const ImagineProgress& p) { sparse.push_back(p.similarity); };
+  hooks.similarity_every = 3;
+  const auto b = imaginer.run(every_third, hooks);
+  EXPECT_EQ(a.pixels, b.pixels);
+  ASSERT_EQ(all.size(), 7u);
+  ASSERT_EQ(sparse.size(), 7u);
+  for (size_t i = 0; i < all.size(); ++i) {
+    const int step = static_cast<int>(i) + 1;
+    if (step % 3 == 0 || step == 7) {
+      EXPECT_DOUBLE_EQ(sparse[i], all[i]) << step;
+    } else {
+      EXPECT_TRUE(std::isnan(sparse[i])) << step;
+      EXPECT_TRUE(std::isfinite(all[i])) << step;
+    }
+  }
+}
+
 // The layout search: every start runs start_steps steps, then the start with the best held-out
 // similarity goes on alone; its image is the one a single run from that start's seed gives.
 TEST(Imagine, LayoutSearchContinuesTheStartWithTheBestHeldOutSimilarity) {
