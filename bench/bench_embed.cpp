@@ -3,6 +3,11 @@
 // to docs/PERFORMANCE.md together with the machine description this program prints.
 //
 //   bench_embed [--layout tiny|b0|b5] [--images N] [--texts N] [--batch N] [--threads N]
+//               [--bundle-dir DIR] (keep the random bundle there, reuse it next time: the official
+//               harness, ../shared/official/bench_official.py --model DIR, reads the same file)
+//               [--bundle-only 1] (only write it)
+//   bench_embed --json 1 --bundle DIR [--dtype fp32|bf16] [--default-images DIR] [--default-texts FILE] ...
+//               one JSON line for bench/side_by_side.sh (see run_json)
 #include <sys/resource.h>
 #include <sys/utsname.h>
 
@@ -13,6 +18,9 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "embed/embedder.h"
@@ -22,6 +30,7 @@
 #include "model/state_loading.h"
 #include "util/atomic_file.h"
 #include "bench_models.h"
+#include "util/allocator_tuning.h"
 
 namespace {
 
@@ -42,6 +51,14 @@ struct Args {
   std::string layout = "tiny";
   int images = 64, texts = 256, batch = 0, threads = 0;  // batch 0: the embedder's defaults
   std::string run_variant, bundle;  // internal: measure one variant in a fresh process
+  std::string bundle_dir;           // keep the random bundle here (reused when it exists): the official harness reads it
+  // --json: measure --bundle in this process with the optimized defaults and print one JSON line
+  // (what ../shared/official/bench_official.py suite reads from a port); inputs as the official
+  // harness picks them: the bundle's images/ (in images.txt order) and texts.txt when it has them,
+  // else --default-images DIR / --default-texts FILE (its generated JPEGs and built-in captions).
+  bool json = false;
+  bool bundle_only = false;  // --bundle-only 1: write the random --bundle-dir bundle and stop
+  std::string dtype = "fp32", default_images, default_texts;
 };
 
 Args parse(int argc, char** argv) {
@@ -55,6 +72,12 @@ Args parse(int argc, char** argv) {
     else if (k == "--threads") a.threads = std::stoi(v);
     else if (k == "--run-variant") a.run_variant = v;
     else if (k == "--bundle") a.bundle = v;
+    else if (k == "--bundle-dir") a.bundle_dir = v;
+    else if (k == "--json") a.json = v == "1" || v == "on";
+    else if (k == "--bundle-only") a.bundle_only = v == "1" || v == "on";
+    else if (k == "--dtype") a.dtype = v;
+    else if (k == "--default-images") a.default_images = v;
+    else if (k == "--default-texts") a.default_texts = v;
     else throw std::runtime_error("unknown option " + k);
   }
   if (a.threads == 0) a.threads = static_cast<int>(std::thread::hardware_concurrency());
@@ -117,6 +140,66 @@ std::vector<std::string> lines_of(const std::string& path) {
   return out;
 }
 
+std::vector<std::string> image_files_in(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    auto ext = e.path().extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".webp") out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  if (out.empty()) throw std::runtime_error("no images in " + dir);
+  return out;
+}
+
+// --json: one measurement of --bundle, printed as one JSON line for the official harness's suite.
+void run_json(const Args& a) {
+  const std::filesystem::path dir(a.bundle);
+  std::vector<std::string> images, texts;
+  if (std::filesystem::is_directory(dir / "images")) {
+    if (std::filesystem::exists(dir / "images.txt")) {
+      for (const auto& l : lines_of((dir / "images.txt").string())) {
+        if (!l.empty()) images.push_back((dir / "images" / l).string());
+      }
+    } else {
+      images = image_files_in((dir / "images").string());
+    }
+  } else {
+    if (a.default_images.empty()) throw std::runtime_error(a.bundle + " has no images/: pass --default-images DIR");
+    images = image_files_in(a.default_images);
+  }
+  const std::string text_file = std::filesystem::exists(dir / "texts.txt") ? (dir / "texts.txt").string() : a.default_texts;
+  if (text_file.empty()) throw std::runtime_error(a.bundle + " has no texts.txt: pass --default-texts FILE");
+  texts = lines_of(text_file);
+  brivl::EmbedderOptions options;
+  options.device = "cpu";
+  options.dtype = a.dtype;
+  if (a.batch > 0) options.image_batch_size = options.text_batch_size = a.batch;
+  options.threads = a.threads;
+  auto t = Clock::now();
+  auto embedder = brivl::Embedder::load(brivl::ModelFiles::resolve(a.bundle), options);
+  const double load = seconds_since(t);
+  embedder.embed_images(cycle(images, std::min(a.batch > 0 ? a.batch : 2, a.images)));  // warm-up: one batch
+  t = Clock::now();
+  embedder.embed_images(cycle(images, a.images));
+  const double image_rate = a.images / seconds_since(t);
+  embedder.embed_texts(cycle(texts, std::min(a.batch > 0 ? a.batch : 32, a.texts)));
+  t = Clock::now();
+  embedder.embed_texts(cycle(texts, a.texts));
+  const double text_rate = a.texts / seconds_since(t);
+  nlohmann::json j{{"kind", "embed"},
+                   {"impl", "brivl " + a.dtype + " (BatchNorm folded, channels-last)"},
+                   {"load_s", load},
+                   {"images_per_s", image_rate},
+                   {"texts_per_s", text_rate},
+                   {"peak_rss_mb", brivl::bench::peak_rss_gib() * 1024},
+                   {"settings", {{"threads", a.threads}, {"batch", a.batch}, {"images", a.images}, {"texts", a.texts},
+                                 {"dtype", a.dtype}, {"image_files", images.size()}, {"text_file", text_file}}},
+                   {"runtime", brivl::runtime_description(a.threads)},
+                   {"threads_info", {{"env", brivl::bench::kernel_environment()}}}};
+  std::cout << j.dump() << std::endl;
+}
+
 // Child process: load the bundle with one variant's options and measure it.
 void run_variant(const Args& a) {
   const std::string data = BRIVL_SOURCE_DIR "/tests/data/brivl-official-tiny";
@@ -132,20 +215,31 @@ void run_variant(const Args& a) {
 }
 
 int main(int argc, char** argv) {
+  brivl::keep_freed_memory_for_reuse();  // as the programs do (util/allocator_tuning.h)
   try {
     const auto a = parse(argc, argv);
     at::set_num_threads(a.threads);
+    if (a.json) {
+      run_json(a);
+      return 0;
+    }
     if (!a.run_variant.empty()) {
       run_variant(a);
       return 0;
     }
     std::string bundle = BRIVL_SOURCE_DIR "/models/brivl-official-tiny";
-    const auto scratch = std::filesystem::temp_directory_path() / ("brivl-bench-" + a.layout);
-    if (a.layout != "tiny") {
+    const bool keep = !a.bundle_dir.empty();
+    const auto scratch = keep ? std::filesystem::path(a.bundle_dir)
+                              : std::filesystem::temp_directory_path() / ("brivl-bench-" + a.layout);
+    if (a.layout != "tiny" && keep && std::filesystem::exists(scratch / "config.yml")) {
+      bundle = scratch.string();
+      std::cout << "reusing the random " << a.layout << " bundle in " << bundle << "\n";
+    } else if (a.layout != "tiny") {
       const auto t = Clock::now();
       bundle = make_random_bundle(scratch, a.layout);
       std::cout << "created a random " << a.layout << " bundle in " << seconds_since(t) << " s\n";
     }
+    if (a.bundle_only) return 0;
     const auto files = brivl::ModelFiles::resolve(bundle);
     std::cout << brivl::bench::machine_description()
               << "model: " << files.checkpoint << " (" << std::filesystem::file_size(files.checkpoint) / 1048576.0
@@ -172,7 +266,7 @@ int main(int argc, char** argv) {
                               " --threads " + std::to_string(a.threads);
       if (std::system(cmd.c_str()) != 0) throw std::runtime_error("variant " + std::string(variant) + " failed");
     }
-    if (a.layout != "tiny") std::filesystem::remove_all(scratch);
+    if (a.layout != "tiny" && !keep) std::filesystem::remove_all(scratch);
   } catch (const std::exception& e) {
     std::cerr << "bench_embed: " << e.what() << "\n";
     return 1;

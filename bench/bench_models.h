@@ -4,6 +4,8 @@
 #include <sys/utsname.h>
 
 #include <cstdlib>
+#include <map>
+#include <unistd.h>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -16,6 +18,21 @@
 #include "model/brivl_model.h"
 
 namespace brivl::bench {
+
+// The environment variables that steer threads and kernels (OMP_*, OPENBLAS_*, MKL_*, ONEDNN_*,
+// DNNL_*, BRIVL_*), as name -> value: recorded with every number.
+inline std::map<std::string, std::string> kernel_environment() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string kv(*e);
+    const auto eq = kv.find('=');
+    const std::string name = kv.substr(0, eq);
+    for (const char* prefix : {"OMP_", "OPENBLAS_", "MKL_", "ONEDNN_", "DNNL_", "BRIVL_"}) {
+      if (name.rfind(prefix, 0) == 0 && eq != std::string::npos) out[name] = kv.substr(eq + 1);
+    }
+  }
+  return out;
+}
 
 // Peak resident memory of this process so far, GiB (ru_maxrss is in KiB on Linux).
 inline double peak_rss_gib() {
