@@ -1,5 +1,9 @@
-import sys, os, json
-sys.path.insert(0, '/work/shared/official')
+# The official embeddings of a bundle folder (config.yml, checkpoint.pth, vocab.txt, images.txt,
+# images/, texts.txt) by brivl-nmi's own example.py, through the harness in ../shared/official
+# (or $BRIVL_OFFICIAL_HARNESS): writes official_image.npy and official_text.npy into the folder.
+import sys, os
+sys.path.insert(0, os.environ.get("BRIVL_OFFICIAL_HARNESS",
+                                  os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../../shared/official")))
 sys.dont_write_bytecode = True
 import make_fixtures as M
 import numpy as np
