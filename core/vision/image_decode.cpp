@@ -11,6 +11,7 @@
 #endif
 
 #include "util/atomic_file.h"
+#include "vision/image_header.h"
 #include "util/error.h"
 
 namespace brivl {
@@ -109,6 +110,11 @@ RgbImage decode_image_bytes(const std::string& bytes, const std::string& name) {
   BRIVL_CHECK(!bytes.empty(), name, ": image file is empty");
   BRIVL_CHECK(bytes.size() < (size_t{1} << 31), name, ": image file of ", bytes.size(), " bytes is too large");
   check_png_chunk_lengths(bytes, name);
+  if (const auto size = declared_image_size(bytes)) {
+    BRIVL_CHECK(size->width * size->height <= static_cast<uint64_t>(kMaxImagePixels), name, ": image declares ",
+                size->width, " x ", size->height, " pixels, more than the limit of ", kMaxImagePixels,
+                "; refused before decoding");
+  }
 #ifdef BRIVL_HAVE_OPENCV
   cv::Mat m;
   try {

@@ -1,11 +1,13 @@
 // Tests for decoding image files to RGB like PIL's Image.open(p).convert('RGB') (core/vision/image_decode.h).
 #include "vision/image_decode.h"
+#include "vision/image_header.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cctype>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -238,6 +240,36 @@ TEST(ImageDecode, APngChunkLongerThanTheFileIsRefusedBeforeDecoding) {
   const std::string text = std::string("\x7d\x2b\x7e\x1a", 4) + "iTXt" + "brivl:settings";  // declares 2.1 GB
   png.insert(33, text);  // after the signature (8) and IHDR (25)
   EXPECT_BRIVL_ERROR(decode_image_bytes(png, "bomb.png"), "bomb.png", "damaged PNG", "chunk 'iTXt' declares 2100002330 bytes");
+}
+
+// Found by fuzz/fuzz_image_decode: 32 bytes of WebP whose VP8X chunk declares a 656,195 x 1,563
+// canvas made OpenCV allocate 3 GB before decoding anything. Declared sizes are read from the
+// header and refused above kMaxImagePixels, in every format whose header says it.
+TEST(ImageDecode, AHeaderDeclaringMorePixelsThanPilAcceptsIsRefusedBeforeDecoding) {
+  const std::string webp("RIFFB\x06\x00\x00WEBPVP8X\x0a\x00\x00\x00\x04\x89PNB\x03\x0a\x1a\x06\x00R\x00", 32);
+  ASSERT_EQ(webp.size(), 32u);
+  EXPECT_BRIVL_ERROR(decode_image_bytes(webp, "bomb.webp"), "bomb.webp", "656195 x 1563 pixels", "refused before decoding");
+  // A real PNG with its IHDR rewritten to 30,000 x 10,000 (the CRC is not what is checked first).
+  auto png = read_bytes(test::fixture_file("images/06_tiny_7x5.png"));
+  const auto put_be32 = [&png](size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) png[at + i] = static_cast<char>(v >> (24 - 8 * i));
+  };
+  put_be32(16, 30000);
+  put_be32(20, 10000);
+  EXPECT_BRIVL_ERROR(decode_image_bytes(png, "bomb.png"), "bomb.png", "30000 x 10000 pixels");
+  // The sizes read match what the decoders find, for every format of the fixture images.
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::fixture_file("images"))) {
+    const std::string path = entry.path().string();
+    const auto bytes = read_bytes(path);
+    const auto declared = declared_image_size(bytes);
+    if (!declared) continue;
+    const auto image = decode_image_bytes(bytes, path);
+    EXPECT_EQ(declared->width, static_cast<uint64_t>(image.width)) << path;
+    EXPECT_EQ(declared->height, static_cast<uint64_t>(image.height)) << path;
+    ++checked;
+  }
+  EXPECT_GE(checked, 8);  // the fixture's PNGs and its JPEG
 }
 
 TEST(ImageDecode, NonexistentPathIsAnErrorNamingThePath) {
