@@ -280,6 +280,24 @@ TEST(Catalog, CorruptVectorIsAnErrorNamingTheDb) {
   EXPECT_BRIVL_ERROR(catalog.entries(), db, "corrupt index", "/p/a.jpg", "16 bytes for dimension 5");
 }
 
+// Found by fuzz/fuzz_catalog: a damaged file declaring 10^11 values per vector made
+// for_each_vector reserve 6.6 TB before reading a row; a dimension is checked before use.
+TEST(Catalog, ADeclaredDimensionBeyondAnyEmbeddingIsAnErrorBeforeAnythingIsSizedByIt) {
+  test::TempDir dir;
+  const std::string db = dir.file("index.db");
+  {
+    Catalog catalog = Catalog::open(db, true);
+    add_image(catalog, "/p/a.jpg", "h", 1.0f);
+  }
+  raw_exec(db, "UPDATE embeddings SET dim = 104857600000");
+  Catalog catalog = Catalog::open(db, false);
+  EXPECT_BRIVL_ERROR(catalog.vector_dim(), db, "corrupt index", "104857600000 values");
+  EXPECT_BRIVL_ERROR(catalog.for_each_vector([](const float*, int64_t) {}, 1024), db, "104857600000 values");
+  EXPECT_BRIVL_ERROR(catalog.entries(), db, "104857600000 values");
+  raw_exec(db, "UPDATE embeddings SET dim = -4");
+  EXPECT_BRIVL_ERROR(catalog.entries(), db, "-4 values");
+}
+
 TEST(Catalog, RollbackLeavesNoRows) {
   test::TempDir dir;
   Catalog catalog = Catalog::open(dir.file("index.db"), true);
