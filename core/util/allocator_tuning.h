@@ -5,7 +5,8 @@
 // whose heaps top out at 64 MiB: a model whose activations are tens of MiB (B5 @456, a batch of
 // 8: 40-60 MiB each) then pays fresh page faults for them on every pass. Measured on a 2-vCPU
 // EPYC (docs/PERFORMANCE.md): 70 % of an embedding run spent in the kernel, 0.74 -> 2.6 images/s
-// once freed memory is kept for reuse. The official Python pipeline ran without that cost.
+// once freed memory is kept for reuse. The official Python pipeline pays it too, at random
+// (3.3 images/s in one run, 0.45-0.6 in three others of the same session).
 //
 // Not applied by the library on its own (it changes the whole process): the entry points call
 // keep_freed_memory_for_reuse() first thing, and the benchmarks do what the programs do.

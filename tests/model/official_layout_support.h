@@ -10,6 +10,7 @@
 
 #include "io/checkpoint.h"
 #include "model/brivl_model.h"
+#include "model/state_loading.h"
 
 namespace brivl::test {
 
@@ -26,24 +27,13 @@ inline std::string official_yaml(const std::string& cnn, int64_t img_size, int64
 // small; the keys and shapes are what matter), timm's classifier, BERT's pooler, position_ids.
 inline std::vector<std::pair<std::string, torch::Tensor>> official_state(BriVL& model) {
   std::vector<std::pair<std::string, torch::Tensor>> state;
-  const auto& c = model->config();
-  for (const auto& tower : {"imgencoder", "textencoder"}) {
-    std::vector<std::pair<std::string, torch::Tensor>> part;
+  for (const auto& suffix : {"", "_mom"}) {
     for (auto& [k, v] : module_state(*model)) {
-      if (k.rfind(std::string(tower) + ".", 0) == 0) part.emplace_back(k.substr(k.find('.') + 1), v);
-    }
-    if (std::string(tower) == "imgencoder") {
-      part.emplace_back("backbone.classifier.weight", torch::randn({1000, c.img_feature_dim}));
-      part.emplace_back("backbone.classifier.bias", torch::randn({1000}));
-    } else {
-      part.emplace_back("backbone.bert.embeddings.position_ids", torch::arange(c.bert.max_position).unsqueeze(0));
-      part.emplace_back("backbone.bert.pooler.dense.weight", torch::randn({c.bert.hidden_size, c.bert.hidden_size}));
-      part.emplace_back("backbone.bert.pooler.dense.bias", torch::randn({c.bert.hidden_size}));
-    }
-    for (const auto& suffix : {"", "_mom"}) {
-      for (auto& [k, v] : part) state.emplace_back(std::string(tower) + suffix + "." + k, v);
+      const auto dot = k.find('.');
+      state.emplace_back(k.substr(0, dot) + suffix + k.substr(dot), v);
     }
   }
+  for (auto& entry : official_only_state(model->config())) state.push_back(std::move(entry));
   return state;
 }
 
