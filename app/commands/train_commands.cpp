@@ -12,11 +12,14 @@
 #include <set>
 
 #include "commands.h"
+#include "local_launch.h"
 #include "model_options.h"
 #include "output_format.h"
 #include "progress_line.h"
 #include "text/text_lines.h"
 #include "train/caption_table.h"
+#include "train/distributed/availability.h"
+#include "train/distributed/launch_environment.h"
 #include "train/retrieval_metrics.h"
 #include "train/shapes_dataset.h"
 #include "train/trainer.h"
@@ -44,6 +47,7 @@ struct TrainArgs {
   bool jsonl = false;
   bool no_mask = false;
   bool watch = false;
+  int nproc = 0;  // --nproc-per-node: launch this many local ranks
   std::string executable;
 };
 
@@ -107,8 +111,26 @@ void print_result(const TrainResult& r, bool jsonl) {
 }
 
 void run_train(const CLI::App& command, TrainArgs& a) {
+  const auto env = LaunchEnvironment::from_environment();
+  if (a.nproc > 0) {
+    BRIVL_CHECK(!env.distributed(), "--nproc-per-node: this process is already rank ", env.rank, " of ", env.world_size,
+                " (RANK/WORLD_SIZE are set); start it either way, not both");
+    BRIVL_CHECK(distributed_training_available() || a.nproc == 1,
+                "--nproc-per-node ", a.nproc, ": this build of brivl cannot train on several processes (LibTorch's c10d "
+                "with Gloo was not found when it was built: install libgloo-dev and rebuild)");
+    BRIVL_CHECK(!a.resume.empty() || a.options.batch_size % a.nproc == 0, "--batch ", a.options.batch_size,
+                " cannot be split evenly over ", a.nproc, " processes: the batch is the whole step's, each process takes "
+                "batch / processes of it");
+    LocalLaunchOptions lo;
+    lo.processes = a.nproc;
+    lo.set_threads = command.count("--threads") == 0 && std::getenv("BRIVL_THREADS") == nullptr;
+    const int status = launch_local_ranks(own_arguments_without("--nproc-per-node"), lo);
+    if (status != 0) std::exit(status);
+    return;
+  }
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  if (env.rank != 0) a.watch = false;  // one window per job: rank 0's
   auto& o = a.options;
   TrainResult result;
   if (!a.resume.empty()) {
@@ -121,6 +143,8 @@ void run_train(const CLI::App& command, TrainArgs& a) {
     if (command.count("--device")) r.device = o.device;
     if (command.count("--threads")) r.threads = o.threads;
     if (command.count("--workers")) r.workers = o.workers;
+    if (command.count("--backend")) r.backend = o.backend;
+    if (command.count("--dist-timeout")) r.dist_timeout_s = o.dist_timeout_s;
     Watch watch(a.watch);
     auto hooks = train_hooks(a.jsonl);
     watch.attach(hooks, a.resume);
@@ -140,6 +164,10 @@ void run_train(const CLI::App& command, TrainArgs& a) {
     auto hooks = train_hooks(a.jsonl);
     watch.attach(hooks, o.out);
     result = watch.run([&] { return train(o, hooks); });
+  }
+  if (result.rank != 0) {  // rank 0 reports for the job
+    if (result.state == "stopped") std::exit(130);
+    return;
   }
   if (::isatty(STDERR_FILENO)) std::fputc('\n', stderr);
   print_result(result, a.jsonl);
@@ -330,6 +358,16 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   train->add_option("--pgd-steps", o.adversarial.steps, "PGD steps of each attack")->capture_default_str();
   train->add_option("--adv-start", o.adversarial.start_step, "clean steps before the first attack")->capture_default_str();
   train->add_option("--adv-ramp", o.adversarial.ramp_steps, "steps over which the budget grows to its value")->capture_default_str();
+  train->add_option("--batchnorm", o.batchnorm,
+                    "batch | frozen: BatchNorm of the image tower from each batch, or the --init weights' statistics kept")
+      ->capture_default_str();
+  train->add_option("--nproc-per-node", t->nproc,
+                    "data-parallel: start this many processes on this machine, each with its share of every batch "
+                    "(docs/TRAINING.md; torchrun-style RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT also work)");
+  train->add_option("--backend", o.backend, "data-parallel: auto | gloo | nccl")->capture_default_str();
+  train->add_option("--dist-timeout", o.dist_timeout_s,
+                    "data-parallel: seconds a process waits for the others before the run ends with an error")
+      ->capture_default_str();
   train->add_flag("--jsonl", t->jsonl, "progress as JSON lines on stdout (for monitors)");
   train->add_flag("--watch", t->watch, "show loss and recall@1 in a live window (Q: checkpoint and stop)");
   train->callback([train, t] { run_train(*train, *t); });

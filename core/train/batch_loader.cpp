@@ -14,6 +14,9 @@ namespace brivl {
 BatchLoader::BatchLoader(const CaptionTable& table, const BertTokenizer& tokenizer, LoaderOptions options)
     : table_(table), tokenizer_(tokenizer), options_(std::move(options)) {
   BRIVL_CHECK(!table_.images.empty(), table_.source, ": no images to train on");
+  BRIVL_CHECK(options_.shards >= 1 && options_.shard >= 0 && options_.shard < options_.shards &&
+                  options_.batch_size % options_.shards == 0,
+              "batch of ", options_.batch_size, " images cannot be split evenly over ", options_.shards, " processes");
   bad_.assign(table_.images.size(), 0);
   if (options_.shuffle && options_.hard_negative_group > 1) {
     std::vector<std::string> first_captions;
@@ -63,8 +66,9 @@ void BatchLoader::start_epoch(int64_t epoch, int64_t first_batch) {
 
 BatchLoader::Plan BatchLoader::plan_for(int64_t batch) const {
   Plan plan;
-  const int64_t begin = batch * options_.batch_size;
-  const int64_t end = std::min<int64_t>(begin + options_.batch_size, static_cast<int64_t>(order_.size()));
+  const int64_t per_shard = options_.batch_size / options_.shards;
+  const int64_t begin = batch * options_.batch_size + options_.shard * per_shard;
+  const int64_t end = std::min<int64_t>(begin + per_shard, static_cast<int64_t>(order_.size()));
   for (int64_t k = begin; k < end; ++k) {
     const int64_t image = order_[k];
     const auto& captions = table_.texts[image];

@@ -31,6 +31,10 @@ struct LoaderOptions {
   // > 1: each epoch's order is rebuilt into runs of this many images whose captions differ by a
   // word (train/caption_neighbours.h); 0 or 1: plain shuffle.
   int hard_negative_group = 0;
+  // Data-parallel training: batches stay those of one process (batch_size images each, the same
+  // order), and this process builds only its slice of each: rows [shard, shard + 1) x
+  // batch_size / shards. batch_size must be a multiple of shards.
+  int shard = 0, shards = 1;
 };
 
 struct TrainBatch {

@@ -40,7 +40,7 @@ std::string timestamp() {
 RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {}
 
 RunDirectory::RunDirectory(RunDirectory&& other) noexcept
-    : path_(std::move(other.path_)), metrics_(other.metrics_), log_(other.log_) {
+    : path_(std::move(other.path_)), read_only_(other.read_only_), metrics_(other.metrics_), log_(other.log_) {
   other.metrics_ = nullptr;
   other.log_ = nullptr;
 }
@@ -49,6 +49,7 @@ RunDirectory& RunDirectory::operator=(RunDirectory&& other) noexcept {
   if (this != &other) {
     close_files();
     path_ = std::move(other.path_);
+    read_only_ = other.read_only_;
     metrics_ = other.metrics_;
     log_ = other.log_;
     other.metrics_ = nullptr;
@@ -86,6 +87,20 @@ RunDirectory RunDirectory::create(const std::string& path) {
   return run;
 }
 
+RunDirectory RunDirectory::open_read_only(const std::string& path) {
+  std::error_code ec;
+  for (const char* required : {"train_options.json", "config.yml"})
+    BRIVL_CHECK(fs::is_regular_file(fs::path(path) / required, ec), path, ": not a training run folder (no ", required,
+                ") or not visible from this machine (every rank must see the run folder)");
+  RunDirectory run(path);
+  run.read_only_ = true;
+  return run;
+}
+
+void RunDirectory::check_writable(const char* what) const {
+  BRIVL_CHECK(!read_only_, path_, ": ", what, " through a read-only view of the run (only rank 0 writes it)");
+}
+
 RunDirectory RunDirectory::open(const std::string& path) {
   std::error_code ec;
   BRIVL_CHECK(fs::is_directory(path, ec), path, ": run folder does not exist");
@@ -104,17 +119,22 @@ RunDirectory RunDirectory::open(const std::string& path) {
 
 std::string RunDirectory::file(const std::string& name) const { return (fs::path(path_) / name).string(); }
 
-void RunDirectory::write_status(const std::string& json_text) const { write_file_atomically(file("status.json"), json_text); }
+void RunDirectory::write_status(const std::string& json_text) const {
+  check_writable("status.json written");
+  write_file_atomically(file("status.json"), json_text);
+}
 
 std::string RunDirectory::read_status() const { return read_file(file("status.json")); }
 
 void RunDirectory::append_metrics(const std::string& json_object) {
+  check_writable("metrics appended");
   const std::string line = json_object + "\n";
   BRIVL_CHECK(std::fwrite(line.data(), 1, line.size(), metrics_) == line.size() && std::fflush(metrics_) == 0,
               file("metrics.jsonl"), ": write failed (disk full?)");
 }
 
 void RunDirectory::truncate_metrics_after(int64_t step) {
+  check_writable("metrics truncated");
   const auto path = file("metrics.jsonl");
   std::istringstream in(read_file(path));
   std::string line, kept;
@@ -135,6 +155,7 @@ void RunDirectory::truncate_metrics_after(int64_t step) {
 }
 
 void RunDirectory::log(const std::string& line) {
+  check_writable("train.log written");
   const std::string text = "[" + timestamp() + "] " + line + "\n";
   if (std::fwrite(text.data(), 1, text.size(), log_) != text.size() || std::fflush(log_) != 0)
     BRIVL_FAIL(file("train.log"), ": write failed (disk full?)");
@@ -167,6 +188,7 @@ std::vector<int64_t> RunDirectory::checkpoint_steps() const {
 }
 
 void RunDirectory::prune_checkpoints(int64_t keep_last, int64_t protect) const {
+  check_writable("checkpoints pruned");
   const auto steps = checkpoint_steps();
   const int64_t n = static_cast<int64_t>(steps.size());
   for (int64_t i = 0; i + keep_last < n; ++i) {

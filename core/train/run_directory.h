@@ -22,6 +22,9 @@ class RunDirectory {
   // An existing run, for --resume: status.json and train_options.json must be there.
   static RunDirectory open(const std::string& path);
   static bool is_run_directory(const std::string& path);
+  // A run another process writes (the other ranks of a data-parallel run): reads only; its
+  // options and config must be there. Writing through it throws.
+  static RunDirectory open_read_only(const std::string& path);
 
   RunDirectory(RunDirectory&&) noexcept;
   RunDirectory& operator=(RunDirectory&&) noexcept;
@@ -49,7 +52,9 @@ class RunDirectory {
   explicit RunDirectory(std::string path);
   friend std::string run_directory_model_checkpoint(const std::string& path);
   void close_files();
+  void check_writable(const char* what) const;
   std::string path_;
+  bool read_only_ = false;
   std::FILE* metrics_ = nullptr;
   std::FILE* log_ = nullptr;
 };

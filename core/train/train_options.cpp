@@ -33,6 +33,12 @@ void TrainOptions::validate() const {
               "--moco-weight / --in-batch-weight: expected >= 0, not both 0");
   BRIVL_CHECK(hard_negatives == 0 || (hard_negatives >= 2 && hard_negatives <= batch_size),
               "--hard-negatives ", hard_negatives, ": expected 0 (off) or a group size in 2..--batch (", batch_size, ")");
+  BRIVL_CHECK(batchnorm == "batch" || batchnorm == "frozen", "--batchnorm '", batchnorm, "': expected batch or frozen");
+  BRIVL_CHECK(batchnorm != "frozen" || !init_checkpoint.empty(),
+              "--batchnorm frozen keeps the running statistics of the starting weights: give them with --init");
+  BRIVL_CHECK(backend == "auto" || backend == "gloo" || backend == "nccl", "--backend '", backend,
+              "': expected auto, gloo or nccl");
+  BRIVL_CHECK(dist_timeout_s > 0, "--dist-timeout ", dist_timeout_s, ": expected a number of seconds above 0");
   BRIVL_CHECK(bn_recalibration_batches >= 0, "bn_recalibration_batches: expected >= 0");
   BRIVL_CHECK(log_every >= 1, "--log-every ", log_every, ": expected at least 1");
   BRIVL_CHECK(eval_every >= 0, "--eval-every ", eval_every, ": expected >= 0");
@@ -92,6 +98,9 @@ std::string train_options_to_json(const TrainOptions& o) {
             {"threads", o.threads},
             {"workers", o.workers},
             {"amp", o.amp},
+            {"backend", o.backend},
+            {"dist_timeout_s", o.dist_timeout_s},
+            {"batchnorm", o.batchnorm},
             {"freeze", o.freeze},
             {"queue_size", o.queue_size},
             {"momentum", o.momentum},
@@ -139,6 +148,9 @@ TrainOptions train_options_from_json(const std::string& text, const std::string&
   read(j, "threads", o.threads, source);
   read(j, "workers", o.workers, source);
   read(j, "amp", o.amp, source);
+  read(j, "backend", o.backend, source);
+  read(j, "dist_timeout_s", o.dist_timeout_s, source);
+  read(j, "batchnorm", o.batchnorm, source);
   read(j, "freeze", o.freeze, source);
   read(j, "queue_size", o.queue_size, source);
   read(j, "momentum", o.momentum, source);

@@ -51,6 +51,10 @@ struct TrainOptions {
   int threads = 0;              // intra-op threads, 0: $BRIVL_THREADS, else all cores
   int workers = 2;              // data-loading threads
   bool amp = true;              // bf16 autocast on CUDA (ignored on the CPU)
+  // Data-parallel runs (several processes, train/distributed/): how they talk. Not part of the
+  // recipe: a run continues on any number of processes.
+  std::string backend = "auto";  // auto | gloo | nccl
+  double dist_timeout_s = 1800;  // a collective waiting longer than this ends the run with an error
 
   // The recipe (see docs/TRAINING.md for why each part is there).
   std::string freeze = "none";  // none | official (brivl-nmi init_param: only the top blocks learn)
@@ -62,6 +66,12 @@ struct TrainOptions {
   bool mask_same_text = true;   // a negative with the positive's exact caption is not a negative
   int64_t hard_negatives = 0;   // >= 2: batches built from groups of this many near captions; 0: off
   int64_t bn_recalibration_batches = 8;  // BatchNorm statistics re-estimated before eval/save
+  // BatchNorm of the image towers while training: "batch" normalises with each batch's own
+  // statistics (per process in data-parallel runs: each sees its share of the batch);
+  // "frozen" keeps the running statistics of the starting weights (--init), as detection and
+  // fine-tuning recipes do with small per-device batches; then a run on N processes computes
+  // exactly what one process does (docs/TRAINING.md, "Several processes").
+  std::string batchnorm = "batch";
 
   int64_t log_every = 10;       // steps between metrics lines
   int64_t eval_every = 0;       // steps between evaluations (+checkpoints); 0: once per epoch

@@ -18,6 +18,8 @@
 #include "text/bert_tokenizer.h"
 #include "train/batch_loader.h"
 #include "train/caption_table.h"
+#include "train/distributed/gradient_sync.h"
+#include "train/distributed/process_group.h"
 #include "train/moco.h"
 #include "train/image_augment.h"
 #include "train/robust/adversarial.h"
@@ -92,18 +94,48 @@ struct LoopState {
   int64_t evals = 0;
 };
 
+// The device of this process: a data-parallel rank on CUDA takes the GPU of its LOCAL_RANK
+// unless the device names one.
+torch::Device process_device(const std::string& spec, const LaunchEnvironment& env) {
+  auto device = parse_device(spec);
+  if (device.is_cuda() && env.distributed() && spec.find(':') == std::string::npos)
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+  return device;
+}
+
+// The sum of every parameter, in double: replicas that compute the same thing agree to the bit.
+double parameter_checksum(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  double sum = 0;
+  for (const auto& p : module.parameters()) sum += p.to(torch::kFloat64).sum().item<double>();
+  return sum;
+}
+
 class Trainer {
  public:
-  Trainer(TrainOptions options, RunDirectory run, const TrainHooks& hooks)
-      : o_(std::move(options)), run_(std::move(run)), hooks_(hooks) {}
+  Trainer(TrainOptions options, RunDirectory run, const TrainHooks& hooks, LaunchEnvironment env,
+          std::unique_ptr<ProcessGroup> group)
+      : o_(std::move(options)), run_(std::move(run)), hooks_(hooks), env_(env), group_(std::move(group)),
+        writer_(env.rank == 0) {}
 
   TrainResult run(bool resuming);
 
  private:
+  // Rank 0 speaks for the run: its log, its hooks.
   void message(const std::string& text) {
+    if (!writer_) return;
     run_.log(text);
     if (hooks_.on_message) hooks_.on_message(text);
   }
+  // What only this rank knows (its share of the data): said on every rank.
+  void rank_message(const std::string& text) {
+    if (writer_) return message(text);
+    if (hooks_.on_message) hooks_.on_message("rank " + std::to_string(env_.rank) + ": " + text);
+  }
+  // Data-parallel: the flags any rank raised (bit OR), so that every rank takes the same branch.
+  int64_t agree(int64_t flags) { return group_ ? group_->all_reduce_max(flags) : flags; }
+  // The checkpoint step's check that the replicas are still one model.
+  void verify_replicas();
   void setup_data(bool resuming);
   void setup_model(bool resuming);
   bool restore_checkpoint();
@@ -126,6 +158,10 @@ class Trainer {
   TrainOptions o_;
   RunDirectory run_;
   TrainHooks hooks_;
+  LaunchEnvironment env_;
+  std::unique_ptr<ProcessGroup> group_;  // null: one process
+  std::unique_ptr<GradientSync> gradient_sync_;
+  bool writer_ = true;                   // rank 0: writes the run folder, evaluates
   ModelConfig config_;
   std::unique_ptr<BertTokenizer> tokenizer_;
   CaptionTable train_table_, val_table_;
@@ -150,7 +186,7 @@ class Trainer {
   // Window for the metrics line.
   struct Window {
     int64_t steps = 0, samples = 0;
-    double loss = 0, i2t = 0, t2i = 0, pos = 0, neg = 0, data_s = 0, step_s = 0;
+    double loss = 0, i2t = 0, t2i = 0, pos = 0, neg = 0, data_s = 0, step_s = 0, comm_s = 0;
     Clock::time_point start = Clock::now();
   } w_;
 };
@@ -179,7 +215,7 @@ void Trainer::setup_data(bool resuming) {
 }
 
 void Trainer::setup_model(bool resuming) {
-  device_ = parse_device(o_.device);
+  device_ = process_device(o_.device, env_);
   // 0 = $BRIVL_THREADS, else all cores (LibTorch would otherwise start this thread with one
   // intra-op thread).
   torch::set_num_threads(o_.threads > 0 ? o_.threads : default_thread_count());
@@ -198,6 +234,13 @@ void Trainer::setup_model(bool resuming) {
     auto bsrc = online->named_buffers(), bdst = model_->named_buffers();
     for (auto& b : bsrc) bdst[b.key()].copy_(b.value());
     message("init: weights from " + o_.init_checkpoint);
+  }
+  if (group_) {
+    // Every rank starts from rank 0's weights (the same seed gives the same ones; this makes
+    // sure of it, as DDP does).
+    torch::NoGradGuard no_grad;
+    for (auto& p : model_->parameters()) group_->broadcast(p, 0);
+    for (auto& b : model_->buffers()) group_->broadcast(b, 0);
   }
   model_->copy_online_to_momentum();
   if (o_.freeze == "official") freeze_official(*model_, config_.bert.num_layers);
@@ -227,6 +270,12 @@ void Trainer::setup_model(bool resuming) {
   groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay)));
   groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o_.lr).weight_decay(0.0)));
   optimizer_ = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(o_.lr));
+  if (group_) {
+    std::vector<torch::Tensor> learned;
+    for (auto& g : optimizer_->param_groups())
+      for (auto& p : g.params()) learned.push_back(p);
+    gradient_sync_ = std::make_unique<GradientSync>(learned, *group_);
+  }
 
   const int64_t K = o_.queue_size > 0 ? o_.queue_size : config_.queue_size;
   image_queue_ = FeatureQueue(K, config_.img_feature_dim, device_);
@@ -245,6 +294,10 @@ void Trainer::setup_model(bool resuming) {
     << " trainable), queue " << K << ", momentum " << momentum_ << ", temperature " << loss_options_.temperature
     << ", device " << device_;
   if (fare_) m << "; robustify (FARE): image tower only, teacher " << o_.init_checkpoint;
+  if (group_)
+    m << "; data-parallel: " << group_->size() << " processes (" << group_->backend() << "), " << o_.batch_size / group_->size()
+      << " of each batch's " << o_.batch_size << " images per process, gradients in " << gradient_sync_->buckets() << " buckets";
+  if (o_.batchnorm == "frozen") m << "; BatchNorm frozen (the starting weights' statistics)";
   if (o_.adversarial.eps > 0)
     m << "; adversarial: eps " << o_.adversarial.eps * 255 << "/255, " << o_.adversarial.steps << " PGD steps, from step "
       << o_.adversarial.start_step << " ramped over " << o_.adversarial.ramp_steps;
@@ -257,11 +310,16 @@ void Trainer::set_training_mode() {
     model_->imgencoder->eval();
     model_->textencoder->eval();
   }
+  if (o_.batchnorm == "frozen") {
+    for (auto* bn : batchnorms(*model_->imgencoder)) bn->eval();
+    for (auto* bn : batchnorms(*model_->imgencoder_mom)) bn->eval();
+  }
 }
 
 torch::Generator Trainer::attack_generator(int64_t micro_batch) const {
-  return at::detail::createCPUGenerator(
-      mix_seed(o_.seed, 0xad7e5a11ULL, static_cast<uint64_t>(s_.step), static_cast<uint64_t>(micro_batch)));
+  // Each rank attacks its own images: its own random starts (one process: as before).
+  const uint64_t seed = mix_seed(o_.seed, 0xad7e5a11ULL, static_cast<uint64_t>(s_.step), static_cast<uint64_t>(micro_batch));
+  return at::detail::createCPUGenerator(env_.distributed() ? mix_seed(seed, static_cast<uint64_t>(env_.rank)) : seed);
 }
 
 double Trainer::fare_step(const torch::Tensor& images, double eps, int64_t micro_batch, int64_t micro_batches) {
@@ -298,7 +356,17 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
   const double eps = adversarial_eps_at(o_.adversarial, s_.step);
   for (int64_t m = 0; m < count; ++m) {
     auto& b = batches[m];
-    if (b.images.size(0) < 2) continue;  // undecodable images left too few samples to contrast
+    // Data-parallel: every rank holds a slice of the batch; the loss is the one-process loss over
+    // the whole batch (embeddings and captions gathered), backpropagated through this rank's slice.
+    std::vector<int64_t> rows;
+    torch::Tensor batch_captions;
+    if (group_) {
+      auto keys = torch::empty({static_cast<int64_t>(b.text_keys.size())}, torch::kInt64);
+      if (!b.text_keys.empty()) std::memcpy(keys.data_ptr<int64_t>(), b.text_keys.data(), b.text_keys.size() * sizeof(uint64_t));
+      batch_captions = group_->all_gather_rows(keys.to(device_), &rows).cpu();
+    }
+    const int64_t batch_samples = group_ ? batch_captions.size(0) : b.images.size(0);
+    if (batch_samples < 2) continue;  // undecodable images left too few samples to contrast
     if (fare_) {
       loss += fare_step(b.images.to(device_), eps, m, count) / static_cast<double>(count);
       samples += b.images.size(0);
@@ -306,7 +374,8 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
     }
     auto images = b.images.to(device_);
     const auto ids = b.input_ids.to(device_), mask = b.mask.to(device_);
-    if (eps > 0) {
+    const bool none_here = images.size(0) == 0;  // data-parallel: this rank's slice lost every image
+    if (eps > 0 && !none_here) {
       // CLIPAG-style: attack each image away from its own caption's current embedding, then
       // learn the contrastive task on the attacked images (their momentum keys too).
       const auto unit = torch::nn::functional::NormalizeFuncOptions().dim(-1);
@@ -323,7 +392,11 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
       images = pgd_attack(images, eps, o_.adversarial.steps, o_.adversarial.step_size, away, gen);
     }
     torch::Tensor q_img, q_txt, k_img, k_txt;
-    {
+    if (gradient_sync_ && m == count - 1) gradient_sync_->arm();
+    if (none_here) {
+      const auto empty = torch::zeros({0, config_.img_feature_dim}, torch::TensorOptions().device(device_));
+      q_img = q_txt = k_img = k_txt = empty;
+    } else {
       const bool amp = o_.amp && device_.is_cuda();
       if (amp) {
         at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
@@ -342,16 +415,33 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
         at::autocast::clear_cache();
       }
     }
-    auto l = contrastive_loss(q_img, q_txt, k_img, k_txt, image_queue_, text_queue_, b.text_keys, loss_options_);
-    (l.loss / static_cast<double>(count)).backward();
+    std::vector<uint64_t> keys = b.text_keys;
+    if (group_) {
+      // This rank's rows keep their graph; the others' arrive as values.
+      int64_t before = 0;
+      for (int r = 0; r < env_.rank; ++r) before += rows[static_cast<size_t>(r)];
+      auto whole = [&](const torch::Tensor& local, bool with_grad) {
+        auto all = group_->all_gather_rows(local.detach());
+        if (!with_grad) return all;
+        const int64_t n = local.size(0), total = all.size(0);
+        return torch::cat({all.narrow(0, 0, before), local, all.narrow(0, before + n, total - before - n)});
+      };
+      q_img = whole(q_img, true), q_txt = whole(q_txt, true), k_img = whole(k_img, false), k_txt = whole(k_txt, false);
+      keys.resize(static_cast<size_t>(batch_captions.size(0)));
+      std::memcpy(keys.data(), batch_captions.data_ptr<int64_t>(), keys.size() * sizeof(uint64_t));
+    }
+    auto l = contrastive_loss(q_img, q_txt, k_img, k_txt, image_queue_, text_queue_, keys, loss_options_);
+    if (l.loss.requires_grad()) (l.loss / static_cast<double>(count)).backward();
     loss += l.loss.item<double>() / count, i2t += l.loss_i2t / count, t2i += l.loss_t2i / count;
     pos += l.positive_similarity / count, neg += l.negative_similarity / count;
     img_keys.push_back(k_img);
     txt_keys.push_back(k_txt);
-    captions.insert(captions.end(), b.text_keys.begin(), b.text_keys.end());
-    samples += b.images.size(0);
+    captions.insert(captions.end(), keys.begin(), keys.end());
+    samples += batch_samples;
   }
   BRIVL_CHECK(std::isfinite(loss), "training diverged at step ", s_.step, " (loss ", loss, "); lower --lr");
+  double comm_s = 0;
+  if (gradient_sync_) comm_s = gradient_sync_->finish();  // .grad: the whole batch's gradient, on every rank
   if (o_.clip_norm > 0) {
     std::vector<torch::Tensor> params;
     for (auto& g : optimizer_->param_groups())
@@ -369,6 +459,7 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
   const double elapsed = seconds_since(start);
   w_.steps += 1, w_.samples += samples, w_.loss += loss, w_.i2t += i2t, w_.t2i += t2i, w_.pos += pos, w_.neg += neg;
   w_.step_s += elapsed;
+  w_.comm_s += comm_s;
   // Mean step time, skipping the first steps (allocator and oneDNN warm-up).
   if (s_.step > 3) {
     ++timed_steps_;
@@ -381,7 +472,8 @@ void Trainer::recalibrate_batchnorm() {
   // BatchNorm running statistics (momentum 0.1) lag far behind weights that change every step;
   // evaluation-mode embeddings from them are poor. Re-estimate them as plain averages over fixed,
   // non-augmented training batches (deterministic, so resumed runs get the same numbers).
-  if (o_.bn_recalibration_batches <= 0 || fare_) return;  // fare keeps the teacher's statistics
+  // fare and frozen BatchNorm keep the starting weights' statistics.
+  if (o_.bn_recalibration_batches <= 0 || fare_ || o_.batchnorm == "frozen") return;
   auto bns = batchnorms(*model_->imgencoder);
   std::vector<std::decay_t<decltype(bns.front()->options.momentum())>> saved;
   for (auto* bn : bns) {
@@ -560,10 +652,31 @@ bool Trainer::restore_checkpoint() {
   s_.eval_seconds = meta.at("eval_seconds"), s_.evals = meta.at("evals");
   last_checkpoint_ = run_.checkpoint_path(step);
   if (s_.best_step >= 0 && fs::exists(run_.checkpoint_path(s_.best_step))) best_checkpoint_ = run_.checkpoint_path(s_.best_step);
-  run_.truncate_metrics_after(step);
+  if (writer_) run_.truncate_metrics_after(step);
   message("resume: from " + relative_to(last_checkpoint_, run_.path()) + " (step " + std::to_string(step) + ", epoch " +
           std::to_string(s_.epoch + 1) + ")");
   return true;
+}
+
+void Trainer::verify_replicas() {
+  const double mine = parameter_checksum(*model_);
+  const auto all = group_->all_gather_rows(torch::full({1}, mine, torch::TensorOptions().dtype(torch::kFloat64).device(device_))).cpu();
+  json sums = json::array();
+  bool same = true;
+  for (int64_t r = 0; r < all.size(0); ++r) {
+    sums.push_back(all[r].item<double>());
+    same = same && all[r].item<double>() == all[0].item<double>();
+  }
+  if (writer_) run_.append_metrics(json{{"type", "replicas"}, {"step", s_.step}, {"world_size", env_.world_size}, {"checksums", sums}}.dump());
+  if (same) return;
+  // Identical inputs, identical summed gradients, identical updates give identical weights, to the
+  // bit, when every rank runs the same kernels. Ranks with different thread counts (or CPUs) may
+  // round a reduction (the clipping norm) differently and drift apart by ulps: take rank 0's
+  // weights everywhere rather than train N models and save one.
+  message("replicas: the parameter sums differ at step " + std::to_string(s_.step) + " (" + sums.dump() +
+          "); every rank takes rank 0's weights");
+  torch::NoGradGuard no_grad;
+  for (auto& p : model_->parameters()) group_->broadcast(p, 0);
 }
 
 double Trainer::eta_seconds() const {
@@ -589,6 +702,7 @@ void Trainer::fix_schedule_from_time_budget() {
 }
 
 void Trainer::write_status(const std::string& state, const std::string& error) {
+  if (!writer_) return;
   json j = {{"state", state},
             {"pid", static_cast<int64_t>(::getpid())},
             {"step", s_.step},
@@ -600,7 +714,8 @@ void Trainer::write_status(const std::string& state, const std::string& error) {
             {"best_step", s_.best_step},
             {"eta_s", eta_seconds()},
             {"elapsed_s", seconds_since(started_)},
-            {"error", error}};
+            {"error", error},
+            {"world_size", env_.world_size}};
   if (best_eval_) j["best_eval"] = json::parse(best_eval_->to_json());
   if (last_eval_) j["last_eval"] = json::parse(last_eval_->to_json());
   run_.write_status(j.dump(2) + "\n");
@@ -611,14 +726,18 @@ TrainResult Trainer::run(bool resuming) {
     config_ = load_model_config(run_.file("config.yml"));
     tokenizer_ = std::make_unique<BertTokenizer>(BertTokenizer::from_file(run_.file("vocab.txt")));
     text_len_ = config_.max_text_len;
-    setup_data(resuming);
+    // Rank 0 splits the data and writes the split; the others read it from the run folder.
+    if (writer_) setup_data(resuming);
+    if (group_) group_->barrier();
+    if (!writer_) setup_data(true);
     setup_model(resuming);
     LoaderOptions lo;
     lo.image_size = config_.img_size, lo.text_len = text_len_, lo.batch_size = o_.batch_size, lo.workers = o_.workers;
     lo.augment = o_.augment, lo.seed = o_.seed;
     lo.hard_negative_group = static_cast<int>(o_.hard_negatives);
-    loader_ = std::make_unique<BatchLoader>(train_table_, *tokenizer_, lo);
     LoaderOptions ro = lo;
+    lo.shard = env_.rank, lo.shards = env_.world_size;
+    loader_ = std::make_unique<BatchLoader>(train_table_, *tokenizer_, lo);
     ro.augment = AugmentOptions::none(), ro.seed = o_.seed ^ 0xb47c4ull, ro.workers = 1;
     ro.hard_negative_group = 0;  // BatchNorm statistics want ordinary batches
     recal_loader_ = std::make_unique<BatchLoader>(train_table_, *tokenizer_, ro);
@@ -629,7 +748,7 @@ TrainResult Trainer::run(bool resuming) {
     if (resuming && !restored) message("resume: no complete checkpoint yet; starting over");
     if (resuming) s_.schedule_steps = std::max(s_.schedule_steps, int64_t{0}), s_.schedule_steps = restored && s_.schedule_fixed ? s_.schedule_steps : o_.epochs * steps_per_epoch_;
     write_status("running");
-    if (!restored && !val_table_.images.empty()) evaluate();  // step 0: chance level, and the cost of one evaluation
+    if (writer_ && !restored && !val_table_.images.empty()) evaluate();  // step 0: chance level, and the cost of one evaluation
 
     std::string state = "finished";
     const int64_t total_by_epochs = o_.epochs * steps_per_epoch_;
@@ -646,14 +765,21 @@ TrainResult Trainer::run(bool resuming) {
           BRIVL_CHECK(b.has_value(), "data loader ended early in epoch ", s_.epoch);
           batches.push_back(std::move(*b));
         }
-        for (const auto& p : loader_->take_problems()) message("data: skipped " + p);
+        for (const auto& p : loader_->take_problems()) rank_message("data: skipped " + p);
         w_.data_s += seconds_since(wait_start);
         train_step(batches.data(), static_cast<int64_t>(batches.size()));
         s_.batch_in_epoch += o_.accumulate;
-        if (!s_.schedule_fixed && timed_steps_ >= 10) fix_schedule_from_time_budget();
+        if (!s_.schedule_fixed && timed_steps_ >= 10) {
+          fix_schedule_from_time_budget();
+          if (group_) {  // rank 0's clock decides, for every rank
+            auto steps = torch::full({1}, s_.schedule_steps, torch::TensorOptions().dtype(torch::kInt64).device(device_));
+            group_->broadcast(steps, 0);
+            s_.schedule_steps = steps.cpu().item<int64_t>();
+          }
+        }
 
         const bool end_of_schedule = s_.step >= s_.schedule_steps;
-        if (s_.step % o_.log_every == 0 || end_of_schedule) {
+        if (writer_ && (s_.step % o_.log_every == 0 || end_of_schedule)) {
           const double window_s = seconds_since(w_.start);
           const double n = static_cast<double>(std::max<int64_t>(1, w_.steps));
           json line = {{"type", "train"},
@@ -671,6 +797,7 @@ TrainResult Trainer::run(bool resuming) {
                        {"neg_sim", w_.neg / n},
                        {"eta_s", eta_seconds()}};
           if (o_.adversarial.eps > 0) line["adv_eps"] = adversarial_eps_at(o_.adversarial, s_.step - 1);
+          if (group_) line["world_size"] = env_.world_size, line["comm_wait_ms"] = 1000 * w_.comm_s / n;
           run_.append_metrics(line.dump());
           if (hooks_.on_progress) {
             TrainProgress p;
@@ -682,20 +809,27 @@ TrainResult Trainer::run(bool resuming) {
           write_status("running");
           w_ = Window{};
         }
-        const bool asked = hooks_.should_stop && hooks_.should_stop();
-        const bool out_of_time = o_.max_minutes > 0 &&
-                                 seconds_since(started_) + step_seconds_ + 1.5 * s_.eval_seconds >= o_.max_minutes * 60;
+        bool asked = hooks_.should_stop && hooks_.should_stop();
+        bool out_of_time = o_.max_minutes > 0 &&
+                           seconds_since(started_) + step_seconds_ + 1.5 * s_.eval_seconds >= o_.max_minutes * 60;
+        if (group_) {  // a stop asked on any rank, or any rank out of time, stops every rank at this step
+          const int64_t flags = agree((asked ? 1 : 0) | (out_of_time ? 2 : 0));
+          asked = flags & 1, out_of_time = flags & 2;
+        }
         if (asked || out_of_time || end_of_schedule || s_.step % eval_every_ == 0) {
-          if (!val_table_.images.empty() && !asked) evaluate();
-          save_checkpoint();
-          write_status("running");
+          if (group_) verify_replicas();
+          if (writer_) {
+            if (!val_table_.images.empty() && !asked) evaluate();
+            save_checkpoint();
+            write_status("running");
+          }
         }
         if (asked) state = "stopped";
         else if (out_of_time && !end_of_schedule) state = "time_limit";
         if (state != "finished") break;
       }
     }
-    if (state == "finished" && s_.step > 0 && last_checkpoint_ != run_.checkpoint_path(s_.step)) save_checkpoint();
+    if (writer_ && state == "finished" && s_.step > 0 && last_checkpoint_ != run_.checkpoint_path(s_.step)) save_checkpoint();
     write_status(state);
     message(state == "finished" ? "finished at step " + std::to_string(s_.step)
             : state == "stopped" ? "stopped at step " + std::to_string(s_.step) + " (continue with --resume " + run_.path() + ")"
@@ -704,15 +838,34 @@ TrainResult Trainer::run(bool resuming) {
     r.run_dir = run_.path(), r.state = state, r.step = s_.step, r.total_steps = s_.schedule_steps;
     r.best_checkpoint = best_checkpoint_, r.last_checkpoint = last_checkpoint_;
     r.best_eval = best_eval_, r.last_eval = last_eval_, r.seconds = seconds_since(started_);
+    r.rank = env_.rank, r.world_size = env_.world_size;
+    // The other ranks wait for rank 0's last checkpoint before they report the run done.
+    if (group_) group_->barrier();
     return r;
   } catch (const std::exception& e) {
     try {
-      run_.log(std::string("failed: ") + e.what());
+      if (writer_) run_.log(std::string("failed: ") + e.what());
       write_status("failed", e.what());
     } catch (...) {
     }
     throw;
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Joins the job the environment describes; null for one process.
+std::unique_ptr<ProcessGroup> join_launch(const LaunchEnvironment& env, const TrainOptions& o) {
+  if (!env.distributed()) return nullptr;
+  BRIVL_CHECK(o.objective == "contrastive", "robustify runs in one process (WORLD_SIZE is ", env.world_size, ")");
+  BRIVL_CHECK(o.batch_size % env.world_size == 0, "--batch ", o.batch_size, " cannot be split evenly over ", env.world_size,
+              " processes: the batch is the whole step's, each process takes batch / processes of it");
+  BRIVL_CHECK(o.batch_size / env.world_size >= 1, "--batch ", o.batch_size, ": fewer images than processes");
+  ProcessGroupOptions po;
+  po.backend = o.backend, po.timeout_s = o.dist_timeout_s;
+  return ProcessGroup::join(env, po, process_device(o.device, env));
 }
 
 }  // namespace
@@ -725,11 +878,17 @@ TrainResult train(const TrainOptions& options, const TrainHooks& hooks) {
   load_model_config(options.config);
   const std::string vocab = options.vocab.empty() ? (fs::path(options.config).parent_path() / "vocab.txt").string() : options.vocab;
   BertTokenizer::from_file(vocab);
+  const auto env = LaunchEnvironment::from_environment();
+  auto group = join_launch(env, options);
+  TrainOptions saved = options;
+  saved.vocab = vocab;
+  if (env.rank != 0) {
+    group->barrier();  // rank 0 has made the run folder
+    return Trainer(saved, RunDirectory::open_read_only(options.out), hooks, env, std::move(group)).run(false);
+  }
   std::error_code ec;
   const bool existed = fs::exists(options.out, ec);
   std::optional<RunDirectory> run(RunDirectory::create(options.out));
-  TrainOptions saved = options;
-  saved.vocab = vocab;
   try {
     write_file_atomically(run->file("config.yml"), read_file(options.config));
     write_file_atomically(run->file("vocab.txt"), read_file(vocab));
@@ -747,20 +906,25 @@ TrainResult train(const TrainOptions& options, const TrainHooks& hooks) {
     BRIVL_FAIL(e.what(), " (while setting up the run folder ", options.out, "; nothing of it was kept)");
   }
   run->log("new run: " + options.out);
-  return Trainer(saved, std::move(*run), hooks).run(false);
+  if (group) group->barrier();
+  return Trainer(saved, std::move(*run), hooks, env, std::move(group)).run(false);
 }
 
 TrainResult resume_training(const std::string& run_dir, const ResumeOptions& r, const TrainHooks& hooks) {
-  auto run = RunDirectory::open(run_dir);
+  const auto env = LaunchEnvironment::from_environment();
+  auto run = env.rank == 0 ? RunDirectory::open(run_dir) : RunDirectory::open_read_only(run_dir);
   auto options = train_options_from_json(read_file(run.file("train_options.json")), run.file("train_options.json"));
   if (r.max_minutes) options.max_minutes = *r.max_minutes;
   if (r.epochs) options.epochs = *r.epochs;
   if (r.device) options.device = *r.device;
   if (r.threads) options.threads = *r.threads;
   if (r.workers) options.workers = *r.workers;
+  if (r.backend) options.backend = *r.backend;
+  if (r.dist_timeout_s) options.dist_timeout_s = *r.dist_timeout_s;
   options.validate();
-  run.log("resume: " + run_dir);
-  return Trainer(options, std::move(run), hooks).run(true);
+  auto group = join_launch(env, options);
+  if (env.rank == 0) run.log("resume: " + run_dir + (env.distributed() ? " on " + std::to_string(env.world_size) + " processes" : ""));
+  return Trainer(options, std::move(run), hooks, env, std::move(group)).run(true);
 }
 
 }  // namespace brivl

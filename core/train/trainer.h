@@ -34,7 +34,14 @@ struct TrainResult {
   std::string best_checkpoint, last_checkpoint;  // paths
   std::optional<RetrievalMetrics> best_eval, last_eval;
   double seconds = 0;
+  int rank = 0, world_size = 1;  // data-parallel runs: which process this is, of how many
 };
+
+// Both start a data-parallel run when the launch environment says so (RANK, WORLD_SIZE,
+// MASTER_ADDR, MASTER_PORT, LOCAL_RANK: torchrun's variables; docs/TRAINING.md): every process
+// calls the same function with the same options, rank 0 writes the run folder, which every
+// rank must be able to read (a shared filesystem across machines), and the hooks are called on
+// rank 0 only (should_stop on every rank: a stop asked anywhere stops all at the same step).
 
 // Starts a new run in options.out (options.config and options.vocab must be set).
 TrainResult train(const TrainOptions& options, const TrainHooks& hooks = {});
@@ -45,6 +52,8 @@ struct ResumeOptions {
   std::optional<int64_t> epochs;
   std::optional<std::string> device;
   std::optional<int> threads, workers;
+  std::optional<std::string> backend;
+  std::optional<double> dist_timeout_s;
 };
 
 // Continues the run in `run_dir` from its newest complete checkpoint (or from the start if it

@@ -31,6 +31,7 @@ struct BrivlRun {
   // No root, no loop device, no tmpfs needed. stdout and stderr go to files under the limit too.
   rlim_t file_size_limit = 0;
   std::function<bool(pid_t)> until;  // polled every 20 ms while the process runs; true: done signalling
+  std::vector<std::string> env;      // "NAME=value" added to the process's environment
 };
 
 inline BrivlResult run_brivl(const std::vector<std::string>& args, const BrivlRun& how = {}) {
@@ -45,6 +46,7 @@ inline BrivlResult run_brivl(const std::vector<std::string>& args, const BrivlRu
       const rlimit limit{how.file_size_limit, how.file_size_limit};
       if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(126);
     }
+    for (const auto& e : how.env) ::putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> argv{const_cast<char*>(BRIVL_CLI)};
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);

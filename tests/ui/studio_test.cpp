@@ -46,6 +46,7 @@
 #include "export/png_export.h"
 #include "imagine/imagine_settings.h"
 #include "util/atomic_file.h"
+#include "train/distributed/availability.h"
 #include "ui/error_panel.h"
 #include "ui/filmstrip.h"
 #include "ui/history_gallery.h"
@@ -710,6 +711,9 @@ void StudioTest::trainBuildsShapesRunsOneEpochAndServesAsModel() {
   const QString run = work_.filePath(QStringLiteral("run"));
   child<QSpinBox>(panel, "epochsSpin")->setValue(1);
   child<QSpinBox>(panel, "batchSpin")->setValue(8);
+  // Data-parallel from the panel: 2 processes, each with 4 of every batch's 8 images.
+  const int processes = brivl::distributed_training_available() ? 2 : 1;
+  child<QSpinBox>(panel, "processesSpin")->setValue(processes);
   child<QDoubleSpinBox>(panel, "maxMinutesSpin")->setValue(0);
   child<QLineEdit>(panel, "outEdit")->setText(run);
   child<QLineEdit>(panel, "configEdit")->setText(kSource + QStringLiteral("/tests/data/train-tiny/config.yml"));
@@ -720,6 +724,12 @@ void StudioTest::trainBuildsShapesRunsOneEpochAndServesAsModel() {
   QTRY_COMPARE_WITH_TIMEOUT(exited.count(), 1, 600000);
   QCOMPARE(exited.first().at(0).toInt(), 0);
   QTRY_COMPARE_WITH_TIMEOUT(panel->monitor()->status().state, QStringLiteral("finished"), 5000);
+  QCOMPARE(panel->monitor()->status().worldSize, processes);
+  if (processes > 1) {
+    QVERIFY2(child<QLabel>(panel, "trainStatus")->text().contains(QStringLiteral("2 processes")),
+             qPrintable(child<QLabel>(panel, "trainStatus")->text()));
+    QVERIFY(child<QPlainTextEdit>(panel, "trainLog")->toPlainText().contains(QStringLiteral("--nproc-per-node 2")));
+  }
   QVERIFY(panel->chart()->totalPoints() >= 1);
   QTRY_VERIFY_WITH_TIMEOUT(child<QPlainTextEdit>(panel, "trainLog")->toPlainText().contains(QStringLiteral("finished at step")), 5000);
   // Learning rate and samples/s per logged step on the second chart.
