@@ -96,6 +96,7 @@ bool parseRunStatus(const QByteArray& bytes, RunStatus* status) {
   s.bestCheckpoint = o.value(QStringLiteral("best_checkpoint")).toString();
   s.error = o.value(QStringLiteral("error")).toString();
   s.pid = o.value(QStringLiteral("pid")).toInteger();
+  s.worldSize = std::max(1, o.value(QStringLiteral("world_size")).toInt(1));
   const QJsonObject best = o.value(QStringLiteral("best_eval")).toObject();
   s.bestT2iR1 = best.value(QStringLiteral("t2i")).toObject().value(QStringLiteral("r1")).toDouble(-1);
   s.bestI2tR1 = best.value(QStringLiteral("i2t")).toObject().value(QStringLiteral("r1")).toDouble(-1);

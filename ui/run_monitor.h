@@ -18,6 +18,7 @@ struct RunStatus {
   QString lastCheckpoint, bestCheckpoint, error;
   double bestT2iR1 = -1, bestI2tR1 = -1;
   qint64 pid = 0;  // of the `brivl train` process that writes the folder
+  int worldSize = 1;  // processes of a data-parallel run
   bool hasCheckpoint() const { return !lastCheckpoint.isEmpty() || !bestCheckpoint.isEmpty(); }
 };
 

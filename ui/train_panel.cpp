@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QThread>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QToolButton>
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "train/distributed/availability.h"
 #include "ui/form_widgets.h"
 #include "ui/line_chart.h"
 #include "ui/run_monitor.h"
@@ -172,6 +174,17 @@ QWidget* TrainPanel::buildRunBox() {
   maxMinutes_->setSpecialValueText(tr("no limit"));
   maxMinutes_->setSuffix(tr(" min"));
   maxMinutes_->setValue(settings.value(QStringLiteral("train/maxMinutes"), 15).toDouble());
+  // Data-parallel on this machine: each process takes its share of every batch (docs/TRAINING.md).
+  processes_ = spinBox(box, "processesSpin", 1, std::max(1, QThread::idealThreadCount()),
+                       settings.value(QStringLiteral("train/processes"), 1).toInt());
+  if (distributed_training_available()) {
+    processes_->setToolTip(tr("Processes on this machine (brivl train --nproc-per-node): each computes its share of "
+                              "every batch with cores / processes threads; the batch must be a multiple of it"));
+  } else {
+    processes_->setValue(1);
+    processes_->setEnabled(false);
+    processes_->setToolTip(tr("This build trains in one process (LibTorch's c10d with Gloo was not found when it was built)"));
+  }
   QLayout *outRow = nullptr, *configRow = nullptr, *vocabRow = nullptr;
   out_ = pathRow(box, "outEdit", tr("new run folder"), true, &outRow);
   out_->setText(newRunDir());
@@ -182,6 +195,7 @@ QWidget* TrainPanel::buildRunBox() {
   form->addRow(tr("Batch"), batch_);
   form->addRow(tr("Learning rate"), lr_);
   form->addRow(tr("Time limit"), maxMinutes_);
+  form->addRow(tr("Processes"), processes_);
   form->addRow(tr("Run folder"), outRow);
   form->addRow(tr("Model config"), configRow);
   form->addRow(tr("Vocabulary"), vocabRow);
@@ -291,6 +305,7 @@ TrainRequest TrainPanel::requestFromForm() const {
   r.batch = batch_->value();
   r.lr = lr_->value();
   r.maxMinutes = maxMinutes_->value();
+  r.processes = processes_->value();
   return r;
 }
 
@@ -313,12 +328,20 @@ void TrainPanel::launch() {
     Q_EMIT problem(tr("No dataset"), tr("Choose a data file (CSV/TSV/JSONL with image,text) or build the shapes dataset."));
     return;
   }
+  if (request.batch % request.processes != 0) {
+    Q_EMIT problem(tr("Batch and processes do not fit"),
+                   tr("A batch of %1 cannot be shared evenly by %2 processes: choose a batch that is a multiple of it.")
+                       .arg(request.batch)
+                       .arg(request.processes));
+    return;
+  }
   QSettings settings;
   settings.setValue(QStringLiteral("train/data"), request.data);
   settings.setValue(QStringLiteral("train/epochs"), request.epochs);
   settings.setValue(QStringLiteral("train/batch"), request.batch);
   settings.setValue(QStringLiteral("train/lr"), request.lr);
   settings.setValue(QStringLiteral("train/maxMinutes"), request.maxMinutes);
+  settings.setValue(QStringLiteral("train/processes"), request.processes);
   QDir().mkpath(QFileInfo(request.out).absolutePath());
   log_->clear();
   QString error;
@@ -343,7 +366,7 @@ void TrainPanel::stop() {
 void TrainPanel::resume() {
   if (runDir_.isEmpty()) return;
   QString error;
-  if (!process_->resume(runDir_, &error)) {
+  if (!process_->resume(runDir_, processes_->value(), &error)) {
     Q_EMIT problem(tr("Cannot resume"), error);
     return;
   }
@@ -376,6 +399,7 @@ void TrainPanel::onStatus(const RunStatus& s) {
   chart_->setXMax(static_cast<double>(s.totalSteps));
   speedChart_->setXMax(static_cast<double>(s.totalSteps));
   QString text = tr("<b>%1</b> · step %2/%3 · epoch %4/%5").arg(runStateText(s.state)).arg(s.step).arg(s.totalSteps).arg(s.epoch).arg(s.epochs);
+  if (s.worldSize > 1) text += tr(" · %1 processes").arg(s.worldSize);
   if (s.state == QStringLiteral("running")) text += tr(" · ETA %1").arg(clockText(s.etaSeconds));
   else text += tr(" · %1 elapsed").arg(clockText(s.elapsedSeconds));
   if (s.bestT2iR1 >= 0) text += tr(" · best R@1 %1 / %2").arg(s.bestT2iR1, 0, 'f', 3).arg(s.bestI2tR1, 0, 'f', 3);

@@ -77,6 +77,7 @@ class TrainPanel : public QWidget {
   QSpinBox* batch_;
   QDoubleSpinBox* lr_;
   QDoubleSpinBox* maxMinutes_;
+  QSpinBox* processes_;
   QLineEdit* out_;
   QLineEdit* config_;
   QLineEdit* vocab_;

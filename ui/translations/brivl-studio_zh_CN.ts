@@ -32,67 +32,67 @@
 <context>
     <name>brivl::ui::HistoryGallery</name>
     <message>
-        <location filename="../history_gallery.cpp" line="52" />
+        <location filename="../history_gallery.cpp" line="53" />
         <source>No imagination history</source>
         <translation>没有想象历史</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="81" />
+        <location filename="../history_gallery.cpp" line="83" />
         <source>%1 steps · %2 × %3 px · seed %4</source>
         <translation>%1 步 · %2 × %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="82" />
+        <location filename="../history_gallery.cpp" line="84" />
         <source>similarity %1</source>
         <translation>相似度 %1</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="83" />
+        <location filename="../history_gallery.cpp" line="85" />
         <source>%1 s</source>
         <translation>%1 秒</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="85" />
+        <location filename="../history_gallery.cpp" line="87" />
         <source>Double-click to reopen; right-click to replay or delete</source>
         <translation>双击重新打开；右键可重放或删除</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="127" />
+        <location filename="../history_gallery.cpp" line="129" />
         <source>Some history files could not be read</source>
         <translation>部分历史文件无法读取</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="193" />
+        <location filename="../history_gallery.cpp" line="223" />
         <source>Delete imagination</source>
         <translation>删除想象</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="193" />
+        <location filename="../history_gallery.cpp" line="223" />
         <source>Delete “%1” from the history? Its image file is removed.</source>
         <translation>从历史中删除“%1”？其图像文件将被删除。</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="199" />
+        <location filename="../history_gallery.cpp" line="229" />
         <source>Deleting failed</source>
         <translation>删除失败</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="217" />
+        <location filename="../history_gallery.cpp" line="247" />
         <source>Reopen</source>
         <translation>重新打开</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="220" />
+        <location filename="../history_gallery.cpp" line="250" />
         <source>Replay</source>
         <translation>重放</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="224" />
+        <location filename="../history_gallery.cpp" line="254" />
         <source>Open containing folder</source>
         <translation>打开所在文件夹</translation>
     </message>
     <message>
-        <location filename="../history_gallery.cpp" line="226" />
+        <location filename="../history_gallery.cpp" line="256" />
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
@@ -150,7 +150,7 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="90" />
-        <location filename="../imagine_panel.cpp" line="509" />
+        <location filename="../imagine_panel.cpp" line="532" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
@@ -175,467 +175,477 @@
         <translation>想象失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="135" />
+        <location filename="../imagine_panel.cpp" line="140" />
         <source>Weighted terms: 雪地里的红色狐狸:1 | 室内:-0.5 (negative weights push away).</source>
         <translation>加权词项：雪地里的红色狐狸:1 | 室内:-0.5（负权重表示远离）。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="145" />
+        <location filename="../imagine_panel.cpp" line="150" />
         <source>Prompt, e.g. 右下角的大紫色圆形 (preset layout) or 红心:1 | 蓝色:-0.5</source>
         <translation>提示词，例如 右下角的大紫色圆形（预设 layout）或 红心:1 | 蓝色:-0.5</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="148" />
+        <location filename="../imagine_panel.cpp" line="153" />
         <source>▶ Start</source>
         <translation>▶ 开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="151" />
+        <location filename="../imagine_panel.cpp" line="156" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="153" />
-        <location filename="../imagine_panel.cpp" line="521" />
+        <location filename="../imagine_panel.cpp" line="158" />
+        <location filename="../imagine_panel.cpp" line="544" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="156" />
+        <location filename="../imagine_panel.cpp" line="161" />
         <source>+ Queue</source>
         <translation>+ 排队</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="158" />
+        <location filename="../imagine_panel.cpp" line="163" />
         <source>Run these settings after the current run (Ctrl+Enter)</source>
         <translation>在当前运行结束后运行这些设置（Ctrl+Enter）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="164" />
+        <location filename="../imagine_panel.cpp" line="169" />
         <source>Prompt:</source>
         <translation>提示词：</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="185" />
+        <location filename="../imagine_panel.cpp" line="190" />
         <source>draft, normal, best: the Fourier image at three levels of detail. layout: one flat shape, placed and coloured by screening 256 starts, for prompts that name a colour and a place (e.g. 右下角的大蓝色圆形)</source>
         <translation>draft、normal、best：三种细节级别的傅里叶图像。layout：一个平面形状，通过筛选 256 个起点确定位置和颜色，适用于指明颜色和位置的提示词（例如 右下角的大蓝色圆形）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="198" />
+        <location filename="../imagine_panel.cpp" line="203" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="199" />
+        <location filename="../imagine_panel.cpp" line="204" />
         <source>Morph: a second prompt. After the search, the target moves from the prompt to this one step by step, and the filmstrip shows the image turning into it</source>
         <translation>变形：第二个提示词。搜索之后，目标逐步从提示词移向它，胶片条显示图像如何变成它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="206" />
+        <location filename="../imagine_panel.cpp" line="211" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="207" />
+        <location filename="../imagine_panel.cpp" line="212" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="212" />
+        <location filename="../imagine_panel.cpp" line="217" />
         <source>Where? (map of the prompt)</source>
         <translation>在哪里？（提示词热图）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="215" />
+        <location filename="../imagine_panel.cpp" line="220" />
         <source>Lays over the finished image where the model sees the prompt: each of its 6×6 regions taken away in turn, hotter where the score depends on it more (brivl explain)</source>
         <translation>在完成的图像上叠加模型在哪里看到提示词：依次去掉其 6×6 区域之一，得分越依赖的区域越热（brivl explain）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="221" />
+        <location filename="../imagine_panel.cpp" line="226" />
         <source>Where the model sees the prompt (similarity %1): hotter regions count more.</source>
         <translation>模型在哪里看到提示词（相似度 %1）：越热的区域越重要。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="225" />
+        <location filename="../imagine_panel.cpp" line="230" />
         <source>Where? failed</source>
         <translation>“在哪里？”失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="227" />
+        <location filename="../imagine_panel.cpp" line="232" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="229" />
+        <location filename="../imagine_panel.cpp" line="234" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="230" />
+        <location filename="../imagine_panel.cpp" line="235" />
         <source>Export progression…</source>
         <translation>导出过程…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="232" />
+        <location filename="../imagine_panel.cpp" line="237" />
         <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
         <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="235" />
+        <location filename="../imagine_panel.cpp" line="240" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="236" />
+        <location filename="../imagine_panel.cpp" line="241" />
         <source>Morph into</source>
         <translation>变形为</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="237" />
+        <location filename="../imagine_panel.cpp" line="242" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="238" />
+        <location filename="../imagine_panel.cpp" line="243" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="239" />
+        <location filename="../imagine_panel.cpp" line="244" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="240" />
+        <location filename="../imagine_panel.cpp" line="245" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="241" />
+        <location filename="../imagine_panel.cpp" line="246" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="242" />
+        <location filename="../imagine_panel.cpp" line="247" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="243" />
+        <location filename="../imagine_panel.cpp" line="248" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="246" />
+        <location filename="../imagine_panel.cpp" line="251" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="309" />
+        <location filename="../imagine_panel.cpp" line="317" />
         <source>Total-variation weight: higher gives smoother, less noisy images</source>
         <translation>全变分权重：越高图像越平滑、噪点越少</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="311" />
+        <location filename="../imagine_panel.cpp" line="319" />
         <source>Keeps pixels away from pure black/white, where they stop changing</source>
         <translation>让像素远离纯黑/纯白（在那里它们不再变化）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="313" />
+        <location filename="../imagine_panel.cpp" line="321" />
+        <source>Feature-statistics prior: keeps the image tower's activations near what its BatchNorm layers saw in training (0 = off)</source>
+        <translation>特征统计先验：使图像塔的激活接近其 BatchNorm 层在训练中见到的统计（0 = 关闭）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="324" />
         <source>Random keystone tilt of each view (0 = off): images that hold up from other angles</source>
         <translation>每个视图随机的梯形透视倾斜（0 = 关闭）：让图像从其他角度看也成立</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="315" />
+        <location filename="../imagine_panel.cpp" line="326" />
         <source>Smallest cutout, as a fraction of the image side</source>
         <translation>最小裁剪，占图像边长的比例</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="323" />
+        <location filename="../imagine_panel.cpp" line="334" />
         <source>Number of soft ellipses when the image is "blobs"</source>
         <translation>图像为“blobs”时柔和椭圆的数量</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="325" />
+        <location filename="../imagine_panel.cpp" line="336" />
         <source>Layout search: this many random starts run a few steps each; the one the model scores best on held-out views goes on</source>
         <translation>布局搜索：这么多个随机起点各运行几步，模型在留出视图上评分最高的那个继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="328" />
+        <location filename="../imagine_panel.cpp" line="339" />
         <source>Steps each start of the layout search runs before they are compared</source>
         <translation>布局搜索中每个起点在比较前运行的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="330" />
+        <location filename="../imagine_panel.cpp" line="342" />
         <source>Screening: score this many random starts by one look each and give the best to the layout search (0 = off; pays with blobs)</source>
         <translation>筛选：对这么多个随机起点各看一次并评分，把最好的交给布局搜索（0 = 关闭；适用于 blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="333" />
+        <location filename="../imagine_panel.cpp" line="345" />
         <source>1 = start exactly at the start image, 0 = ignore it</source>
         <translation>1 = 完全从起始图像开始，0 = 忽略它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="335" />
+        <location filename="../imagine_panel.cpp" line="347" />
         <source>none: start from noise</source>
         <translation>无：从噪声开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="336" />
-        <location filename="../imagine_panel.cpp" line="355" />
+        <location filename="../imagine_panel.cpp" line="348" />
+        <location filename="../imagine_panel.cpp" line="368" />
         <source>Start image</source>
         <translation>起始图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="337" />
+        <location filename="../imagine_panel.cpp" line="349" />
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="343" />
+        <location filename="../imagine_panel.cpp" line="355" />
         <source>Smoothness (TV)</source>
         <translation>平滑度（TV）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="344" />
+        <location filename="../imagine_panel.cpp" line="356" />
         <source>Range penalty</source>
         <translation>范围惩罚</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="345" />
+        <location filename="../imagine_panel.cpp" line="357" />
+        <source>BatchNorm prior</source>
+        <translation>BatchNorm 先验</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="358" />
         <source>Perspective</source>
         <translation>透视</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="346" />
+        <location filename="../imagine_panel.cpp" line="359" />
         <source>Smallest cutout</source>
         <translation>最小裁剪</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="347" />
+        <location filename="../imagine_panel.cpp" line="360" />
         <source>Jitter</source>
         <translation>抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="348" />
+        <location filename="../imagine_panel.cpp" line="361" />
         <source>Rotation</source>
         <translation>旋转</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="349" />
+        <location filename="../imagine_panel.cpp" line="362" />
         <source>Colour jitter</source>
         <translation>颜色抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="350" />
+        <location filename="../imagine_panel.cpp" line="363" />
         <source>Pixel noise</source>
         <translation>像素噪声</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="351" />
+        <location filename="../imagine_panel.cpp" line="364" />
         <source>Ellipses (blobs)</source>
         <translation>椭圆数（blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="352" />
+        <location filename="../imagine_panel.cpp" line="365" />
         <source>Layout starts</source>
         <translation>布局起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="353" />
+        <location filename="../imagine_panel.cpp" line="366" />
         <source>Steps per start</source>
         <translation>每个起点的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="354" />
+        <location filename="../imagine_panel.cpp" line="367" />
         <source>Screened starts</source>
         <translation>筛选的起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="356" />
+        <location filename="../imagine_panel.cpp" line="369" />
         <source>Start strength</source>
         <translation>起始强度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="416" />
+        <location filename="../imagine_panel.cpp" line="439" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="429" />
+        <location filename="../imagine_panel.cpp" line="452" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="429" />
+        <location filename="../imagine_panel.cpp" line="452" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="443" />
+        <location filename="../imagine_panel.cpp" line="466" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="469" />
+        <location filename="../imagine_panel.cpp" line="492" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="480" />
+        <location filename="../imagine_panel.cpp" line="503" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="481" />
+        <location filename="../imagine_panel.cpp" line="504" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="482" />
+        <location filename="../imagine_panel.cpp" line="505" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="506" />
+        <location filename="../imagine_panel.cpp" line="529" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="509" />
+        <location filename="../imagine_panel.cpp" line="532" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="521" />
+        <location filename="../imagine_panel.cpp" line="544" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="522" />
+        <location filename="../imagine_panel.cpp" line="545" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="541" />
+        <location filename="../imagine_panel.cpp" line="564" />
         <source>screening starts: %1/%2 · similarity %3</source>
         <translation>正在筛选起点：%1/%2 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="550" />
+        <location filename="../imagine_panel.cpp" line="573" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="551" />
+        <location filename="../imagine_panel.cpp" line="574" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="552" />
+        <location filename="../imagine_panel.cpp" line="575" />
         <source> · morph %1 %</source>
         <translation> · 变形 %1 %</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="553" />
+        <location filename="../imagine_panel.cpp" line="576" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="594" />
+        <location filename="../imagine_panel.cpp" line="617" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="601" />
+        <location filename="../imagine_panel.cpp" line="626" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="627" />
+        <location filename="../imagine_panel.cpp" line="653" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="627" />
+        <location filename="../imagine_panel.cpp" line="653" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="631" />
+        <location filename="../imagine_panel.cpp" line="657" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="633" />
-        <location filename="../imagine_panel.cpp" line="664" />
+        <location filename="../imagine_panel.cpp" line="659" />
+        <location filename="../imagine_panel.cpp" line="690" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="655" />
+        <location filename="../imagine_panel.cpp" line="681" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="656" />
+        <location filename="../imagine_panel.cpp" line="682" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="657" />
+        <location filename="../imagine_panel.cpp" line="683" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="658" />
+        <location filename="../imagine_panel.cpp" line="684" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="662" />
+        <location filename="../imagine_panel.cpp" line="688" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="673" />
+        <location filename="../imagine_panel.cpp" line="699" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="703" />
+        <location filename="../imagine_panel.cpp" line="729" />
         <source>Restored from %1, also what has no field here (text length, largest cutout). &lt;a href="reset"&gt;Forget it&lt;/a&gt;</source>
         <translation>已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。&lt;a href="reset"&gt;不再使用&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="711" />
+        <location filename="../imagine_panel.cpp" line="737" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="717" />
+        <location filename="../imagine_panel.cpp" line="743" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="717" />
+        <location filename="../imagine_panel.cpp" line="743" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="734" />
+        <location filename="../imagine_panel.cpp" line="760" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="735" />
+        <location filename="../imagine_panel.cpp" line="761" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="758" />
+        <location filename="../imagine_panel.cpp" line="784" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>
@@ -1389,361 +1399,391 @@ Choose a model folder with Open…</source>
 <context>
     <name>brivl::ui::TrainPanel</name>
     <message>
-        <location filename="../train_panel.cpp" line="54" />
+        <location filename="../train_panel.cpp" line="56" />
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="82" />
+        <location filename="../train_panel.cpp" line="84" />
         <source>Building the dataset failed</source>
         <translation>生成数据集失败</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="87" />
+        <location filename="../train_panel.cpp" line="89" />
         <source>— output of %1:</source>
         <translation>— %1 的输出：</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="89" />
+        <location filename="../train_panel.cpp" line="91" />
         <source>Training failed</source>
         <translation>训练失败</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="91" />
+        <location filename="../train_panel.cpp" line="93" />
         <source>— %1</source>
         <translation>— %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="119" />
+        <location filename="../train_panel.cpp" line="121" />
         <source>Choose a folder</source>
         <translation>选择文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="119" />
+        <location filename="../train_panel.cpp" line="121" />
         <source>Choose a file</source>
         <translation>选择文件</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="126" />
+        <location filename="../train_panel.cpp" line="128" />
         <source>Dataset</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="129" />
+        <location filename="../train_panel.cpp" line="131" />
         <source>captions.csv / .tsv / .jsonl (image,text)</source>
         <translation>captions.csv / .tsv / .jsonl（图像,文本）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="136" />
+        <location filename="../train_panel.cpp" line="138" />
         <source>Build shapes dataset</source>
         <translation>生成图形数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="138" />
+        <location filename="../train_panel.cpp" line="140" />
         <source>Coloured shapes with Chinese captions (左上角的大红色圆形): a model learns them in minutes</source>
         <translation>带中文描述的彩色图形（左上角的大红色圆形）：模型几分钟即可学会</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="144" />
+        <location filename="../train_panel.cpp" line="146" />
         <source>images of</source>
         <translation>张图片，边长</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="147" />
+        <location filename="../train_panel.cpp" line="149" />
         <source>Data file</source>
         <translation>数据文件</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="148" />
+        <location filename="../train_panel.cpp" line="150" />
         <source>&lt;i&gt;or build a synthetic one:&lt;/i&gt;</source>
         <translation>&lt;i&gt;或生成一个合成数据集：&lt;/i&gt;</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="149" />
+        <location filename="../train_panel.cpp" line="151" />
         <source>Folder</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="150" />
+        <location filename="../train_panel.cpp" line="152" />
         <source>Images</source>
         <translation>图片</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="158" />
+        <location filename="../train_panel.cpp" line="160" />
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="172" />
+        <location filename="../train_panel.cpp" line="174" />
         <source>no limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="173" />
+        <location filename="../train_panel.cpp" line="175" />
         <source> min</source>
         <translation> 分钟</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="176" />
+        <location filename="../train_panel.cpp" line="181" />
+        <source>Processes on this machine (brivl train --nproc-per-node): each computes its share of every batch with cores / processes threads; the batch must be a multiple of it</source>
+        <translation>本机上的进程数（brivl train --nproc-per-node）：每个进程用 核心数 / 进程数 个线程计算每个批次中自己的一份；批次大小必须是它的倍数</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="186" />
+        <source>This build trains in one process (LibTorch's c10d with Gloo was not found when it was built)</source>
+        <translation>此构建只能单进程训练（构建时未找到 LibTorch 的 c10d 与 Gloo）</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="189" />
         <source>new run folder</source>
         <translation>新的运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="178" />
+        <location filename="../train_panel.cpp" line="191" />
         <source>default: the default model's config.yml</source>
         <translation>默认：默认模型的 config.yml</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="179" />
+        <location filename="../train_panel.cpp" line="192" />
         <source>default: vocab.txt next to the config</source>
         <translation>默认：配置文件旁的 vocab.txt</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="181" />
+        <location filename="../train_panel.cpp" line="194" />
         <source>Epochs</source>
         <translation>轮数</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="182" />
+        <location filename="../train_panel.cpp" line="195" />
         <source>Batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="183" />
+        <location filename="../train_panel.cpp" line="196" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="184" />
+        <location filename="../train_panel.cpp" line="197" />
         <source>Time limit</source>
         <translation>时间限制</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="185" />
+        <location filename="../train_panel.cpp" line="198" />
+        <source>Processes</source>
+        <translation>进程数</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="199" />
         <source>Run folder</source>
         <translation>运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="186" />
+        <location filename="../train_panel.cpp" line="200" />
         <source>Model config</source>
         <translation>模型配置</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="187" />
+        <location filename="../train_panel.cpp" line="201" />
         <source>Vocabulary</source>
         <translation>词表</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="189" />
+        <location filename="../train_panel.cpp" line="203" />
         <source>▶ Launch</source>
         <translation>▶ 启动</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="191" />
+        <location filename="../train_panel.cpp" line="205" />
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="193" />
+        <location filename="../train_panel.cpp" line="207" />
         <source>Saves a checkpoint and stops; Resume continues</source>
         <translation>保存检查点并停止；“继续”可接着训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="194" />
+        <location filename="../train_panel.cpp" line="208" />
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="196" />
+        <location filename="../train_panel.cpp" line="210" />
         <source>Open run…</source>
         <translation>打开运行…</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="198" />
+        <location filename="../train_panel.cpp" line="212" />
         <source>Follow a run folder, also one started with brivl train</source>
         <translation>跟踪一个运行文件夹（也可以是用 brivl train 启动的）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="199" />
+        <location filename="../train_panel.cpp" line="213" />
         <source>Use this model</source>
         <translation>使用此模型</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="201" />
+        <location filename="../train_panel.cpp" line="215" />
         <source>Load the run's best checkpoint as the studio's model</source>
         <translation>将该运行的最佳检查点加载为工作室的模型</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="216" />
+        <location filename="../train_panel.cpp" line="230" />
         <source>Open a training run folder</source>
         <translation>打开训练运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="225" />
+        <location filename="../train_panel.cpp" line="239" />
         <source>No run yet: build or choose a dataset, then Launch.</source>
         <translation>尚无运行：生成或选择数据集，然后点击启动。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="232" />
+        <location filename="../train_panel.cpp" line="246" />
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="232" />
-        <location filename="../train_panel.cpp" line="242" />
+        <location filename="../train_panel.cpp" line="246" />
+        <location filename="../train_panel.cpp" line="256" />
         <source>step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="234" />
-        <location filename="../train_panel.cpp" line="237" />
+        <location filename="../train_panel.cpp" line="248" />
+        <location filename="../train_panel.cpp" line="251" />
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="235" />
+        <location filename="../train_panel.cpp" line="249" />
         <source>R@1 text→image</source>
         <translation>R@1 文本→图像</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="236" />
+        <location filename="../train_panel.cpp" line="250" />
         <source>R@1 image→text</source>
         <translation>R@1 图像→文本</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="238" />
+        <location filename="../train_panel.cpp" line="252" />
         <source>recall@1 (validation)</source>
         <translation>recall@1（验证集）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="240" />
+        <location filename="../train_panel.cpp" line="254" />
         <source>loss image→text</source>
         <translation>损失 图像→文本</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="241" />
+        <location filename="../train_panel.cpp" line="255" />
         <source>loss text→image</source>
         <translation>损失 文本→图像</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="242" />
+        <location filename="../train_panel.cpp" line="256" />
         <source>Schedule and speed</source>
         <translation>学习率与速度</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="244" />
-        <location filename="../train_panel.cpp" line="246" />
+        <location filename="../train_panel.cpp" line="258" />
+        <location filename="../train_panel.cpp" line="260" />
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="245" />
-        <location filename="../train_panel.cpp" line="247" />
+        <location filename="../train_panel.cpp" line="259" />
+        <location filename="../train_panel.cpp" line="261" />
         <source>samples/s</source>
         <translation>样本/秒</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="248" />
+        <location filename="../train_panel.cpp" line="262" />
         <source>Smooth the loss</source>
         <translation>平滑损失曲线</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="250" />
+        <location filename="../train_panel.cpp" line="264" />
         <source>Exponential moving average (0.9) of the loss curves; the raw points are kept</source>
         <translation>损失曲线的指数移动平均（0.9）；原始数据点会保留</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="252" />
+        <location filename="../train_panel.cpp" line="266" />
         <source>Log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="254" />
+        <location filename="../train_panel.cpp" line="268" />
         <source>A logarithmic loss axis: late, small improvements stay visible</source>
         <translation>损失使用对数坐标轴：后期的微小改进也清晰可见</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="263" />
+        <location filename="../train_panel.cpp" line="277" />
         <source>Loss and recall</source>
         <translation>损失与召回率</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="264" />
+        <location filename="../train_panel.cpp" line="278" />
         <source>Learning rate and speed</source>
         <translation>学习率与速度</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="270" />
+        <location filename="../train_panel.cpp" line="284" />
         <source>The run's log (train.log) appears here.</source>
         <translation>运行日志（train.log）显示在这里。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="313" />
+        <location filename="../train_panel.cpp" line="328" />
         <source>No dataset</source>
         <translation>没有数据集</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="313" />
+        <location filename="../train_panel.cpp" line="328" />
         <source>Choose a data file (CSV/TSV/JSONL with image,text) or build the shapes dataset.</source>
         <translation>请选择数据文件（含 image,text 的 CSV/TSV/JSONL）或生成图形数据集。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="326" />
+        <location filename="../train_panel.cpp" line="332" />
+        <source>Batch and processes do not fit</source>
+        <translation>批次与进程数不匹配</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="333" />
+        <source>A batch of %1 cannot be shared evenly by %2 processes: choose a batch that is a multiple of it.</source>
+        <translation>%1 的批次无法平均分给 %2 个进程：请选择它的倍数作为批次大小。</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="349" />
         <source>Cannot launch training</source>
         <translation>无法启动训练</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="334" />
+        <location filename="../train_panel.cpp" line="357" />
         <source>Starting %1 …</source>
         <translation>正在启动 %1 …</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="340" />
+        <location filename="../train_panel.cpp" line="363" />
         <source> · stopping (saving a checkpoint)…</source>
         <translation> · 正在停止（保存检查点）…</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="347" />
+        <location filename="../train_panel.cpp" line="370" />
         <source>Cannot resume</source>
         <translation>无法继续</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="358" />
+        <location filename="../train_panel.cpp" line="381" />
         <source>A run is going</source>
         <translation>有运行正在进行</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="358" />
+        <location filename="../train_panel.cpp" line="381" />
         <source>Stop the current run before following another one.</source>
         <translation>请先停止当前运行，再跟踪其他运行。</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="362" />
+        <location filename="../train_panel.cpp" line="385" />
         <source>Not a run folder</source>
         <translation>不是运行文件夹</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="362" />
+        <location filename="../train_panel.cpp" line="385" />
         <source>%1 has no status.json (made by brivl train)</source>
         <translation>%1 中没有 status.json（由 brivl train 生成）</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="378" />
+        <location filename="../train_panel.cpp" line="401" />
         <source>&lt;b&gt;%1&lt;/b&gt; · step %2/%3 · epoch %4/%5</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; · 第 %2/%3 步 · 第 %4/%5 轮</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="379" />
+        <location filename="../train_panel.cpp" line="402" />
+        <source> · %1 processes</source>
+        <translation> · %1 个进程</translation>
+    </message>
+    <message>
+        <location filename="../train_panel.cpp" line="403" />
         <source> · ETA %1</source>
         <translation> · 剩余 %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="380" />
+        <location filename="../train_panel.cpp" line="404" />
         <source> · %1 elapsed</source>
         <translation> · 已用 %1</translation>
     </message>
     <message>
-        <location filename="../train_panel.cpp" line="381" />
+        <location filename="../train_panel.cpp" line="405" />
         <source> · best R@1 %1 / %2</source>
         <translation> · 最佳 R@1 %1 / %2</translation>
     </message>
@@ -1776,12 +1816,12 @@ Choose a model folder with Open…</source>
         <translation>无法启动 %1：%2</translation>
     </message>
     <message>
-        <location filename="../workers/train_process.cpp" line="51" />
+        <location filename="../workers/train_process.cpp" line="55" />
         <source>a training run is already going</source>
         <translation>已有训练在进行</translation>
     </message>
     <message>
-        <location filename="../workers/train_process.cpp" line="56" />
+        <location filename="../workers/train_process.cpp" line="60" />
         <source>the brivl program was not found next to the studio, in the build tree or on the PATH (set BRIVL_CLI)</source>
         <translation>未找到 brivl 程序（工作室旁、构建目录和 PATH 中都没有；可设置 BRIVL_CLI）</translation>
     </message>

@@ -214,6 +214,18 @@ ZH = {
     "Epochs": "轮数",
     "Batch": "批大小",
     "Time limit": "时间限制",
+    "Processes": "进程数",
+    "BatchNorm prior": "BatchNorm 先验",
+    "Feature-statistics prior: keeps the image tower's activations near what its BatchNorm layers saw in training (0 = off)":
+        "特征统计先验：使图像塔的激活接近其 BatchNorm 层在训练中见到的统计（0 = 关闭）",
+    "Processes on this machine (brivl train --nproc-per-node): each computes its share of every batch with cores / processes threads; the batch must be a multiple of it":
+        "本机上的进程数（brivl train --nproc-per-node）：每个进程用 核心数 / 进程数 个线程计算每个批次中自己的一份；批次大小必须是它的倍数",
+    "This build trains in one process (LibTorch's c10d with Gloo was not found when it was built)":
+        "此构建只能单进程训练（构建时未找到 LibTorch 的 c10d 与 Gloo）",
+    "Batch and processes do not fit": "批次与进程数不匹配",
+    "A batch of %1 cannot be shared evenly by %2 processes: choose a batch that is a multiple of it.":
+        "%1 的批次无法平均分给 %2 个进程：请选择它的倍数作为批次大小。",
+    " · %1 processes": " · %1 个进程",
     "Run folder": "运行文件夹",
     "Model config": "模型配置",
     "Vocabulary": "词表",

@@ -34,6 +34,7 @@ QStringList TrainProcess::launchArguments(const TrainRequest& r) {
   if (r.maxMinutes > 0) args << QStringLiteral("--max-minutes") << QString::number(r.maxMinutes, 'g', 6);
   if (!r.config.isEmpty()) args << QStringLiteral("--config") << r.config;
   if (!r.vocab.isEmpty()) args << QStringLiteral("--vocab") << r.vocab;
+  if (r.processes > 1) args << QStringLiteral("--nproc-per-node") << QString::number(r.processes);
   args << r.extra << QStringLiteral("--jsonl");
   return args;
 }
@@ -42,8 +43,11 @@ bool TrainProcess::launch(const TrainRequest& request, QString* error) {
   return start(launchArguments(request), request.out, error);
 }
 
-bool TrainProcess::resume(const QString& runDir, QString* error) {
-  return start({QStringLiteral("train"), QStringLiteral("--resume"), runDir, QStringLiteral("--jsonl")}, runDir, error);
+bool TrainProcess::resume(const QString& runDir, int processes, QString* error) {
+  QStringList args{QStringLiteral("train"), QStringLiteral("--resume"), runDir, QStringLiteral("--jsonl")};
+  // A run continues on any number of processes (the batch is the step's, whatever the count).
+  if (processes > 1) args << QStringLiteral("--nproc-per-node") << QString::number(processes);
+  return start(args, runDir, error);
 }
 
 bool TrainProcess::start(const QStringList& arguments, const QString& runDir, QString* error) {

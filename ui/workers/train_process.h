@@ -15,6 +15,7 @@ struct TrainRequest {
   int batch = 32;
   double lr = 1e-3;
   double maxMinutes = 0;  // 0: no limit
+  int processes = 1;      // > 1: data-parallel on this machine (--nproc-per-node)
   QStringList extra;      // further `brivl train` options, passed as they are
 };
 
@@ -26,7 +27,7 @@ class TrainProcess : public QObject {
 
   static QStringList launchArguments(const TrainRequest& request);
   bool launch(const TrainRequest& request, QString* error);
-  bool resume(const QString& runDir, QString* error);
+  bool resume(const QString& runDir, int processes, QString* error);
   void stop();
   bool isRunning() const { return process_.state() != QProcess::NotRunning; }
   QString program() const { return program_; }
