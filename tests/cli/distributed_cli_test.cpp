@@ -177,6 +177,31 @@ TEST(DistributedTrainCli, AKilledRankEndsTheJobWithAnErrorNamingIt) {
   EXPECT_EQ(nlohmann::json::parse(read_file(run + "/status.json"))["state"], "failed");
 }
 
+TEST(DistributedTrainCli, AHungRankEndsTheJobAfterTheTimeoutWithAnErrorNamingIt) {
+  Fixture f;
+  auto args = f.args("run");
+  args.back() = "200";  // --epochs
+  args.insert(args.end(), {"--nproc-per-node", "2", "--dist-timeout", "5"});
+  const auto run = f.tmp.file("run");
+  pid_t stopped = -1;
+  Clock::time_point hung{};
+  auto r = brivl(args, [&](pid_t launcher) {
+    if (!fs::exists(run + "/metrics.jsonl") || metrics(run, "train").size() < 3) return false;
+    stopped = child_with_rank(launcher, 1);
+    if (stopped <= 0) return false;
+    hung = Clock::now();
+    return ::kill(stopped, SIGSTOP) == 0;  // alive, holding its connections, answering nothing
+  });
+  ASSERT_NE(hung, Clock::time_point{}) << r.err;
+  const double seconds = std::chrono::duration<double>(Clock::now() - hung).count();
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_LT(seconds, 60);
+  EXPECT_THAT(r.err, HasSubstr("rank 0 of 2"));
+  EXPECT_THAT(r.err, HasSubstr("rank 1 did not answer (exited or hung)"));
+  EXPECT_THAT(r.err, HasSubstr("rank 0 exited with status 1; stopping the other ranks"));
+  ::kill(stopped, SIGKILL);  // should the launcher have left it (it kills it after its grace time)
+}
+
 TEST(DistributedTrainCli, CtrlCToTheLauncherCheckpointsAndStopsEveryRank) {
   Fixture f;
   auto args = f.args("run");
