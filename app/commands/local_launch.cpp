@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -82,7 +83,7 @@ int launch_local_ranks(const std::vector<std::string>& arguments, const LocalLau
   const pid_t launcher = ::getpid();
 
   struct sigaction sa {};
-  sa.sa_handler = remember_signal;  // no SA_RESTART: waitpid returns so the signal is forwarded at once
+  sa.sa_handler = remember_signal;  // the supervision loop below forwards it within 50 ms
   sigemptyset(&sa.sa_mask);
   struct sigaction old_int {}, old_term {};
   ::sigaction(SIGINT, &sa, &old_int);
@@ -91,27 +92,47 @@ int launch_local_ranks(const std::vector<std::string>& arguments, const LocalLau
   std::vector<pid_t> pids(static_cast<size_t>(n), -1);
   std::vector<int> statuses(static_cast<size_t>(n), 0);
   std::vector<char> running(static_cast<size_t>(n), 0);
+  // Everything the children need is built before fork(): between fork and exec a child of this
+  // (threaded) process may only make async-signal-safe calls.
+  const std::vector<std::string> ours = {"RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"};
+  std::vector<std::string> inherited;
+  for (char** e = ::environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    const std::string name = entry.substr(0, entry.find('='));
+    const bool replaced = std::find(ours.begin(), ours.end(), name) != ours.end() || (options.set_threads && name == "BRIVL_THREADS");
+    if (!replaced) inherited.push_back(entry);
+  }
+  std::vector<std::vector<std::string>> envs(static_cast<size_t>(n), inherited);
   for (int rank = 0; rank < n; ++rank) {
-    std::vector<std::string> env_strings = {"RANK=" + std::to_string(rank), "LOCAL_RANK=" + std::to_string(rank),
-                                            "WORLD_SIZE=" + std::to_string(n), "MASTER_ADDR=127.0.0.1",
-                                            "MASTER_PORT=" + std::to_string(port)};
-    if (options.set_threads) env_strings.push_back("BRIVL_THREADS=" + std::to_string(threads));
+    auto& e = envs[static_cast<size_t>(rank)];
+    e.insert(e.end(), {"RANK=" + std::to_string(rank), "LOCAL_RANK=" + std::to_string(rank), "WORLD_SIZE=" + std::to_string(n),
+                       "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + std::to_string(port)});
+    if (options.set_threads) e.push_back("BRIVL_THREADS=" + std::to_string(threads));
+  }
+  std::vector<std::vector<char*>> envps(static_cast<size_t>(n));
+  for (int rank = 0; rank < n; ++rank) {
+    for (auto& entry : envs[static_cast<size_t>(rank)]) envps[static_cast<size_t>(rank)].push_back(entry.data());
+    envps[static_cast<size_t>(rank)].push_back(nullptr);
+  }
+  std::string self = "/proc/self/exe";
+  std::vector<std::string> args = arguments;
+  std::vector<char*> argv{self.data()};
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  static const char exec_failed[] = "brivl train: a rank could not start (exec of /proc/self/exe failed)\n";
+
+  for (int rank = 0; rank < n; ++rank) {
     const pid_t pid = ::fork();
     BRIVL_CHECK(pid >= 0, "--nproc-per-node: cannot start rank ", rank, " (", std::strerror(errno), ")");
     if (pid == 0) {
       ::setpgid(0, 0);                    // the terminal's Ctrl-C goes to the launcher only
       ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // a launcher that dies takes its ranks with it
       if (::getppid() != launcher) ::_exit(143);
-      for (const auto& e : env_strings) ::putenv(const_cast<char*>(e.c_str()));
-      std::vector<char*> argv;
-      std::string self = "/proc/self/exe";
-      argv.push_back(self.data());
-      for (const auto& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv("/proc/self/exe", argv.data());
-      std::fprintf(stderr, "brivl train: rank %d could not start: %s\n", rank, std::strerror(errno));
+      ::execve(self.c_str(), argv.data(), envps[static_cast<size_t>(rank)].data());
+      [[maybe_unused]] const auto written = ::write(STDERR_FILENO, exec_failed, sizeof(exec_failed) - 1);
       ::_exit(127);
     }
+    ::setpgid(pid, pid);  // also from here: no window in which the terminal's signal reaches it
     pids[static_cast<size_t>(rank)] = pid;
     running[static_cast<size_t>(rank)] = 1;
   }
@@ -142,11 +163,15 @@ int launch_local_ranks(const std::vector<std::string>& arguments, const LocalLau
             std::fprintf(stderr, "brivl train: rank %d %s; stopping the other ranks\n", r, describe(status).c_str());
             for (int o = 0; o < n; ++o)
               if (running[static_cast<size_t>(o)]) ::kill(pids[static_cast<size_t>(o)], SIGTERM);
-            stopping = true;
-            kill_at = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(options.grace_s * 1000));
           } else {
             std::fprintf(stderr, "brivl train: rank %d %s\n", r, describe(status).c_str());
           }
+        }
+        // Once one rank has ended badly (or stopped: 130), the others get the grace time to end
+        // too; one that cannot (blocked waiting for the rank that is gone) is killed after it.
+        if (code != 0 && left > 0 && !stopping) {
+          stopping = true;
+          kill_at = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(options.grace_s * 1000));
         }
       }
       continue;

@@ -7,7 +7,8 @@
 //     forwarded by the launcher (a second Ctrl-C is forwarded too: stop at once), and they get
 //     SIGTERM if the launcher itself dies;
 //   - when a rank exits with an error or a signal while others still run, the launcher says
-//     which, sends the others SIGTERM, and SIGKILL after `grace_s`.
+//     which and sends the others SIGTERM; any rank still running `grace_s` after one ended badly
+//     (or was stopped) gets SIGKILL.
 // Returns the exit status for the launcher: 0 when every rank finished, 130 when stopped,
 // else the first failed rank's status (128 + signal for a signal).
 #include <string>
@@ -17,7 +18,7 @@ namespace brivl::cli {
 
 struct LocalLaunchOptions {
   int processes = 2;
-  double grace_s = 30;
+  double grace_s = 10;
   bool set_threads = true;  // false: the user gave --threads or BRIVL_THREADS
 };
 

@@ -366,7 +366,8 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
                     "(docs/TRAINING.md; torchrun-style RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT also work)");
   train->add_option("--backend", o.backend, "data-parallel: auto | gloo | nccl")->capture_default_str();
   train->add_option("--dist-timeout", o.dist_timeout_s,
-                    "data-parallel: seconds a process waits for the others before the run ends with an error")
+                    "data-parallel: seconds a process waits for the others before the run ends with an error "
+                    "(more than rank 0 needs to evaluate and write a checkpoint)")
       ->capture_default_str();
   train->add_flag("--jsonl", t->jsonl, "progress as JSON lines on stdout (for monitors)");
   train->add_flag("--watch", t->watch, "show loss and recall@1 in a live window (Q: checkpoint and stop)");

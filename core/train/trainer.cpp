@@ -132,8 +132,8 @@ class Trainer {
     if (writer_) return message(text);
     if (hooks_.on_message) hooks_.on_message("rank " + std::to_string(env_.rank) + ": " + text);
   }
-  // Data-parallel: the flags any rank raised (bit OR), so that every rank takes the same branch.
-  int64_t agree(int64_t flags) { return group_ ? group_->all_reduce_max(flags) : flags; }
+  // Data-parallel: each flag raised on any rank, so that every rank takes the same branch.
+  std::vector<int64_t> agree(const std::vector<int64_t>& flags) { return group_ ? group_->all_reduce_max(flags) : flags; }
   // The checkpoint step's check that the replicas are still one model.
   void verify_replicas();
   void setup_data(bool resuming);
@@ -235,13 +235,6 @@ void Trainer::setup_model(bool resuming) {
     for (auto& b : bsrc) bdst[b.key()].copy_(b.value());
     message("init: weights from " + o_.init_checkpoint);
   }
-  if (group_) {
-    // Every rank starts from rank 0's weights (the same seed gives the same ones; this makes
-    // sure of it, as DDP does).
-    torch::NoGradGuard no_grad;
-    for (auto& p : model_->parameters()) group_->broadcast(p, 0);
-    for (auto& b : model_->buffers()) group_->broadcast(b, 0);
-  }
   model_->copy_online_to_momentum();
   if (o_.freeze == "official") freeze_official(*model_, config_.bert.num_layers);
   fare_ = o_.objective == "fare";
@@ -260,6 +253,13 @@ void Trainer::setup_model(bool resuming) {
     for (auto& p : model_->textencoder->parameters()) p.set_requires_grad(false);
   }
   model_->to(device_);
+  if (group_) {
+    // Every rank starts from rank 0's weights (the same seed gives the same ones; this makes
+    // sure of it, as DDP does), on the device: NCCL takes only device tensors.
+    torch::NoGradGuard no_grad;
+    for (auto& p : model_->parameters()) group_->broadcast(p, 0);
+    for (auto& b : model_->buffers()) group_->broadcast(b, 0);
+  }
   set_training_mode();
 
   std::vector<torch::Tensor> decay, no_decay;
@@ -813,8 +813,8 @@ TrainResult Trainer::run(bool resuming) {
         bool out_of_time = o_.max_minutes > 0 &&
                            seconds_since(started_) + step_seconds_ + 1.5 * s_.eval_seconds >= o_.max_minutes * 60;
         if (group_) {  // a stop asked on any rank, or any rank out of time, stops every rank at this step
-          const int64_t flags = agree((asked ? 1 : 0) | (out_of_time ? 2 : 0));
-          asked = flags & 1, out_of_time = flags & 2;
+          const auto flags = agree({asked ? 1 : 0, out_of_time ? 1 : 0});
+          asked = flags[0] != 0, out_of_time = flags[1] != 0;
         }
         if (asked || out_of_time || end_of_schedule || s_.step % eval_every_ == 0) {
           if (group_) verify_replicas();

@@ -127,6 +127,19 @@ TEST(DistributedTrainCli, TwoProcessesComputeWhatOneDoesAndTheRunResumesOnOne) {
   ASSERT_GT(resumed.rbegin()->first, resumed_at) << "the resumed run did not go on";
   expect_same_losses(losses(f.tmp.file("one")), resumed, resumed_at + 1, 4);
   EXPECT_EQ(nlohmann::json::parse(read_file(run + "/status.json"))["world_size"], 1);
+
+  // Gradient accumulation: each process accumulates its share of 2 batches, then they sum.
+  for (const char* name : {"one-acc", "two-acc"}) {
+    auto args = f.args(name);
+    *(std::find(args.begin(), args.end(), "--batch") + 1) = "4";
+    args.back() = "1";  // --epochs
+    args.insert(args.end(), {"--accumulate", "2"});
+    if (std::string(name) == "two-acc") args.insert(args.end(), {"--nproc-per-node", "2"});
+    else args.insert(args.end(), {"--threads", "1"});
+    r = brivl(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  expect_same_losses(losses(f.tmp.file("one-acc")), losses(f.tmp.file("two-acc")), 1, 4);
 }
 
 // The pid of the launcher's child that is rank `rank` (its environment says so).

@@ -12,6 +12,8 @@
 #include <optional>
 #include <thread>
 
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
 #include "loopback_port.h"
 #include "train/distributed/gradient_sync.h"
 #include "train/distributed/process_group.h"
@@ -21,8 +23,10 @@ namespace brivl {
 namespace {
 
 // Runs `body(rank, group)` on `n` threads, each a rank of one group; rethrows the first failure.
-void run_ranks(int n, const std::function<void(int, ProcessGroup&)>& body, double timeout_s = 30) {
-  const int port = test::free_loopback_port();
+// `agent_store`: rank 0 connects to a store served at `port` by someone else (torchrun's agent).
+void run_ranks(int n, const std::function<void(int, ProcessGroup&)>& body, double timeout_s = 30, int port = 0,
+               bool agent_store = false) {
+  if (port == 0) port = test::free_loopback_port();
   std::mutex mutex;
   std::exception_ptr failure;
   std::vector<std::thread> threads;
@@ -31,6 +35,7 @@ void run_ranks(int n, const std::function<void(int, ProcessGroup&)>& body, doubl
       try {
         LaunchEnvironment env;
         env.rank = rank, env.world_size = n, env.local_rank = rank, env.master_addr = "127.0.0.1", env.master_port = port;
+        env.agent_store = agent_store;
         ProcessGroupOptions options;
         options.backend = "gloo", options.timeout_s = timeout_s;
         auto group = ProcessGroup::join(env, options, torch::kCPU);
@@ -48,20 +53,21 @@ TEST(ProcessGroup, GathersRowsOfUnequalCountsInRankOrderAndAgreesOnFlags) {
   if (!distributed_training_available()) GTEST_SKIP() << "built without c10d Gloo";
   std::vector<torch::Tensor> gathered(3);
   std::vector<std::vector<int64_t>> counts(3);
-  std::vector<int64_t> flags(3);
+  std::vector<std::vector<int64_t>> flags(3);
   run_ranks(3, [&](int rank, ProcessGroup& group) {
     EXPECT_EQ(group.rank(), rank);
     EXPECT_EQ(group.size(), 3);
     // Rank r holds r rows (rank 0 none, as when its images all failed to decode) of value r.
     const auto local = torch::full({rank, 2}, static_cast<float>(rank));
     gathered[static_cast<size_t>(rank)] = group.all_gather_rows(local, &counts[static_cast<size_t>(rank)]);
-    flags[static_cast<size_t>(rank)] = group.all_reduce_max(rank == 1 ? 2 : 0);
+    flags[static_cast<size_t>(rank)] = group.all_reduce_max({rank == 1 ? 1 : 0, rank == 2 ? 1 : 0});
   });
   const auto expected = torch::tensor({1.f, 1.f, 2.f, 2.f, 2.f, 2.f}).view({3, 2});
   for (int r = 0; r < 3; ++r) {
     EXPECT_TRUE(torch::equal(gathered[static_cast<size_t>(r)], expected)) << "rank " << r << ": " << gathered[static_cast<size_t>(r)];
     EXPECT_EQ(counts[static_cast<size_t>(r)], (std::vector<int64_t>{0, 1, 2}));
-    EXPECT_EQ(flags[static_cast<size_t>(r)], 2);
+    // Each flag is raised if any rank raised it, element by element.
+    EXPECT_EQ(flags[static_cast<size_t>(r)], (std::vector<int64_t>{1, 1}));
   }
 }
 
@@ -96,10 +102,12 @@ TEST(GradientSync, SumsTheRanksGradientsIntoTheWholeBatchsGradientWithAccumulati
   for (auto& p : whole.parameters()) expected.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
 
   const int n = 2;
+  // Built here, not on the ranks' threads: the global generator is not to be shared by threads.
+  std::vector<Net> nets(n);
   std::vector<std::vector<torch::Tensor>> grads(n);
   std::vector<int64_t> bucket_counts(n), overlapped(n);
   run_ranks(n, [&](int rank, ProcessGroup& group) {
-    Net net;
+    Net& net = nets[static_cast<size_t>(rank)];
     // 50 bytes: four buckets, so their order across ranks matters.
     GradientSync sync(net.parameters(), group, 50);
     bucket_counts[static_cast<size_t>(rank)] = sync.buckets();
@@ -124,6 +132,24 @@ TEST(GradientSync, SumsTheRanksGradientsIntoTheWholeBatchsGradientWithAccumulati
     // Every rank ends with bit-identical gradients: the same update everywhere.
     for (size_t k = 0; k < expected.size(); ++k) EXPECT_TRUE(torch::equal(grads[static_cast<size_t>(r)][k], grads[0][k]));
   }
+}
+
+TEST(ProcessGroup, JoinsAStoreServedByTorchrunsAgent) {
+  if (!distributed_training_available()) GTEST_SKIP() << "built without c10d Gloo";
+  // torchrun's static rendezvous: the agent serves the store, every rank (0 too) connects to it.
+  const int port = test::free_loopback_port();
+  c10d::TCPStoreOptions so;
+  so.port = static_cast<std::uint16_t>(port);
+  so.isServer = true;
+  so.waitWorkers = false;
+  auto agent = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", so);
+  std::vector<torch::Tensor> sums(2);
+  run_ranks(2, [&](int rank, ProcessGroup& group) {
+    auto t = torch::full({3}, static_cast<float>(rank + 1));
+    group.all_reduce_sum(t);
+    sums[static_cast<size_t>(rank)] = t;
+  }, 30, port, /*agent_store=*/true);
+  for (const auto& t : sums) EXPECT_TRUE(torch::equal(t, torch::full({3}, 3.f))) << t;
 }
 
 TEST(ProcessGroup, ARankThatLeavesMakesTheOthersFailWithAnErrorNamingThem) {
@@ -179,7 +205,9 @@ std::string launch_error() {
 
 TEST(LaunchEnvironment, ReadsTorchrunsVariablesAndNamesAMalformedOne) {
   ScopedEnvironment env;
-  for (const char* name : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"}) env.set(name, nullptr);
+  for (const char* name : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_USE_AGENT_STORE",
+                           "TORCHELASTIC_RUN_ID", "TORCHELASTIC_RESTART_COUNT"})
+    env.set(name, nullptr);
   auto one = LaunchEnvironment::from_environment();
   EXPECT_FALSE(one.distributed());
   EXPECT_EQ(one.world_size, 1);
@@ -193,6 +221,12 @@ TEST(LaunchEnvironment, ReadsTorchrunsVariablesAndNamesAMalformedOne) {
   EXPECT_EQ(e.local_rank, 1);
   EXPECT_EQ(e.master_addr, "node0");
   EXPECT_EQ(e.master_port, 29611);
+  EXPECT_FALSE(e.agent_store);
+  EXPECT_EQ(e.store_prefix(), "brivl//attempt-0");
+  env.set("TORCHELASTIC_USE_AGENT_STORE", "True"), env.set("TORCHELASTIC_RUN_ID", "job7"), env.set("TORCHELASTIC_RESTART_COUNT", "2");
+  e = LaunchEnvironment::from_environment();
+  EXPECT_TRUE(e.agent_store);
+  EXPECT_EQ(e.store_prefix(), "brivl/job7/attempt-2");  // a restarted attempt never reads an earlier one's keys
 
   env.set("RANK", "4");
   EXPECT_NE(launch_error().find("RANK=4 is not below WORLD_SIZE=4"), std::string::npos) << launch_error();

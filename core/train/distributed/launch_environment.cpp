@@ -42,6 +42,8 @@ LaunchEnvironment LaunchEnvironment::from_environment() {
     e.master_port = env_int("MASTER_PORT", 29500, 1, 65535);
     const auto agent = env("TORCHELASTIC_USE_AGENT_STORE");
     e.agent_store = agent && (*agent == "True" || *agent == "true" || *agent == "1");
+    e.run_id = env("TORCHELASTIC_RUN_ID").value_or("");
+    e.restart = env_int("TORCHELASTIC_RESTART_COUNT", 0, 0, 1 << 30);
   }
   return e;
 }

@@ -8,6 +8,11 @@
 #include "util/error.h"
 
 #if defined(BRIVL_HAVE_C10D_GLOO)
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -35,10 +40,24 @@ bool distributed_training_available() {
 
 struct ProcessGroup::Impl {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  // The backend itself, by its own type: LibTorch 1.x derives it from c10d::ProcessGroup, 2.x
+  // from c10d::Backend; both have the collectives used here with the same signatures.
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+#if defined(BRIVL_HAVE_C10D_NCCL)
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;
+#endif
   std::string backend;
   torch::Device device{torch::kCPU};
   int rank = 0, size = 1;
+
+  // `f(backend)` on whichever backend this group has.
+  template <typename F>
+  auto on_backend(F&& f) -> decltype(f(*gloo)) {
+#if defined(BRIVL_HAVE_C10D_NCCL)
+    if (nccl) return f(*nccl);
+#endif
+    return f(*gloo);
+  }
 
   // Runs one collective; c10d's own exception (a closed connection, a timeout) becomes ours.
   template <typename F>
@@ -99,6 +118,37 @@ class WorkPending : public ProcessGroup::Pending {
   c10::intrusive_ptr<c10d::Work> work_;
   ProcessGroup::Impl* group_;
 };
+// Gloo binds each rank's end of the connections to the address it is given, which must be one of
+// this machine's: GLOO_SOCKET_IFNAME names the interface (as in PyTorch); otherwise the address
+// this machine reaches MASTER_ADDR from (a UDP "connect" sends nothing; it only asks the kernel
+// for the route), and Gloo's own default (the hostname's address) when there is none.
+std::shared_ptr<gloo::transport::Device> gloo_device(const std::string& master_addr) {
+  if (const char* name = std::getenv("GLOO_SOCKET_IFNAME"); name != nullptr && *name != '\0')
+    return c10d::ProcessGroupGloo::createDeviceForInterface(name);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  std::string local;
+  if (::getaddrinfo(master_addr.c_str(), "9", &hints, &found) == 0) {
+    for (addrinfo* a = found; a != nullptr && local.empty(); a = a->ai_next) {
+      const int fd = ::socket(a->ai_family, SOCK_DGRAM, 0);
+      if (fd < 0) continue;
+      sockaddr_storage mine{};
+      socklen_t len = sizeof(mine);
+      char text[INET6_ADDRSTRLEN] = {0};
+      if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&mine), &len) == 0) {
+        const void* raw = mine.ss_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&mine)->sin_addr)
+                                                     : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&mine)->sin6_addr);
+        if (::inet_ntop(mine.ss_family, raw, text, sizeof(text)) != nullptr) local = text;
+      }
+      ::close(fd);
+    }
+    ::freeaddrinfo(found);
+  }
+  return local.empty() ? c10d::ProcessGroupGloo::createDefaultDevice() : c10d::ProcessGroupGloo::createDeviceForHostname(local);
+}
+
 }  // namespace
 
 std::unique_ptr<ProcessGroup> ProcessGroup::join(const LaunchEnvironment& env, const ProcessGroupOptions& options,
@@ -122,20 +172,19 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const LaunchEnvironment& env, c
     so.numWorkers = static_cast<std::size_t>(env.world_size);
     so.waitWorkers = true;
     so.timeout = timeout;
-    // Our keys under a prefix of their own: a store torchrun's agent serves holds its keys too.
-    impl->store = c10::make_intrusive<c10d::PrefixStore>("brivl", c10::make_intrusive<c10d::TCPStore>(env.master_addr, so));
+    // Our keys under a prefix of their own, one per attempt: a store torchrun's agent serves
+    // holds its keys too, and those of attempts before a restart.
+    impl->store = c10::make_intrusive<c10d::PrefixStore>(env.store_prefix(), c10::make_intrusive<c10d::TCPStore>(env.master_addr, so));
     if (backend == "gloo") {
       auto o = c10d::ProcessGroupGloo::Options::create(timeout);
-      // The interface that reaches MASTER_ADDR's network (Gloo's own choice from the hostname
-      // may be a loopback-only name on cluster nodes).
-      o->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(env.master_addr));
-      impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, env.rank, env.world_size, o);
+      o->devices.push_back(gloo_device(env.master_addr));
+      impl->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, env.rank, env.world_size, o);
     }
 #if defined(BRIVL_HAVE_C10D_NCCL)
     else {
       auto o = c10d::ProcessGroupNCCL::Options::create();
       o->timeout = timeout;
-      impl->group = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl->store, env.rank, env.world_size, o);
+      impl->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl->store, env.rank, env.world_size, o);
     }
 #endif
   } catch (const std::exception& e) {
@@ -156,21 +205,22 @@ std::string ProcessGroup::backend() const { return impl_->backend; }
 std::unique_ptr<ProcessGroup::Pending> ProcessGroup::all_reduce_sum_async(torch::Tensor& tensor) {
   return impl_->guarded("an all-reduce", [&]() -> std::unique_ptr<Pending> {
     std::vector<at::Tensor> t{tensor};
-    return std::make_unique<WorkPending>(impl_->group->allreduce(t), impl_.get());
+    return std::make_unique<WorkPending>(impl_->on_backend([&](auto& b) { return b.allreduce(t); }), impl_.get());
   });
 }
 
 void ProcessGroup::all_reduce_sum(torch::Tensor& tensor) { all_reduce_sum_async(tensor)->wait(); }
 
-int64_t ProcessGroup::all_reduce_max(int64_t value) {
-  auto t = torch::full({1}, value, torch::TensorOptions().dtype(torch::kInt64).device(impl_->device));
+std::vector<int64_t> ProcessGroup::all_reduce_max(const std::vector<int64_t>& values) {
+  auto t = torch::tensor(values, torch::TensorOptions().dtype(torch::kInt64)).to(impl_->device);
   impl_->guarded("an all-reduce", [&] {
     std::vector<at::Tensor> v{t};
     c10d::AllreduceOptions o;
     o.reduceOp = c10d::ReduceOp::MAX;
-    impl_->group->allreduce(v, o)->wait();
+    impl_->on_backend([&](auto& b) { return b.allreduce(v, o); })->wait();
   });
-  return t.cpu().item<int64_t>();
+  const auto cpu = t.cpu();
+  return std::vector<int64_t>(cpu.data_ptr<int64_t>(), cpu.data_ptr<int64_t>() + cpu.numel());
 }
 
 torch::Tensor ProcessGroup::all_gather_rows(const torch::Tensor& local, std::vector<int64_t>* counts_out) {
@@ -180,7 +230,7 @@ torch::Tensor ProcessGroup::all_gather_rows(const torch::Tensor& local, std::vec
     std::vector<std::vector<at::Tensor>> counts(1);
     for (int r = 0; r < n; ++r) counts[0].push_back(torch::empty_like(count));
     std::vector<at::Tensor> in{count};
-    impl_->group->allgather(counts, in)->wait();
+    impl_->on_backend([&](auto& b) { return b.allgather(counts, in); })->wait();
     std::vector<int64_t> rows;
     int64_t most = 0;
     for (auto& c : counts[0]) rows.push_back(c.cpu().item<int64_t>()), most = std::max(most, rows.back());
@@ -193,7 +243,7 @@ torch::Tensor ProcessGroup::all_gather_rows(const torch::Tensor& local, std::vec
     std::vector<std::vector<at::Tensor>> out(1);
     for (int r = 0; r < n; ++r) out[0].push_back(torch::empty(shape, local.options()));
     std::vector<at::Tensor> src{padded};
-    impl_->group->allgather(out, src)->wait();
+    impl_->on_backend([&](auto& b) { return b.allgather(out, src); })->wait();
     std::vector<torch::Tensor> parts;
     for (int r = 0; r < n; ++r) parts.push_back(out[0][static_cast<size_t>(r)].narrow(0, 0, rows[static_cast<size_t>(r)]));
     return torch::cat(parts);
@@ -205,13 +255,13 @@ void ProcessGroup::broadcast(torch::Tensor& tensor, int root) {
     std::vector<at::Tensor> v{tensor};
     c10d::BroadcastOptions o;
     o.rootRank = root;
-    impl_->group->broadcast(v, o)->wait();
+    impl_->on_backend([&](auto& b) { return b.broadcast(v, o); })->wait();
   });
 }
 
 void ProcessGroup::barrier() {
   // A barrier as a one-number all-reduce: the same code path as every other collective.
-  all_reduce_max(0);
+  all_reduce_max({0});
 }
 
 #else  // no c10d Gloo in this build
@@ -231,7 +281,7 @@ int ProcessGroup::size() const { return 1; }
 std::string ProcessGroup::backend() const { return "none"; }
 std::unique_ptr<ProcessGroup::Pending> ProcessGroup::all_reduce_sum_async(torch::Tensor&) { BRIVL_FAIL("no process group"); }
 void ProcessGroup::all_reduce_sum(torch::Tensor&) { BRIVL_FAIL("no process group"); }
-int64_t ProcessGroup::all_reduce_max(int64_t) { BRIVL_FAIL("no process group"); }
+std::vector<int64_t> ProcessGroup::all_reduce_max(const std::vector<int64_t>&) { BRIVL_FAIL("no process group"); }
 torch::Tensor ProcessGroup::all_gather_rows(const torch::Tensor&, std::vector<int64_t>*) { BRIVL_FAIL("no process group"); }
 void ProcessGroup::broadcast(torch::Tensor&, int) { BRIVL_FAIL("no process group"); }
 void ProcessGroup::barrier() { BRIVL_FAIL("no process group"); }

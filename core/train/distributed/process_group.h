@@ -43,7 +43,8 @@ class ProcessGroup {
   };
   std::unique_ptr<Pending> all_reduce_sum_async(torch::Tensor& tensor);
   void all_reduce_sum(torch::Tensor& tensor);
-  int64_t all_reduce_max(int64_t value);
+  // Element-wise maximum over the ranks (flags, counts).
+  std::vector<int64_t> all_reduce_max(const std::vector<int64_t>& values);
   // Every rank's rows, in rank order ([sum of rows, ...]); ranks may hold different row counts.
   // `counts`, when given, receives each rank's row count.
   torch::Tensor all_gather_rows(const torch::Tensor& local, std::vector<int64_t>* counts = nullptr);
