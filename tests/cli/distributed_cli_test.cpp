@@ -74,7 +74,7 @@ struct Fixture {
   test::TempDir tmp;
   std::string data, init;
   Fixture() {
-    auto r = brivl({"dataset", "shapes", "--out", tmp.file("shapes"), "--count", "48", "--seed", "6", "--size", "64"});
+    auto r = brivl({"dataset", "shapes", "--out", tmp.file("shapes"), "--count", "80", "--seed", "6", "--size", "64"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     data = tmp.file("shapes/captions.csv");
     auto args = train_args(data, tmp.file("base"));
@@ -92,21 +92,29 @@ struct Fixture {
   }
 };
 
+// The equivalence runs: batch 32 (2 processes x 16 images, or 1 x 32), 3 epochs of the 72
+// training images = 6 steps.
+std::vector<std::string> batch_of_32(std::vector<std::string> args) {
+  *(std::find(args.begin(), args.end(), "--batch") + 1) = "32";
+  args.back() = "3";  // --epochs
+  return args;
+}
+
 TEST(DistributedTrainCli, TwoProcessesComputeWhatOneDoesAndTheRunResumesOnOne) {
   Fixture f;
-  auto one = f.args("one");
+  auto one = batch_of_32(f.args("one"));
   one.insert(one.end(), {"--threads", "1"});
   auto r = brivl(one);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto two = f.args("two");
+  auto two = batch_of_32(f.args("two"));
   two.insert(two.end(), {"--nproc-per-node", "2"});
   r = brivl(two);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("2 processes on this machine"));
   EXPECT_THAT(r.err, HasSubstr("load it with --model"));  // rank 0 reports, once
   const auto run = f.tmp.file("two");
-  // Each of the 2 processes took 4 of each batch's 8 images; the loss is the whole batch's.
-  expect_same_losses(losses(f.tmp.file("one")), losses(run), 1);
+  // Each of the 2 processes took 16 of each batch's 32 images; the loss is the whole batch's.
+  expect_same_losses(losses(f.tmp.file("one")), losses(run), 1, 6);
   for (const auto& j : metrics(run, "train")) EXPECT_EQ(j["world_size"], 2);
   // The replicas are checked at every checkpoint and are one model, to the bit.
   const auto replicas = metrics(run, "replicas");
@@ -119,9 +127,9 @@ TEST(DistributedTrainCli, TwoProcessesComputeWhatOneDoesAndTheRunResumesOnOne) {
 
   // The 2-process run continues in one process (and the 1-process run as well): the same steps.
   const int64_t resumed_at = losses(f.tmp.file("one")).rbegin()->first;  // the 2-epoch runs' last step
-  r = brivl({"train", "--resume", f.tmp.file("one"), "--epochs", "3", "--threads", "1"});
+  r = brivl({"train", "--resume", f.tmp.file("one"), "--epochs", "5", "--threads", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = brivl({"train", "--resume", run, "--epochs", "3", "--threads", "1"});
+  r = brivl({"train", "--resume", run, "--epochs", "5", "--threads", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto resumed = losses(run);
   ASSERT_GT(resumed.rbegin()->first, resumed_at) << "the resumed run did not go on";
@@ -131,8 +139,8 @@ TEST(DistributedTrainCli, TwoProcessesComputeWhatOneDoesAndTheRunResumesOnOne) {
   // Gradient accumulation: each process accumulates its share of 2 batches, then they sum.
   for (const char* name : {"one-acc", "two-acc"}) {
     auto args = f.args(name);
-    *(std::find(args.begin(), args.end(), "--batch") + 1) = "4";
-    args.back() = "1";  // --epochs
+    *(std::find(args.begin(), args.end(), "--batch") + 1) = "16";
+    args.back() = "2";  // --epochs: 4 steps of 2 x 16 images
     args.insert(args.end(), {"--accumulate", "2"});
     if (std::string(name) == "two-acc") args.insert(args.end(), {"--nproc-per-node", "2"});
     else args.insert(args.end(), {"--threads", "1"});
