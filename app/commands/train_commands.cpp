@@ -157,8 +157,14 @@ void run_train(const CLI::App& command, TrainArgs& a) {
       o.config = (fs::path(dir) / "config.yml").string();
       if (o.vocab.empty()) o.vocab = (fs::path(dir) / "vocab.txt").string();
     }
-    if (a.augment == "official") o.augment = AugmentOptions::official();
-    else BRIVL_CHECK(a.augment == "none", "--augment '", a.augment, "': expected none or official");
+    if (a.augment == "official") {
+      const double noise_std = o.augment.noise_std, noise_p = o.augment.noise_p;
+      o.augment = AugmentOptions::official();
+      o.augment.noise_std = noise_std, o.augment.noise_p = noise_p;
+    } else {
+      BRIVL_CHECK(a.augment == "none", "--augment '", a.augment, "': expected none or official");
+    }
+    if (o.augment.noise_std > 0 && o.augment.noise_p == 0) o.augment.noise_p = 0.5;
     o.mask_same_text = !a.no_mask;
     Watch watch(a.watch);
     auto hooks = train_hooks(a.jsonl);
@@ -340,6 +346,10 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   train->add_option("--workers", o.workers, "data-loading threads")->capture_default_str();
   train->add_option("--freeze", o.freeze, "none | official (brivl-nmi init_param: only the top backbone blocks learn)")->capture_default_str();
   train->add_option("--augment", t->augment, "none | official (colour jitter p 0.8, grayscale p 0.2)")->capture_default_str();
+  train->add_option("--noise", o.augment.noise_std,
+                    "Gaussian pixel noise: largest standard deviation (pixel units, e.g. 0.5; 0: off)")
+      ->capture_default_str();
+  train->add_option("--noise-p", o.augment.noise_p, "share of images that get --noise (default 0.5 when --noise is set)");
   train->add_option("--queue", o.queue_size, "negative queue length (0: MODEL.QUEUE_SIZE)");
   train->add_option("--momentum", o.momentum, "momentum of the key encoders (default MODEL.MOMENTUM)");
   train->add_option("--temperature", o.temperature, "softmax temperature (default MODEL.TEMPERATURE)");

@@ -133,6 +133,16 @@ void augment_colors(FloatImage& img, const AugmentOptions& o, SampleRng& rng) {
     const size_t plane = g.size();
     for (int c = 0; c < 3; ++c) std::copy(g.begin(), g.end(), img.planes.begin() + c * plane);
   }
+  if (o.noise_p > 0 && o.noise_std > 0 && rng.uniform() < o.noise_p) {
+    const double sigma = rng.uniform(0.0, o.noise_std);
+    // Box-Muller from the sample's own generator: the same noise on every platform (resume).
+    constexpr double kTwoPi = 6.283185307179586;
+    for (size_t i = 0; i < img.planes.size(); i += 2) {
+      const double r = std::sqrt(-2.0 * std::log(1.0 - rng.uniform())) * sigma, t = kTwoPi * rng.uniform();
+      img.planes[i] += static_cast<float>(r * std::cos(t));
+      if (i + 1 < img.planes.size()) img.planes[i + 1] += static_cast<float>(r * std::sin(t));
+    }
+  }
 }
 
 void normalize_into(const FloatImage& img, float* out) {

@@ -46,6 +46,9 @@ void TrainOptions::validate() const {
   for (double p : {augment.color_jitter_p, augment.grayscale_p})
     BRIVL_CHECK(p >= 0 && p <= 1, "augmentation probability ", p, ": expected a value in [0, 1]");
   BRIVL_CHECK(augment.hue >= 0 && augment.hue <= 0.5, "hue jitter ", augment.hue, ": expected [0, 0.5]");
+  BRIVL_CHECK(augment.noise_p >= 0 && augment.noise_p <= 1, "--noise-p ", augment.noise_p, ": expected a probability in [0, 1]");
+  BRIVL_CHECK(augment.noise_std >= 0 && augment.noise_std <= 2, "--noise ", augment.noise_std,
+              ": expected a standard deviation in pixel units, [0, 2] (e.g. 0.5)");
   BRIVL_CHECK(objective == "contrastive" || objective == "fare", "objective '", objective, "': expected contrastive or fare");
   BRIVL_CHECK(objective != "fare" || !init_checkpoint.empty(),
               "robustify (objective fare) needs the weights to start from (--model or --init)");
@@ -62,7 +65,8 @@ using nlohmann::json;
 
 json augment_json(const AugmentOptions& a) {
   return {{"color_jitter_p", a.color_jitter_p}, {"brightness", a.brightness}, {"contrast", a.contrast},
-          {"saturation", a.saturation},         {"hue", a.hue},               {"grayscale_p", a.grayscale_p}};
+          {"saturation", a.saturation},         {"hue", a.hue},               {"grayscale_p", a.grayscale_p},
+          {"noise_p", a.noise_p},                 {"noise_std", a.noise_std}};
 }
 
 template <typename T>
@@ -172,6 +176,8 @@ TrainOptions train_options_from_json(const std::string& text, const std::string&
     read(a, "saturation", o.augment.saturation, source);
     read(a, "hue", o.augment.hue, source);
     read(a, "grayscale_p", o.augment.grayscale_p, source);
+    read(a, "noise_p", o.augment.noise_p, source);
+    read(a, "noise_std", o.augment.noise_std, source);
   }
   read(j, "objective", o.objective, source);
   if (j.contains("adversarial")) {

@@ -13,9 +13,15 @@ struct AugmentOptions {
   double color_jitter_p = 0.0;
   double brightness = 0.4, contrast = 0.4, saturation = 0.4, hue = 0.1;
   double grayscale_p = 0.0;
+  // Gaussian pixel noise (randomized-smoothing training, Cohen et al. 2019): with probability
+  // noise_p an image gets noise of a standard deviation drawn uniformly from [0, noise_std] (pixel
+  // units, before normalisation, not clipped). A tower trained to see through heavy noise answers
+  // to shapes and colour fields rather than to pixel texture (docs/IMAGINE_QUALITY.md).
+  double noise_p = 0.0;
+  double noise_std = 0.0;
   static AugmentOptions official();
   static AugmentOptions none() { return {}; }
-  bool any() const { return color_jitter_p > 0 || grayscale_p > 0; }
+  bool any() const { return color_jitter_p > 0 || grayscale_p > 0 || (noise_p > 0 && noise_std > 0); }
 };
 
 // Adversarial training (docs/TRAINING.md, "Robust models"): PGD images under an L-inf budget in

@@ -144,8 +144,12 @@ TEST(TrainCli, RobustifyWritesABundleResumesAndRefusesBadBudgets) {
   ASSERT_EQ(brivl({"dataset", "shapes", "--out", tmp.file("shapes"), "--count", "40", "--seed", "8", "--size", "64"}).exit_code, 0);
   const auto data = tmp.file("shapes/captions.csv");
   auto args = train_args(data, tmp.file("base"));
-  args.insert(args.end(), {"--epochs", "1"});
+  args.insert(args.end(), {"--epochs", "1", "--noise", "0.3"});
   ASSERT_EQ(brivl(args).exit_code, 0);
+  // --noise without --noise-p noises half the images.
+  const auto base_options = nlohmann::json::parse(read_file(tmp.file("base/train_options.json")));
+  EXPECT_DOUBLE_EQ(base_options["augment"]["noise_std"].get<double>(), 0.3);
+  EXPECT_DOUBLE_EQ(base_options["augment"]["noise_p"].get<double>(), 0.5);
   const auto run = tmp.file("robust");
   auto r = brivl({"robustify", "--model", tmp.file("base"), "--data", data, "--out", run, "--epochs", "1", "--eps", "8/255",
                   "--batch", "8", "--device", "cpu", "--jsonl"});

@@ -60,17 +60,57 @@ TEST(ImageAugment, GrayscaleMakesChannelsEqualAndNoneChangesNothing) {
   }
 }
 
-TEST(ImageAugment, JitterIsDeterministicPerSeedAndStaysInRange) {
-  const auto base = resize_to_float(gradient(16, 16), 16);
-  const auto official = AugmentOptions::official();
+// Augments `base` with `seed` twice and with `seed + 1` once: the first two must agree (resume
+// relies on it), the third must differ. Returns the first.
+FloatImage augmented_deterministically(const FloatImage& base, const AugmentOptions& options, uint64_t seed) {
   auto a = base, b = base, c = base;
-  SampleRng ra(7), rb(7), rc(8);
-  augment_colors(a, official, ra);
-  augment_colors(b, official, rb);
-  augment_colors(c, official, rc);
+  SampleRng ra(seed), rb(seed), rc(seed + 1);
+  augment_colors(a, options, ra);
+  augment_colors(b, options, rb);
+  augment_colors(c, options, rc);
   EXPECT_EQ(a.planes, b.planes);
   EXPECT_NE(a.planes, c.planes);
+  return a;
+}
+
+TEST(ImageAugment, JitterIsDeterministicPerSeedAndStaysInRange) {
+  const auto a = augmented_deterministically(resize_to_float(gradient(16, 16), 16), AugmentOptions::official(), 7);
   for (float v : a.planes) EXPECT_TRUE(v >= 0.0f && v <= 1.0f);
+}
+
+TEST(ImageAugment, NoiseHasTheDrawnSpreadAndIsDeterministicPerSeed) {
+  const auto base = resize_to_float(gradient(64, 64), 64);
+  AugmentOptions noisy;
+  noisy.noise_p = 1.0, noisy.noise_std = 0.5;
+  const auto a = augmented_deterministically(base, noisy, 3);
+  // The residual is zero-mean Gaussian with one standard deviation drawn from [0, 0.5]: replay
+  // the generator to learn which, then check the sample's moments against it.
+  SampleRng replay(3);
+  replay.uniform();  // the noise_p draw
+  const double sigma = replay.uniform(0.0, 0.5);
+  double sum = 0, sum2 = 0, beyond3 = 0;
+  const double n = static_cast<double>(a.planes.size());
+  bool unclipped = false;
+  for (size_t i = 0; i < a.planes.size(); ++i) {
+    const double r = a.planes[i] - base.planes[i];
+    sum += r, sum2 += r * r;
+    beyond3 += std::abs(r) > 3 * sigma;
+    unclipped |= a.planes[i] < 0.0f || a.planes[i] > 1.0f;
+  }
+  ASSERT_GT(sigma, 0.01);
+  EXPECT_NEAR(sum / n, 0.0, 4 * sigma / std::sqrt(n));
+  EXPECT_NEAR(std::sqrt(sum2 / n), sigma, 0.03 * sigma);
+  EXPECT_LT(beyond3 / n, 0.006);  // Gaussian: 0.27 %
+  EXPECT_TRUE(unclipped || sigma < 0.05);  // randomized smoothing does not clip
+  // noise_p 0 or noise_std 0: untouched.
+  for (auto [p, sd] : {std::pair{0.0, 0.5}, std::pair{1.0, 0.0}}) {
+    AugmentOptions off;
+    off.noise_p = p, off.noise_std = sd;
+    auto d = base;
+    SampleRng rd(3);
+    augment_colors(d, off, rd);
+    EXPECT_EQ(d.planes, base.planes) << p << " " << sd;
+  }
 }
 
 TEST(ImageAugment, ANegligibleHueShiftKeepsColours) {

@@ -85,6 +85,7 @@ TEST(TrainOptions, JsonRoundTripAndValidation) {
   TrainOptions o;
   o.data = "d.csv", o.epochs = 7, o.lr = 3e-4, o.seed = 42, o.freeze = "official";
   o.augment = AugmentOptions::official();
+  o.augment.noise_p = 0.25, o.augment.noise_std = 0.5;
   o.hard_negatives = 4;
   const auto back = train_options_from_json(train_options_to_json(o), "t.json");
   EXPECT_EQ(back.data, "d.csv");
@@ -93,6 +94,10 @@ TEST(TrainOptions, JsonRoundTripAndValidation) {
   EXPECT_EQ(back.seed, 42u);
   EXPECT_EQ(back.freeze, "official");
   EXPECT_DOUBLE_EQ(back.augment.grayscale_p, 0.2);
+  EXPECT_DOUBLE_EQ(back.augment.noise_p, 0.25);
+  EXPECT_DOUBLE_EQ(back.augment.noise_std, 0.5);
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"augment": {"noise_std": 3}})", "t.json"), "t.json", "--noise 3");
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"augment": {"noise_p": -1}})", "t.json"), "--noise-p -1");
   EXPECT_EQ(back.hard_negatives, 4);
   // Runs saved before hard negatives existed resume without them.
   EXPECT_EQ(train_options_from_json(R"({"data": "d.csv"})", "old.json").hard_negatives, 0);
