@@ -6,7 +6,7 @@
 //               [--bundle-dir DIR] (keep the random bundle there, reuse it next time: the official
 //               harness, ../shared/official/bench_official.py --model DIR, reads the same file)
 //               [--bundle-only 1] (only write it)
-//   bench_embed --json 1 --bundle DIR [--dtype fp32|bf16] [--default-images DIR] [--default-texts FILE] ...
+//   bench_embed --json 1 --bundle DIR [--dtype fp32|bf16|int8] [--default-images DIR] [--default-texts FILE] ...
 //               one JSON line for bench/side_by_side.sh (see run_json)
 #include <sys/resource.h>
 #include <sys/utsname.h>

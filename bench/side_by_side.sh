@@ -4,10 +4,11 @@
 # each standard measurement with the official Python code, then ours (bench_embed / bench_imagine
 # --json) on the same model files, inputs, batch, cutouts and thread count, and prints the table
 # with the ratio (port / official; > 1 = the port is faster). Then the same port commands once
-# more in bf16 (oneDNN on CPUs with AVX512-BF16 / AMX), each beside the same official row.
+# more in bf16 (oneDNN on CPUs with AVX512-BF16 / AMX) and the embedding ones in int8 (the text
+# tower's linear layers in dynamic int8), each beside the same official row.
 # Not part of ctest: it needs the official sources and Debian's python3-torch (see --help).
 #
-#   bench/side_by_side.sh [--official DIR] [--build DIR] [--out DIR] [--b5] [--no-bf16] [--only RUN]...
+#   bench/side_by_side.sh [--official DIR] [--build DIR] [--out DIR] [--b5] [--no-bf16] [--no-int8] [--only RUN]...
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +17,7 @@ build="$here/build"
 out="/tmp/brivl-side-by-side"
 b5=0
 bf16=1
+int8=1
 only=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --b5) b5=1; shift ;;
     --no-bf16) bf16=0; shift ;;
+    --no-int8) int8=0; shift ;;
     --only) only+=(--only "$2"); shift 2 ;;
     -h|--help) sed -n '2,12p' "$0"; cat <<'H'
 
@@ -77,9 +80,13 @@ imagine="$build/bench/bench_imagine --json 1 --bundle {model} --steps {steps} --
 } > "$out/environment.txt"
 "$py" "$harness" suite --out "$out" "${base[@]}" "${only[@]}" --cxx-embed "$embed" --cxx-imagine "$imagine" > "$out/table-fp32.md"
 
-if [ "$bf16" = 1 ]; then
-  # Each port command again with --dtype bf16, beside the official row it was measured against.
-  "$py" - "$official" "$out" <<'P'
+dtypes=()
+[ "$bf16" = 1 ] && dtypes+=(bf16)
+[ "$int8" = 1 ] && dtypes+=(int8)
+if [ ${#dtypes[@]} -gt 0 ]; then
+  # Each port command again with --dtype bf16 (int8: the embedding runs; it changes only the text
+  # tower), beside the official row it was measured against.
+  "$py" - "$official" "$out" "${dtypes[@]}" <<'P'
 import json, os, shlex, subprocess, sys
 sys.path.insert(0, sys.argv[1])
 import bench_official as b
@@ -87,11 +94,14 @@ out = sys.argv[2]
 rows = [json.loads(x) for x in open(os.path.join(out, "results.jsonl"), encoding="utf-8") if x.strip()]
 official = {r["run"]: r for r in rows if not str(r.get("impl", "")).startswith("port")}
 extra = []
-for r in rows:
+for dtype in sys.argv[3:]:
+  for r in rows:
     if not str(r.get("impl", "")).startswith("port") or "command" not in r:
         continue
-    cmd = shlex.split(r["command"]) + ["--dtype", "bf16"]
-    port = b._run_logged(cmd, out, r["run"] + ".cxx-bf16", 1800)
+    if dtype == "int8" and "-embed-" not in r["run"]:
+        continue
+    cmd = shlex.split(r["command"]) + ["--dtype", dtype]
+    port = b._run_logged(cmd, out, r["run"] + ".cxx-" + dtype, 1800)
     port["impl"] = "port (%s)" % port.get("impl", "cxx")
     port["run"] = r["run"]
     port["vs_official"] = b.speedups(official[r["run"]], port)

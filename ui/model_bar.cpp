@@ -62,7 +62,8 @@ ModelBar::ModelBar(ModelHost* host, QWidget* parent)
   device_->addItems({QStringLiteral("auto"), QStringLiteral("cpu"), QStringLiteral("cuda")});
   device_->setToolTip(tr("auto picks the GPU when there is one"));
   dtype_->setObjectName(QStringLiteral("dtypeCombo"));
-  dtype_->addItems({QStringLiteral("fp32"), QStringLiteral("bf16"), QStringLiteral("fp16")});
+  dtype_->addItems({QStringLiteral("fp32"), QStringLiteral("bf16"), QStringLiteral("fp16"), QStringLiteral("int8")});
+  dtype_->setToolTip(tr("Precision: bf16 for GPUs and CPUs with AVX512-BF16, fp16 for GPUs; int8 runs the text tower in dynamic int8 on the CPU (faster prompts and searches, images unchanged)"));
   light_->setObjectName(QStringLiteral("statusLight"));
   status_->setObjectName(QStringLiteral("modelStatus"));
   status_->setTextInteractionFlags(Qt::TextSelectableByMouse);

@@ -27,7 +27,7 @@ void add_model_file_options(CLI::App& command, ModelArgs& args, bool text) {
 
 void add_runtime_options(CLI::App& command, ModelArgs& args) {
   command.add_option("--device", args.device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  command.add_option("--dtype", args.dtype, "fp32 | bf16 | fp16 (fp16 needs CUDA)")->capture_default_str();
+  command.add_option("--dtype", args.dtype, "fp32 | bf16 | fp16 (fp16 needs CUDA) | int8 (CPU: the text tower in dynamic int8)")->capture_default_str();
   command.add_option("--threads", args.threads, "CPU threads (default: $BRIVL_THREADS or all cores)")
       ->check(CLI::Range(1, 1024));
   command.add_option("--batch-size", args.batch_size, "inputs per forward pass (default: images 1 on CPU / 16 on GPU, texts 32)")

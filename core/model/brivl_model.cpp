@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "io/checkpoint.h"
+#include "model/dynamic_int8.h"
 #include "util/error.h"
 
 namespace brivl {
@@ -25,6 +26,16 @@ void BriVLImpl::optimize_for_inference() {
   eval();
   imgencoder->backbone->fold_batchnorm();
   imgencoder->backbone->use_channels_last();
+}
+
+int BriVLImpl::quantize_text_tower_int8() {
+  int count = 0;
+  for (const auto& module : textencoder->modules(/*include_self=*/false))
+    if (auto linear = std::dynamic_pointer_cast<LinearImpl>(module)) {
+      linear->quantize_dynamic_int8();
+      ++count;
+    }
+  return count;
 }
 
 torch::Device parse_device(const std::string& name) {
@@ -54,14 +65,20 @@ torch::ScalarType parse_dtype(const std::string& name, const torch::Device& devi
     BRIVL_CHECK(device.is_cuda(), "--dtype ", name, ": half precision needs a CUDA device; use bf16 on the CPU");
     return torch::kFloat16;
   }
-  BRIVL_FAIL("--dtype '", name, "' is not one of fp32, fp16, bf16");
+  if (name == "int8") {
+    BRIVL_CHECK(!device.is_cuda(), "--dtype int8: dynamic int8 runs on the CPU (--device cpu); on CUDA use bf16");
+    BRIVL_CHECK(!dynamic_int8_engine().empty(), "--dtype int8: this LibTorch has no quantized engine");
+    return torch::kFloat32;
+  }
+  BRIVL_FAIL("--dtype '", name, "' is not one of fp32, fp16, bf16, int8");
 }
 
 LoadedModel load_model(const ModelFiles& files, const LoadOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   LoadedModel out;
   out.files = files;
-  out.device = parse_device(options.device());
+  // int8 is the CPU's: "auto" means the CPU for it, even where a GPU is there.
+  out.device = options.dtype() == "int8" && options.device() == "auto" ? torch::Device(torch::kCPU) : parse_device(options.device());
   out.dtype = parse_dtype(options.dtype(), out.device);
   auto reader = CheckpointReader::open(files.checkpoint);
   out.checkpoint_format = reader->format();
@@ -78,6 +95,7 @@ LoadedModel load_model(const ModelFiles& files, const LoadOptions& options) {
   // Fold in float32 on the CPU, then convert: folding in half precision would round twice.
   if (options.optimize()) out.model->optimize_for_inference();
   out.model->to(out.device, out.dtype);
+  if (options.dtype() == "int8") out.text_int8 = out.model->quantize_text_tower_int8() > 0;
   for (auto& p : out.model->parameters()) p.set_requires_grad(false);
   out.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "model/dynamic_int8.h"
+
 namespace brivl {
 namespace F = torch::nn::functional;
 
@@ -27,6 +29,12 @@ LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool with_bias
   weight = register_parameter("weight", uniform_fan_in({out_features, in_features}, in_features));
   if (with_bias) bias = register_parameter("bias", uniform_fan_in({out_features}, in_features));
 }
+
+torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
+  return int8_ ? int8_->forward(x).to(x.dtype()) : torch::linear(x, weight, bias);
+}
+
+void LinearImpl::quantize_dynamic_int8() { int8_ = std::make_shared<const DynamicInt8Linear>(weight, bias); }
 
 EmbeddingImpl::EmbeddingImpl(int64_t num_embeddings, int64_t dim) {
   weight = register_parameter("weight", torch::empty({num_embeddings, dim}));

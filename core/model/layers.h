@@ -1,9 +1,13 @@
 #pragma once
 // Small building blocks shared by the towers, named like their PyTorch counterparts so that
 // parameters register under the official checkpoint keys.
+#include <memory>
+
 #include <torch/torch.h>
 
 namespace brivl {
+
+class DynamicInt8Linear;
 
 // While alive (on this thread), new parameters of our modules are left uninitialised instead of
 // drawn at random: for models whose weights are about to be loaded from a checkpoint. Random
@@ -24,8 +28,15 @@ class SkipInitGuard {
 class LinearImpl : public torch::nn::Module {
  public:
   LinearImpl(int64_t in_features, int64_t out_features, bool with_bias = true);
-  torch::Tensor forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+  torch::Tensor forward(const torch::Tensor& x);
+  // Inference from here on in dynamic int8 (model/dynamic_int8.h); the float weights stay, so
+  // the state dict is unchanged.
+  void quantize_dynamic_int8();
+  bool is_int8() const { return int8_ != nullptr; }
   torch::Tensor weight, bias;
+
+ private:
+  std::shared_ptr<const DynamicInt8Linear> int8_;
 };
 TORCH_MODULE(Linear);
 

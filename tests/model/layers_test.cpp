@@ -2,6 +2,7 @@
 // the official roi_grid_pool (grid_sample on the 37x expanded map), BatchNorm folding, TF padding,
 // and imagination's BatchNorm-statistics prior against batches made with known statistics.
 #include "model/batchnorm_deviation.h"
+#include "model/dynamic_int8.h"
 #include "model/efficientnet.h"
 #include "model/model_test_support.h"
 
@@ -12,6 +13,34 @@ namespace F = torch::nn::functional;
 using test::max_abs_diff;
 
 class Layers : public test::SeededTest {};
+
+// LibTorch's dynamic int8 kernels against float32 torch::linear, through our Linear too.
+TEST_F(Layers, DynamicInt8LinearIsCloseToFloatWithAndWithoutBias) {
+  if (dynamic_int8_engine().empty()) GTEST_SKIP() << "this LibTorch has no quantized engine";
+  const auto w = torch::randn({48, 64}) * 0.1, b = torch::randn({48}), x = torch::randn({2, 5, 64});
+  const auto expected = torch::linear(x, w, b);
+  const auto y = DynamicInt8Linear(w, b).forward(x);
+  ASSERT_EQ(y.sizes(), expected.sizes());
+  const double range = expected.abs().max().item<double>();
+  const double error = max_abs_diff(y, expected);
+  RecordProperty("relative_error", std::to_string(error / range));
+  EXPECT_LT(error, 0.02 * range);  // 8-bit weights and activations: about a percent
+  EXPECT_GT(error, 1e-6 * range);  // and it really is quantised
+  const auto no_bias = DynamicInt8Linear(w, torch::Tensor()).forward(x);
+  EXPECT_LT(max_abs_diff(no_bias, torch::linear(x, w)), 0.02 * range);
+
+  Linear linear(64, 48);
+  {
+    torch::NoGradGuard no_grad;
+    linear->weight.copy_(w);
+    linear->bias.copy_(b);
+  }
+  EXPECT_FALSE(linear->is_int8());
+  EXPECT_LT(max_abs_diff(linear(x), expected), 1e-5);
+  linear->quantize_dynamic_int8();
+  EXPECT_TRUE(linear->is_int8());
+  EXPECT_EQ(max_abs_diff(linear(x), y), 0.0);
+}
 
 TEST_F(Layers, TfSamePaddingPutsOddPixelRightAndBottom) {
   EXPECT_EQ(tf_same_padding(96, 3, 2), 1);   // out 48: (47*2 + 3) - 96

@@ -257,6 +257,18 @@ void StudioTest::modelLoadErrorIsShownAndTheLoadedModelStays() {
   window_->modelBar()->loadModel(loaded);
   waitForModel(loaded);
   QCOMPARE(preset->currentText(), QStringLiteral("layout"));
+
+  // int8 (the text tower in dynamic int8 on the CPU) is a precision like the others: picking it
+  // reloads the model with it, and the status line says so.
+  auto* dtype = child<QComboBox>(window_->modelBar(), "dtypeCombo");
+  QVERIFY(dtype->findText(QStringLiteral("int8")) >= 0);
+  for (const auto& precision : {QStringLiteral("int8"), QStringLiteral("fp32")}) {
+    dtype->setCurrentText(precision);
+    Q_EMIT dtype->textActivated(precision);
+    QTRY_VERIFY_WITH_TIMEOUT(window_->modelHost()->isReady() && window_->modelHost()->model().request.dtype == precision, 60000);
+    const QString status = child<QLabel>(window_->modelBar(), "modelStatus")->text();
+    QVERIFY2(status.contains(precision), qPrintable(status));
+  }
 }
 
 void StudioTest::imagineShowsPreviewsStopsAndExportsReplayableSettings() {

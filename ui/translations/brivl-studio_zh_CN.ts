@@ -736,79 +736,84 @@
         <translation>auto：有 GPU 时使用 GPU</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="75" />
+        <location filename="../model_bar.cpp" line="66" />
+        <source>Precision: bf16 for GPUs and CPUs with AVX512-BF16, fp16 for GPUs; int8 runs the text tower in dynamic int8 on the CPU (faster prompts and searches, images unchanged)</source>
+        <translation>精度：bf16 适用于 GPU 和支持 AVX512-BF16 的 CPU，fp16 适用于 GPU；int8 在 CPU 上以动态 int8 运行文本塔（提示词和搜索更快，图像不变）</translation>
+    </message>
+    <message>
+        <location filename="../model_bar.cpp" line="76" />
         <source>Reading the checkpoint</source>
         <translation>正在读取检查点</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="84" />
+        <location filename="../model_bar.cpp" line="85" />
         <source>Model:</source>
         <translation>模型：</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="88" />
+        <location filename="../model_bar.cpp" line="89" />
         <source>Device:</source>
         <translation>设备：</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="101" />
+        <location filename="../model_bar.cpp" line="102" />
         <source>Model folder…</source>
         <translation>模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="102" />
+        <location filename="../model_bar.cpp" line="103" />
         <source>Official files (config, checkpoint, vocab)…</source>
         <translation>官方文件（配置、检查点、词表）…</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="125" />
+        <location filename="../model_bar.cpp" line="126" />
         <source>No model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="125" />
+        <location filename="../model_bar.cpp" line="126" />
         <source>
 Choose a model folder with Open…</source>
         <translation>
 用“打开…”选择模型文件夹</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="155" />
+        <location filename="../model_bar.cpp" line="156" />
         <source>Choose a model bundle or run folder</source>
         <translation>选择模型包或训练运行文件夹</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="205" />
+        <location filename="../model_bar.cpp" line="206" />
         <source>no model</source>
         <translation>无模型</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="210" />
+        <location filename="../model_bar.cpp" line="211" />
         <source>loading %1 …</source>
         <translation>正在加载 %1 …</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="215" />
+        <location filename="../model_bar.cpp" line="216" />
         <source>ready · %1 · %2 · loaded in %3 s</source>
         <translation>就绪 · %1 · %2 · 用时 %3 秒</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="216" />
+        <location filename="../model_bar.cpp" line="217" />
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="216" />
+        <location filename="../model_bar.cpp" line="217" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="222" />
+        <location filename="../model_bar.cpp" line="223" />
         <source>failed to load %1</source>
         <translation>加载 %1 失败</translation>
     </message>
     <message>
-        <location filename="../model_bar.cpp" line="232" />
+        <location filename="../model_bar.cpp" line="233" />
         <source>Memory: %1</source>
         <translation>内存：%1</translation>
     </message>

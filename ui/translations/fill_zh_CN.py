@@ -11,6 +11,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    "Precision: bf16 for GPUs and CPUs with AVX512-BF16, fp16 for GPUs; int8 runs the text tower in dynamic int8 on the CPU (faster prompts and searches, images unchanged)":
+        "精度：bf16 适用于 GPU 和支持 AVX512-BF16 的 CPU，fp16 适用于 GPU；int8 在 CPU 上以动态 int8 运行文本塔（提示词和搜索更快，图像不变）",
     "Prompt, e.g. 右下角的大紫色圆形 (preset layout) or 红心:1 | 蓝色:-0.5": "提示词，例如 右下角的大紫色圆形（预设 layout）或 红心:1 | 蓝色:-0.5",
     "draft, normal, best: the Fourier image at three levels of detail. layout: one flat shape, placed and coloured by screening 256 starts, for prompts that name a colour and a place (e.g. 右下角的大蓝色圆形)":
         "draft、normal、best：三种细节级别的傅里叶图像。layout：一个平面形状，通过筛选 256 个起点确定位置和颜色，适用于指明颜色和位置的提示词（例如 右下角的大蓝色圆形）",
