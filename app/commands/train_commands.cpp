@@ -368,6 +368,22 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   train->add_option("--pgd-steps", o.adversarial.steps, "PGD steps of each attack")->capture_default_str();
   train->add_option("--adv-start", o.adversarial.start_step, "clean steps before the first attack")->capture_default_str();
   train->add_option("--adv-ramp", o.adversarial.ramp_steps, "steps over which the budget grows to its value")->capture_default_str();
+  train->add_option("--aligned-gradients", o.aligned_gradients.weight,
+                    "teach the image tower gradients that imagination can follow: weight of the loss pulling its input "
+                    "gradient towards the way to the caption's image (0: off; e.g. 1; docs/TRAINING.md)")
+      ->capture_default_str();
+  train->add_option("--aligned-other", o.aligned_gradients.other_p,
+                    "share of --aligned-gradients points that aim at another image's caption")
+      ->capture_default_str();
+  train->add_option("--aligned-noise", o.aligned_gradients.noise_std,
+                    "largest noise spread around grey of the --aligned-gradients starts (pixel units)")
+      ->capture_default_str();
+  train->add_option("--aligned-pool", o.aligned_gradients.pool,
+                    "--aligned-gradients measures the alignment on the gradient average-pooled by this factor (coarse shape)")
+      ->capture_default_str();
+  train->add_option("--aligned-rivals", o.aligned_gradients.rival_p,
+                    "share of --aligned-gradients points taught the difference of two captions' gradients (picture minus picture)")
+      ->capture_default_str();
   train->add_option("--batchnorm", o.batchnorm,
                     "batch | frozen: BatchNorm of the image tower from each batch, or the --init weights' statistics kept")
       ->capture_default_str();

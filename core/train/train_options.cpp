@@ -58,6 +58,15 @@ void TrainOptions::validate() const {
   BRIVL_CHECK(a.step_size >= 0 && a.step_size <= 0.25, "--pgd-step-size ", a.step_size, ": expected [0, 0.25] (0: automatic)");
   BRIVL_CHECK(a.start_step >= 0, "--adv-start ", a.start_step, ": expected >= 0");
   BRIVL_CHECK(a.ramp_steps >= 0, "--adv-ramp ", a.ramp_steps, ": expected >= 0");
+  const auto& g = aligned_gradients;
+  BRIVL_CHECK(g.weight >= 0 && g.weight <= 100, "--aligned-gradients ", g.weight, ": expected a loss weight in [0, 100] (e.g. 1)");
+  BRIVL_CHECK(g.other_p >= 0 && g.other_p <= 1, "--aligned-other ", g.other_p, ": expected a probability in [0, 1]");
+  BRIVL_CHECK(g.noise_std >= 0 && g.noise_std <= 2, "--aligned-noise ", g.noise_std,
+              ": expected a standard deviation in pixel units, [0, 2] (e.g. 0.5)");
+  BRIVL_CHECK(g.rival_p >= 0 && g.rival_p <= 1, "--aligned-rivals ", g.rival_p, ": expected a probability in [0, 1]");
+  BRIVL_CHECK(g.pool >= 1 && g.pool <= 32, "--aligned-pool ", g.pool, ": expected 1..32");
+  BRIVL_CHECK(!g.any() || objective == "contrastive", "--aligned-gradients belongs to brivl train (objective contrastive), not to ",
+              objective);
 }
 
 namespace {
@@ -120,7 +129,10 @@ std::string train_options_to_json(const TrainOptions& o) {
             {"augment", augment_json(o.augment)},
             {"objective", o.objective},
             {"adversarial", {{"eps", o.adversarial.eps}, {"steps", o.adversarial.steps}, {"step_size", o.adversarial.step_size},
-                             {"start_step", o.adversarial.start_step}, {"ramp_steps", o.adversarial.ramp_steps}}}};
+                             {"start_step", o.adversarial.start_step}, {"ramp_steps", o.adversarial.ramp_steps}}},
+            {"aligned_gradients", {{"weight", o.aligned_gradients.weight}, {"other_p", o.aligned_gradients.other_p},
+                                   {"noise_std", o.aligned_gradients.noise_std}, {"pool", o.aligned_gradients.pool},
+                                   {"rival_p", o.aligned_gradients.rival_p}}}};
   return j.dump(2) + "\n";
 }
 
@@ -188,6 +200,15 @@ TrainOptions train_options_from_json(const std::string& text, const std::string&
     read(a, "step_size", o.adversarial.step_size, source);
     read(a, "start_step", o.adversarial.start_step, source);
     read(a, "ramp_steps", o.adversarial.ramp_steps, source);
+  }
+  if (j.contains("aligned_gradients")) {
+    const auto& a = j.at("aligned_gradients");
+    BRIVL_CHECK(a.is_object(), source, ": field 'aligned_gradients' must be an object");
+    read(a, "weight", o.aligned_gradients.weight, source);
+    read(a, "other_p", o.aligned_gradients.other_p, source);
+    read(a, "noise_std", o.aligned_gradients.noise_std, source);
+    read(a, "pool", o.aligned_gradients.pool, source);
+    read(a, "rival_p", o.aligned_gradients.rival_p, source);
   }
   try {
     o.validate();

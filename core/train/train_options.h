@@ -36,6 +36,28 @@ struct AdversarialOptions {
   int64_t ramp_steps = 0;    // eps grows linearly from 0 over these steps after start_step
 };
 
+// Perceptually aligned gradients, taught directly (Ganz, Kawar & Elad, ICML 2023, "Do perceptually
+// aligned gradients imply robustness?", their one-image-per-class targets): besides the
+// contrastive loss, the image tower's input gradient of cos(image, caption) is pulled towards the
+// straight way from the current image to that caption's training image. The current images are
+// what an imagination passes through: mixtures of a training image and noise around grey (the
+// imagination's start), with their own or another image's caption. docs/TRAINING.md.
+struct AlignedGradientOptions {
+  double weight = 0;      // weight of the loss 1 - cos(gradient, way); 0: off
+  double other_p = 0.5;   // share of points that aim at another image's caption
+  double noise_std = 0.5; // the start's noise around grey: standard deviation drawn from [0, noise_std]
+  // Alignment is measured on the gradient and the way average-pooled by this factor: the coarse
+  // picture (what imagination on a grid of side IMG_SIZE / pool follows, `--param-size`) must
+  // point the right way; finer detail is left free.
+  int64_t pool = 4;
+  // Share of points whose target is the difference of two pictures: the gradient of
+  // cos(point, caption b) - cos(point, caption c) should point along picture b - picture c. A
+  // plain target is mostly shared by every caption (a white ground, a centred object: the mean
+  // emoji); this share teaches the part that tells one caption's picture from another's.
+  double rival_p = 0.5;
+  bool any() const { return weight > 0; }
+};
+
 struct TrainOptions {
   std::string data;             // CSV / TSV / JSONL of image-text pairs
   std::string out;              // run directory
@@ -91,6 +113,7 @@ struct TrainOptions {
   // teacher's and the text tower is untouched, so texts embed exactly as before.
   std::string objective = "contrastive";
   AdversarialOptions adversarial;
+  AlignedGradientOptions aligned_gradients;
 
   // Throws brivl::Error naming the option for out-of-range values.
   void validate() const;

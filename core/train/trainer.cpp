@@ -23,6 +23,7 @@
 #include "train/moco.h"
 #include "train/image_augment.h"
 #include "train/robust/adversarial.h"
+#include "train/robust/aligned_gradients.h"
 #include "train/run_directory.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -142,6 +143,9 @@ class Trainer {
   double learning_rate(int64_t step) const;
   void train_step(TrainBatch* batches, int64_t count);
   // The objective "fare": one micro-batch's loss, backpropagated; returns its value.
+  // --aligned-gradients: backpropagates the loss of this micro-batch; returns (loss, alignment).
+  std::pair<double, double> aligned_gradients_step(const torch::Tensor& images, const torch::Tensor& captions,
+                                                   int64_t micro_batch, int64_t micro_batches);
   double fare_step(const torch::Tensor& images, double eps, int64_t micro_batch, int64_t micro_batches);
   // The attack's random start depends only on (seed, step, micro-batch): resumed runs see the same.
   torch::Generator attack_generator(int64_t micro_batch) const;
@@ -187,6 +191,7 @@ class Trainer {
   struct Window {
     int64_t steps = 0, samples = 0;
     double loss = 0, i2t = 0, t2i = 0, pos = 0, neg = 0, data_s = 0, step_s = 0, comm_s = 0;
+    double aligned_loss = 0, alignment = 0;  // --aligned-gradients
     Clock::time_point start = Clock::now();
   } w_;
 };
@@ -253,6 +258,9 @@ void Trainer::setup_model(bool resuming) {
     for (auto& p : model_->textencoder->parameters()) p.set_requires_grad(false);
   }
   model_->to(device_);
+  // The loss's second backward would arrive at the gradient buckets outside the armed pass.
+  BRIVL_CHECK(!(group_ && o_.aligned_gradients.any()),
+              "--aligned-gradients runs on one process; data-parallel runs do not support it yet");
   if (group_) {
     // Every rank starts from rank 0's weights (the same seed gives the same ones; this makes
     // sure of it, as DDP does), on the device: NCCL takes only device tensors.
@@ -294,6 +302,9 @@ void Trainer::setup_model(bool resuming) {
     << " trainable), queue " << K << ", momentum " << momentum_ << ", temperature " << loss_options_.temperature
     << ", device " << device_;
   if (fare_) m << "; robustify (FARE): image tower only, teacher " << o_.init_checkpoint;
+  if (o_.aligned_gradients.any())
+    m << "; aligned gradients: weight " << o_.aligned_gradients.weight << ", other captions " << o_.aligned_gradients.other_p
+      << ", start noise " << o_.aligned_gradients.noise_std;
   if (group_)
     m << "; data-parallel: " << group_->size() << " processes (" << group_->backend() << "), " << o_.batch_size / group_->size()
       << " of each batch's " << o_.batch_size << " images per process, gradients in " << gradient_sync_->buckets() << " buckets";
@@ -338,6 +349,21 @@ double Trainer::fare_step(const torch::Tensor& images, double eps, int64_t micro
   return loss.item<double>();
 }
 
+std::pair<double, double> Trainer::aligned_gradients_step(const torch::Tensor& images, const torch::Tensor& captions,
+                                                          int64_t micro_batch, int64_t micro_batches) {
+  // BatchNorm on its running statistics, as imagination sees the tower: each point's gradient is
+  // its own, not mixed with the batch's through the batch statistics.
+  std::vector<std::pair<torch::nn::Module*, bool>> modes;
+  for (auto* bn : batchnorms(*model_->imgencoder)) modes.emplace_back(bn, bn->is_training()), bn->eval();
+  const uint64_t seed = mix_seed(o_.seed, 0xa119edULL, static_cast<uint64_t>(s_.step), static_cast<uint64_t>(micro_batch));
+  auto gen = at::detail::createCPUGenerator(seed);
+  auto embed = [&](const torch::Tensor& x) { return model_->imgencoder(x).to(torch::kFloat32); };
+  const auto a = aligned_gradient_loss(embed, images, captions, o_.aligned_gradients, gen);
+  (a.loss * (o_.aligned_gradients.weight / static_cast<double>(micro_batches))).backward();
+  for (auto& [bn, training] : modes) bn->train(training);
+  return {a.loss.item<double>(), a.alignment};
+}
+
 double Trainer::learning_rate(int64_t step) const {
   if (o_.warmup_steps > 0 && step < o_.warmup_steps) return o_.lr * static_cast<double>(step + 1) / static_cast<double>(o_.warmup_steps);
   const double span = static_cast<double>(std::max<int64_t>(1, s_.schedule_steps - o_.warmup_steps));
@@ -351,7 +377,7 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
   std::vector<torch::Tensor> img_keys, txt_keys;
   std::vector<uint64_t> captions;
-  double loss = 0, i2t = 0, t2i = 0, pos = 0, neg = 0;
+  double loss = 0, i2t = 0, t2i = 0, pos = 0, neg = 0, aligned_loss = 0, alignment = 0;
   int64_t samples = 0;
   const double eps = adversarial_eps_at(o_.adversarial, s_.step);
   for (int64_t m = 0; m < count; ++m) {
@@ -430,8 +456,13 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
       keys.resize(static_cast<size_t>(batch_captions.size(0)));
       std::memcpy(keys.data(), batch_captions.data_ptr<int64_t>(), keys.size() * sizeof(uint64_t));
     }
+    const auto local_captions = q_txt.detach();  // one process: this micro-batch's captions
     auto l = contrastive_loss(q_img, q_txt, k_img, k_txt, image_queue_, text_queue_, keys, loss_options_);
     if (l.loss.requires_grad()) (l.loss / static_cast<double>(count)).backward();
+    if (o_.aligned_gradients.any() && !none_here) {
+      const auto a = aligned_gradients_step(images, local_captions, m, count);
+      aligned_loss += a.first / static_cast<double>(count), alignment += a.second / static_cast<double>(count);
+    }
     loss += l.loss.item<double>() / count, i2t += l.loss_i2t / count, t2i += l.loss_t2i / count;
     pos += l.positive_similarity / count, neg += l.negative_similarity / count;
     img_keys.push_back(k_img);
@@ -457,6 +488,7 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
   }
   ++s_.step;
   const double elapsed = seconds_since(start);
+  w_.aligned_loss += aligned_loss, w_.alignment += alignment;
   w_.steps += 1, w_.samples += samples, w_.loss += loss, w_.i2t += i2t, w_.t2i += t2i, w_.pos += pos, w_.neg += neg;
   w_.step_s += elapsed;
   w_.comm_s += comm_s;
@@ -797,6 +829,7 @@ TrainResult Trainer::run(bool resuming) {
                        {"neg_sim", w_.neg / n},
                        {"eta_s", eta_seconds()}};
           if (o_.adversarial.eps > 0) line["adv_eps"] = adversarial_eps_at(o_.adversarial, s_.step - 1);
+          if (o_.aligned_gradients.any()) line["aligned_loss"] = w_.aligned_loss / n, line["gradient_alignment"] = w_.alignment / n;
           if (group_) line["world_size"] = env_.world_size, line["comm_wait_ms"] = 1000 * w_.comm_s / n;
           run_.append_metrics(line.dump());
           if (hooks_.on_progress) {

@@ -87,6 +87,7 @@ TEST(TrainOptions, JsonRoundTripAndValidation) {
   o.augment = AugmentOptions::official();
   o.augment.noise_p = 0.25, o.augment.noise_std = 0.5;
   o.hard_negatives = 4;
+  o.aligned_gradients.weight = 2, o.aligned_gradients.other_p = 0.25, o.aligned_gradients.noise_std = 0.3, o.aligned_gradients.pool = 3;
   const auto back = train_options_from_json(train_options_to_json(o), "t.json");
   EXPECT_EQ(back.data, "d.csv");
   EXPECT_EQ(back.epochs, 7);
@@ -99,6 +100,16 @@ TEST(TrainOptions, JsonRoundTripAndValidation) {
   EXPECT_BRIVL_ERROR(train_options_from_json(R"({"augment": {"noise_std": 3}})", "t.json"), "t.json", "--noise 3");
   EXPECT_BRIVL_ERROR(train_options_from_json(R"({"augment": {"noise_p": -1}})", "t.json"), "--noise-p -1");
   EXPECT_EQ(back.hard_negatives, 4);
+  EXPECT_DOUBLE_EQ(back.aligned_gradients.weight, 2);
+  EXPECT_DOUBLE_EQ(back.aligned_gradients.other_p, 0.25);
+  EXPECT_DOUBLE_EQ(back.aligned_gradients.noise_std, 0.3);
+  EXPECT_EQ(back.aligned_gradients.pool, 3);
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"aligned_gradients": {"weight": -1}})", "t.json"), "t.json", "--aligned-gradients -1");
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"aligned_gradients": {"pool": 0}})", "t.json"), "--aligned-pool 0");
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"aligned_gradients": 1})", "t.json"), "field 'aligned_gradients' must be an object");
+  EXPECT_BRIVL_ERROR(train_options_from_json(R"({"objective": "fare", "init_checkpoint": "a.pth", "aligned_gradients": {"weight": 1}})", "t.json"),
+                     "belongs to brivl train");
+  EXPECT_DOUBLE_EQ(train_options_from_json(R"({"data": "d.csv"})", "old.json").aligned_gradients.weight, 0);
   // Runs saved before hard negatives existed resume without them.
   EXPECT_EQ(train_options_from_json(R"({"data": "d.csv"})", "old.json").hard_negatives, 0);
   EXPECT_BRIVL_ERROR(train_options_from_json(R"({"hard_negatives": 1})", "t.json"), "--hard-negatives 1");
