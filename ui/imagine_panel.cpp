@@ -284,6 +284,7 @@ QWidget* ImaginePanel::buildSettings() {
   });
   for (QSpinBox* s : {steps_, size_, cutouts_}) connect(s, &QSpinBox::valueChanged, this, &ImaginePanel::markCustom);
   connect(param_, &QComboBox::currentTextChanged, this, &ImaginePanel::markCustom);
+  connect(optimizer_, &QComboBox::currentTextChanged, this, &ImaginePanel::markCustom);
   connect(dice, &QToolButton::clicked, this, [this] { seed_->setValue(QRandomGenerator::global()->bounded(1000000)); });
   connect(export_, &QPushButton::clicked, this, &ImaginePanel::exportWithDialog);
   connect(exportProgression_, &QPushButton::clicked, this, &ImaginePanel::exportProgressionWithDialog);
@@ -330,6 +331,13 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
   auto* colour = numberBox(area, "colourJitterSpin", 0, 1, 3, 0.01, [](S& s) -> double& { return s.augment.color_jitter; });
   auto* noise = numberBox(area, "noiseSpin", 0, 1, 3, 0.005, [](S& s) -> double& { return s.augment.noise; });
   const brivl::ImagineSettings defaults;
+  optimizer_ = new QComboBox(area);
+  optimizer_->setObjectName(QStringLiteral("optimizerCombo"));
+  optimizer_->addItems({QStringLiteral("adam"), QStringLiteral("gd")});
+  optimizer_->setCurrentText(QString::fromStdString(defaults.optimizer));
+  optimizer_->setToolTip(tr("How a step follows the gradient: adam moves every pixel about the learning rate; gd "
+                            "follows the gradient itself and keeps the picture it points at (for models trained "
+                            "with aligned gradients)"));
   blobs_ = spinBox(area, "blobsSpin", 1, 1024, defaults.blobs);
   blobs_->setToolTip(tr("Number of soft ellipses when the image is \"blobs\""));
   starts_ = spinBox(area, "startsSpin", 1, 256, defaults.starts);
@@ -352,6 +360,7 @@ QWidget* ImaginePanel::buildAdvanced(QWidget* parent) {
   initImage_->setClearButtonEnabled(true);
   auto* form = new QFormLayout(area);
   form->setContentsMargins(0, 0, 0, 0);
+  form->addRow(tr("Optimiser"), optimizer_);
   form->addRow(tr("Smoothness (TV)"), tv);
   form->addRow(tr("Range penalty"), range);
   form->addRow(tr("BatchNorm prior"), bnPrior);
@@ -382,6 +391,7 @@ void ImaginePanel::applyPreset(const QString& name) {
   cutouts_->setValue(s.augment.cutouts);
   previewEvery_->setValue(std::max(1, s.steps / 30));
   param_->setCurrentText(QString::fromStdString(s.param));
+  optimizer_->setCurrentText(QString::fromStdString(s.optimizer));
   blobs_->setValue(s.blobs);
   screen_->setValue(s.screen);
   starts_->setValue(s.starts);
@@ -420,6 +430,7 @@ brivl::ImagineSettings ImaginePanel::settingsFromForm() const {
   if (!keepSeed) s.seed = static_cast<uint64_t>(seed_->value());
   s.augment.cutouts = cutouts_->value();
   s.param = param_->currentText().toStdString();
+  s.optimizer = optimizer_->currentText().toStdString();
   s.blobs = blobs_->value();
   s.starts = starts_->value();
   s.start_steps = startSteps_->value();
@@ -713,6 +724,7 @@ void ImaginePanel::restoreSettings(const brivl::ImagineSettings& s, const QStrin
   seed_->setValue(static_cast<int>(std::min<uint64_t>(s.seed, 2147483647)));
   cutouts_->setValue(s.augment.cutouts);
   param_->setCurrentText(QString::fromStdString(s.param));
+  optimizer_->setCurrentText(QString::fromStdString(s.optimizer));
   blobs_->setValue(s.blobs);
   starts_->setValue(s.starts);
   startSteps_->setValue(s.start_steps);

@@ -148,6 +148,7 @@ class ImaginePanel : public QWidget {
   QSpinBox* startSteps_;  // ... and the steps each runs before they are compared
   QSpinBox* screen_;      // screening: random starts scored before the search
   QComboBox* param_;
+  QComboBox* optimizer_ = nullptr;  // advanced: adam | gd
   QDoubleSpinBox* lr_;
   QLineEdit* initImage_;
   QWidget* advanced_;

@@ -74,6 +74,7 @@ ImagineSettings settings_from_args(const ImagineArgs& a, const std::string& pres
     // user gave are never changed: an impossible pair of them is still refused by validate().
     if (given(cmd, "--steps") && !given(cmd, "--start-steps")) fit_search_to_steps(s, given(cmd, "--starts"));
     if (!given(cmd, "--lr")) s.lr = preset.lr;
+    if (!given(cmd, "--optimizer")) s.optimizer = preset.optimizer;
     s.augment.min_scale = preset.augment.min_scale;  // no options of their own
     s.augment.max_scale = preset.augment.max_scale;
   }
@@ -144,7 +145,7 @@ void run_imagine(ImagineArgs& a) {
   ImagineSettings settings;
   std::string preset;
   if (!a.replay.empty()) {
-    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--cutouts", "--param", "--param-size", "--blobs", "--primitives", "--contrast", "--colour-rivals", "--colour-gate",
+    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--optimizer", "--cutouts", "--param", "--param-size", "--blobs", "--primitives", "--contrast", "--colour-rivals", "--colour-gate",
                                "--starts", "--start-steps", "--screen", "--to",
                                "--init", "--init-strength", "--tv", "--range", "--bn-prior", "--perspective"}) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
@@ -223,7 +224,11 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
   cmd->add_option("--steps", s.steps, "optimisation steps")->capture_default_str();
   cmd->add_option("--size", a->size, "output size N or WxH (default 256)");
   cmd->add_option("--seed", s.seed, "random seed (same seed, same image on the CPU)")->capture_default_str();
-  cmd->add_option("--lr", s.lr, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--lr", s.lr, "step size (learning rate)")->capture_default_str();
+  cmd->add_option("--optimizer", s.optimizer,
+                  "adam (every pixel moves about --lr) | gd (the gradient itself, scaled to --lr: keeps the picture it points at; "
+                  "for models trained with --aligned-gradients)")
+      ->capture_default_str();
   cmd->add_option("--cutouts", s.augment.cutouts, "augmented views per step")->capture_default_str();
   cmd->add_option("--param", s.param, "fourier | pixel | blobs (soft coloured shapes: shapes and colours, no texture)")
       ->capture_default_str();

@@ -48,7 +48,7 @@ std::string ImagineSettings::to_json() const {
   Json j{{"engine_version", engine_version}, {"prompt", prompt},       {"to", to},
          {"steps", steps},
          {"width", width},                   {"height", height},       {"seed", seed},
-         {"lr", lr},                         {"param", param},         {"param_size", param_size},
+         {"lr", lr},                         {"optimizer", optimizer}, {"param", param},         {"param_size", param_size},
          {"blobs", blobs},                   {"primitives", primitives}, {"starts", starts},       {"start_steps", start_steps},
          {"screen", screen},                 {"contrast", contrast},   {"colour_rivals", colour_rivals},
          {"colour_gate", colour_gate},
@@ -68,7 +68,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
     BRIVL_FAIL(source, ": imagine settings are not valid JSON (", e.what(), ")");
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
-  check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "param", "param_size", "blobs", "primitives", "starts", "start_steps", "screen", "contrast", "colour_rivals", "colour_gate", "init_image",
+  check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "optimizer", "param", "param_size", "blobs", "primitives", "starts", "start_steps", "screen", "contrast", "colour_rivals", "colour_gate", "init_image",
                   "init_strength", "tv_weight", "range_weight", "bn_prior", "augment", "max_text_len", "model_fingerprint"},
               source);
   ImagineSettings s;
@@ -80,6 +80,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   take(j, "height", s.height, source);
   take(j, "seed", s.seed, source);
   take(j, "lr", s.lr, source);
+  take(j, "optimizer", s.optimizer, source);
   take(j, "param", s.param, source);
   take(j, "param_size", s.param_size, source);
   take(j, "blobs", s.blobs, source);
@@ -124,6 +125,7 @@ void ImagineSettings::validate() const {
   BRIVL_CHECK(width >= 16 && width <= 4096 && height >= 16 && height <= 4096, "--size ", width, "x", height,
               " must be within 16..4096 on each side");
   BRIVL_CHECK(std::isfinite(lr) && lr > 0 && lr <= 10, "--lr ", lr, " must be in (0, 10]");
+  BRIVL_CHECK(optimizer == "adam" || optimizer == "gd", "--optimizer '", optimizer, "' is not one of adam, gd");
   BRIVL_CHECK(param == "fourier" || param == "pixel" || param == "blobs", "--param '", param,
               "' is not one of fourier, pixel, blobs");
   BRIVL_CHECK(blobs >= 1 && blobs <= 1024, "--blobs ", blobs, " must be in [1, 1024]");
@@ -173,6 +175,7 @@ void apply_preset(ImagineSettings& s, const std::string& preset, bool gpu) {
   s.starts = defaults.starts;
   s.start_steps = defaults.start_steps;
   s.lr = defaults.lr;
+  s.optimizer = defaults.optimizer;
   s.augment.min_scale = defaults.augment.min_scale;
   s.augment.max_scale = defaults.augment.max_scale;
   if (preset == "layout") {

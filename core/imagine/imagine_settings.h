@@ -31,7 +31,13 @@ struct ImagineSettings {
   int steps = 300;
   int width = 256, height = 256;  // output size, independent of the model's IMG_SIZE
   uint64_t seed = 42;
-  double lr = 0.02;               // Adam; linear warm-up over the first 10 %, cosine decay to 10 %
+  double lr = 0.02;               // step size; linear warm-up over the first 10 %, cosine decay to 10 %
+  // How a step follows the gradient. "adam": per-parameter normalised (each moves about lr,
+  // whatever its share of the gradient). "gd": the gradient itself (for the pixel grid: of the
+  // image's logits, undoing the colour decorrelation), divided by its root mean square so that lr
+  // means the same typical step: the picture the gradient points at keeps its proportions, which
+  // a tower trained with `brivl train --aligned-gradients` needs.
+  std::string optimizer = "adam";
   std::string param = "fourier";  // fourier | pixel | blobs
   int blobs = 24;                 // param "blobs": the number of shapes
   // param "blobs": the kinds of shape each is drawn from, comma-separated, of ellipse, rectangle,

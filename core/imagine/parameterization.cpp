@@ -88,4 +88,12 @@ torch::Tensor ImageParameterization::logits() const {
 
 torch::Tensor ImageParameterization::image() const { return torch::sigmoid(logits()); }
 
+void ImageParameterization::gradient_in_logits() {
+  if (options_.fourier() || !param_.grad().defined()) return;
+  torch::NoGradGuard no_grad;
+  const auto c = color_.to(param_.device());
+  const auto inverse_gram = torch::inverse(torch::matmul(c.t(), c));  // (C^T C)^-1, [3, 3]
+  param_.grad().copy_(torch::einsum("bchw,dc->bdhw", {param_.grad(), inverse_gram}));
+}
+
 }  // namespace brivl

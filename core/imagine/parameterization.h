@@ -20,6 +20,10 @@ class Parameterization {
   // (a logit far from 0 is a saturated pixel whose gradient has vanished).
   virtual torch::Tensor logits() const { return torch::logit(image(), 1e-6); }
   virtual std::vector<torch::Tensor> parameters() const = 0;
+  // For plain gradient steps (optimizer "gd"): turns the parameters' .grad into the direction that
+  // moves the image's own logits along their gradient, undoing what the parameterisation's linear
+  // part does to it. Default: the parameters' gradient as it is.
+  virtual void gradient_in_logits() {}
 };
 
 struct ParameterizationOptions {
@@ -48,6 +52,10 @@ class ImageParameterization : public Parameterization {
   torch::Tensor image() const override;
   torch::Tensor logits() const override;
   std::vector<torch::Tensor> parameters() const override { return {param_}; }
+  // Pixel grid: the colour mixing C (logits = C x) would turn a step along x's gradient C^T g
+  // into C C^T g in the logits, mostly brightness; (C^T C)^-1 C^T g = C^-1 g moves them by g.
+  // The Fourier image keeps its spectrum's gradient (its 1/f scale is the prior it is chosen for).
+  void gradient_in_logits() override;
 
  private:
   torch::Tensor mix_colours(const torch::Tensor& decorrelated) const;  // decorrelated -> RGB logits

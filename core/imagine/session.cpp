@@ -44,7 +44,10 @@ ImaginationSession::ImaginationSession(BriVL model, torch::Device device, torch:
   } else {
     param_ = std::make_unique<ImageParameterization>(options, generator_, init, settings.init_strength);
   }
-  optimizer_ = std::make_unique<torch::optim::Adam>(param_->parameters(), torch::optim::AdamOptions(settings.lr));
+  if (settings.optimizer == "gd")
+    optimizer_ = std::make_unique<torch::optim::SGD>(param_->parameters(), torch::optim::SGDOptions(settings.lr));
+  else
+    optimizer_ = std::make_unique<torch::optim::Adam>(param_->parameters(), torch::optim::AdamOptions(settings.lr));
 }
 
 void ImaginationSession::set_target(const torch::Tensor& target) {
@@ -105,7 +108,7 @@ double ImaginationSession::similarity(const torch::Tensor& views) {
 ImagineProgress ImaginationSession::step() {
   TORCH_CHECK(!finished(), "imagination already finished");
   const double lr = learning_rate(step_);
-  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+  for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
   using Clock = std::chrono::steady_clock;
   auto ms_since = [](Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); };
   ImagineProgress p;
@@ -163,6 +166,13 @@ ImagineProgress ImaginationSession::step() {
     p.loss = view_loss + (regularisers.defined() ? regularisers.item<double>() : 0.0);
   }
   t = Clock::now();
+  if (settings_.optimizer == "gd") {
+    // Each parameter tensor's gradient divided by its root mean square: lr is the typical step.
+    torch::NoGradGuard no_grad;
+    param_->gradient_in_logits();
+    for (auto& p : param_->parameters())
+      if (p.grad().defined()) p.grad().div_(p.grad().pow(2).mean().sqrt().clamp_min(1e-20));
+  }
   optimizer_->step();
   p.backward_ms = backward_ms + ms_since(t);
   ++step_;

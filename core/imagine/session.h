@@ -92,7 +92,7 @@ class ImaginationSession {
   int views_per_pass_;
   torch::Generator generator_;
   std::unique_ptr<Parameterization> param_;
-  std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
   int step_ = 0;
   int similarity_every_ = 1;
   std::chrono::steady_clock::time_point start_;

@@ -268,6 +268,27 @@ TEST(Imagine, ScreeningHandsTheBestScoredCandidatesToTheLayoutSearch) {
 
 // The colour sweep: each ellipse ends with the best of the sweep's colours or its own, so the
 // clean similarity never falls, and for a prompt naming a colour it rises.
+// optimizer "gd": plain gradient steps climb the similarity like Adam's, and replay exactly.
+TEST(Imagine, GradientStepsClimbTheSimilarityAndRepeatExactly) {
+  auto imaginer = fixture_imaginer();
+  auto& m = embedder_model(*imaginer.embedder());
+  const auto target = torch::tensor(imaginer.embedder()->embed_prompt("红色的圆", 32));
+  auto s = small_settings(5);
+  s.param = "pixel", s.steps = 20, s.lr = 0.03, s.optimizer = "gd";
+  s.augment.cutouts = 1, s.augment.min_scale = 1, s.augment.jitter = 0, s.augment.rotate_degrees = 0;
+  auto run = [&] {
+    ImaginationSession session(m.model, m.device, target, s);
+    const double before = session.clean_similarity();
+    while (!session.finished()) session.step();
+    return std::make_tuple(before, session.clean_similarity(), session.image());
+  };
+  const auto [before, after, image] = run();
+  const auto [before2, after2, image2] = run();
+  std::printf("gd: clean similarity %.3f -> %.3f\n", before, after);
+  EXPECT_GT(after, before + 0.05);
+  EXPECT_TRUE(torch::equal(image, image2));
+}
+
 TEST(Imagine, ColourSweepNeverLowersTheCleanSimilarity) {
   auto imaginer = fixture_imaginer();
   auto& m = embedder_model(*imaginer.embedder());
@@ -497,6 +518,9 @@ TEST(Imagine, RejectsBadSettingsNamingTheOption) {
   s.augment.perspective = 0.45;
   EXPECT_BRIVL_ERROR(s.validate(), "--perspective 0.45", "[0, 0.4]");
   s = small_settings(1);
+  s.optimizer = "sgd";
+  EXPECT_BRIVL_ERROR(s.validate(), "--optimizer 'sgd'", "adam, gd");
+  s = small_settings(1);
   s.range_weight = -1;
   EXPECT_BRIVL_ERROR(s.validate(), "--range -1");
   s = small_settings(1);
@@ -523,6 +547,7 @@ TEST(Imagine, SettingsSurviveJson) {
   s.augment.perspective = 0.25;
   s.range_weight = 0.5;
   s.bn_prior = 0.03;
+  s.optimizer = "gd";
   s.model_fingerprint = "size:1 crc32:0";
   const auto back = ImagineSettings::from_json(s.to_json(), "test");
   EXPECT_EQ(back.to_json(), s.to_json());
@@ -530,11 +555,13 @@ TEST(Imagine, SettingsSurviveJson) {
   EXPECT_EQ(back.augment.perspective, 0.25);
   EXPECT_EQ(back.range_weight, 0.5);
   EXPECT_EQ(back.bn_prior, 0.03);
+  EXPECT_EQ(back.optimizer, "gd");
   // Settings written before perspective and range existed replay with both off.
   const auto old = ImagineSettings::from_json("{\"prompt\":\"猫\",\"tv_weight\":0.1,\"augment\":{\"cutouts\":3}}", "old.png");
   EXPECT_EQ(old.augment.perspective, 0.0);
   EXPECT_EQ(old.range_weight, 0.0);
   EXPECT_EQ(old.bn_prior, 0.0);  // ... and without the BatchNorm prior
+  EXPECT_EQ(old.optimizer, "adam");  // ... stepping with Adam
   EXPECT_EQ(old.augment.cutouts, 3);
   // ... with every output pixel optimised and the Fourier image, as the engine then did.
   EXPECT_EQ(old.param_size, 0);
@@ -646,6 +673,29 @@ TEST(Imagine, BlobsRunAndReplayExactly) {
   EXPECT_EQ(a.width, 64);
   s.init_image = "x.png";
   EXPECT_BRIVL_ERROR(s.validate(), "--init needs --param fourier or pixel");
+}
+
+// The pixel grid's colour decorrelation would turn a plain gradient step into mostly brightness;
+// gradient_in_logits() makes the step move the logits exactly along their own gradient.
+TEST(ImageParameterization, GradientInLogitsStepsTheLogitsAlongTheirGradient) {
+  auto gen = at::detail::createCPUGenerator(4);
+  ImageParameterization p(ParameterizationOptions().width(12).height(8).fourier(false), gen);
+  const auto direction = torch::randn({1, 3, 8, 12}, gen);
+  const auto before = p.logits().detach();
+  (p.logits() * direction).sum().backward();  // the logits' gradient is `direction`
+  auto raw = p.parameters()[0].grad().clone();
+  p.gradient_in_logits();
+  {
+    torch::NoGradGuard no_grad;
+    p.parameters()[0].add_(p.parameters()[0].grad(), 1e-2);
+  }
+  const auto moved = (p.logits().detach() - before) / 1e-2;
+  EXPECT_LT((moved - direction).abs().max().item<double>(), 1e-3);
+  // Without it the step is not along the gradient: mostly the colours' shared brightness.
+  const auto colour = torch::nn::functional::cosine_similarity(moved.flatten(), direction.flatten(),
+                                                               torch::nn::functional::CosineSimilarityFuncOptions().dim(0));
+  EXPECT_GT(colour.item<double>(), 0.999);
+  EXPECT_FALSE(torch::allclose(raw, p.parameters()[0].grad(), 1e-3, 1e-3));
 }
 
 TEST(ImageParameterization, RandomStartIsAMidGreyImageWithGradients) {

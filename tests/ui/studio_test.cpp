@@ -510,6 +510,7 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
   odd.lr = 0.00025;
   odd.tv_weight = 0.05;
   odd.bn_prior = 0.125;
+  odd.optimizer = "gd";
   odd.augment.cutouts = 2;
   odd.augment.perspective = 0.1;
   odd.starts = 2, odd.start_steps = 1;  // the layout search: 2 starts of 1 step, then the best goes on
@@ -531,6 +532,7 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
   // The advanced fields show the restored values; edited ones take over, the others stay exact.
   QCOMPARE(child<QDoubleSpinBox>(panel, "tvSpin")->value(), 0.05);
   QCOMPARE(child<QDoubleSpinBox>(panel, "bnPriorSpin")->value(), 0.125);
+  QCOMPARE(child<QComboBox>(panel, "optimizerCombo")->currentText(), QStringLiteral("gd"));
   QCOMPARE(child<QDoubleSpinBox>(panel, "perspectiveSpin")->value(), 0.1);
   QCOMPARE(child<QSpinBox>(panel, "startsSpin")->value(), 2);
   QCOMPARE(child<QSpinBox>(panel, "startStepsSpin")->value(), 1);

@@ -218,6 +218,9 @@ ZH = {
     "Time limit": "时间限制",
     "Processes": "进程数",
     "BatchNorm prior": "BatchNorm 先验",
+    "Optimiser": "优化器",
+    "How a step follows the gradient: adam moves every pixel about the learning rate; gd follows the gradient itself and keeps the picture it points at (for models trained with aligned gradients)":
+        "每一步如何跟随梯度：adam 让每个像素移动约一个学习率；gd 跟随梯度本身，保留它指向的图像（适用于以对齐梯度训练的模型）",
     "Feature-statistics prior: keeps the image tower's activations near what its BatchNorm layers saw in training (0 = off)":
         "特征统计先验：使图像塔的激活接近其 BatchNorm 层在训练中见到的统计（0 = 关闭）",
     "Processes on this machine (brivl train --nproc-per-node): each computes its share of every batch with cores / processes threads; the batch must be a multiple of it":
