@@ -142,10 +142,10 @@ class Trainer {
   bool restore_checkpoint();
   double learning_rate(int64_t step) const;
   void train_step(TrainBatch* batches, int64_t count);
-  // The objective "fare": one micro-batch's loss, backpropagated; returns its value.
   // --aligned-gradients: backpropagates the loss of this micro-batch; returns (loss, alignment).
   std::pair<double, double> aligned_gradients_step(const torch::Tensor& images, const torch::Tensor& captions,
                                                    int64_t micro_batch, int64_t micro_batches);
+  // The objective "fare": one micro-batch's loss, backpropagated; returns its value.
   double fare_step(const torch::Tensor& images, double eps, int64_t micro_batch, int64_t micro_batches);
   // The attack's random start depends only on (seed, step, micro-batch): resumed runs see the same.
   torch::Generator attack_generator(int64_t micro_batch) const;
@@ -304,7 +304,8 @@ void Trainer::setup_model(bool resuming) {
   if (fare_) m << "; robustify (FARE): image tower only, teacher " << o_.init_checkpoint;
   if (o_.aligned_gradients.any())
     m << "; aligned gradients: weight " << o_.aligned_gradients.weight << ", other captions " << o_.aligned_gradients.other_p
-      << ", start noise " << o_.aligned_gradients.noise_std;
+      << ", start noise " << o_.aligned_gradients.noise_std << ", rivals " << o_.aligned_gradients.rival_p << ", pool "
+      << o_.aligned_gradients.pool;
   if (group_)
     m << "; data-parallel: " << group_->size() << " processes (" << group_->backend() << "), " << o_.batch_size / group_->size()
       << " of each batch's " << o_.batch_size << " images per process, gradients in " << gradient_sync_->buckets() << " buckets";

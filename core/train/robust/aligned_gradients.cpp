@@ -47,7 +47,7 @@ AlignedGradientLoss aligned_gradient_loss(const std::function<torch::Tensor(cons
     const auto c = captions.detach().to(torch::kFloat32);
     point_captions = c.index_select(0, aim) - rival_on.unsqueeze(1) * c.index_select(0, rival);
   }
-  auto point = start.clone().requires_grad_(true);
+  const auto point = start.requires_grad_(true);  // made without a graph: a leaf of its own
   const auto unit = torch::nn::functional::NormalizeFuncOptions().p(2).dim(-1).eps(1e-12);
   const auto e = torch::nn::functional::normalize(embed((point - mean) / std), unit);
   const auto similarity = (e * point_captions).sum();
