@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   brivl::cli::add_similarity_command(app, executable);
   brivl::cli::add_explain_command(app, executable);
   brivl::cli::add_imagine_command(app, executable);
+  brivl::cli::add_basis_command(app, executable);
   brivl::cli::add_retrieval_commands(app, executable);
   brivl::cli::add_train_commands(app, executable);
   try {

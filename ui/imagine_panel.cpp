@@ -205,7 +205,12 @@ QWidget* ImaginePanel::buildSettings() {
                         "step by step, and the filmstrip shows the image turning into it"));
   param_ = new QComboBox(box);
   param_->setObjectName(QStringLiteral("paramCombo"));
-  param_->addItems({QStringLiteral("fourier"), QStringLiteral("pixel"), QStringLiteral("blobs")});
+  // "basis" needs the model's image_basis.safetensors (`brivl basis`); without one the engine's
+  // error says how to make it. Listed so that a restored basis imagination keeps its image space.
+  param_->addItems({QStringLiteral("fourier"), QStringLiteral("pixel"), QStringLiteral("blobs"), QStringLiteral("basis")});
+  param_->setToolTip(tr("What is optimised: fourier (a smooth spectrum), pixel (a grid), blobs (a few soft shapes), "
+                        "basis (a blend of the principal components of the model's training images; needs the "
+                        "model's image_basis.safetensors, made by brivl basis)"));
   lr_ = numberBox(box, "lrSpin", 0.0001, 10, 4, 0.005, [](brivl::ImagineSettings& s) -> double& { return s.lr; });
   auto* dice = new QToolButton(box);
   dice->setText(tr("Random"));

@@ -14,6 +14,7 @@ void add_similarity_command(CLI::App& app, const std::string& executable);
 void add_imagine_command(CLI::App& app, const std::string& executable);
 void add_explain_command(CLI::App& app, const std::string& executable);   // explain (region relevance)
 void add_retrieval_commands(CLI::App& app, const std::string& executable);  // index, search
+void add_basis_command(CLI::App& app, const std::string& executable);       // basis (image prior)
 void add_train_commands(CLI::App& app, const std::string& executable);      // train, eval, dataset
 
 }  // namespace brivl::cli

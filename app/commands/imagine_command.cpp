@@ -65,6 +65,9 @@ ImagineSettings settings_from_args(const ImagineArgs& a, const std::string& pres
       s.height = preset.height;
     }
     if (!given(cmd, "--param")) s.param = preset.param;
+    if (!given(cmd, "--basis-components")) s.basis_components = preset.basis_components;
+    if (!given(cmd, "--basis-prior")) s.basis_prior = preset.basis_prior;
+    if (!given(cmd, "--basis-noise")) s.basis_noise = preset.basis_noise;
     if (!given(cmd, "--blobs")) s.blobs = preset.blobs;
     if (!given(cmd, "--primitives")) s.primitives = preset.primitives;
     if (!given(cmd, "--screen")) s.screen = preset.screen;
@@ -145,7 +148,7 @@ void run_imagine(ImagineArgs& a) {
   ImagineSettings settings;
   std::string preset;
   if (!a.replay.empty()) {
-    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--optimizer", "--cutouts", "--param", "--param-size", "--blobs", "--primitives", "--contrast", "--colour-rivals", "--colour-gate",
+    for (const char* option : {"prompt", "--preset", "--steps", "--size", "--seed", "--lr", "--optimizer", "--cutouts", "--param", "--param-size", "--basis-components", "--basis-prior", "--basis-noise", "--blobs", "--primitives", "--contrast", "--colour-rivals", "--colour-gate",
                                "--starts", "--start-steps", "--screen", "--to",
                                "--init", "--init-strength", "--tv", "--range", "--bn-prior", "--perspective"}) {
       BRIVL_CHECK(!given(*a.command, option), "--replay reproduces the run stored in ", a.replay, "; ", option,
@@ -230,7 +233,19 @@ void add_imagine_command(CLI::App& app, const std::string& executable) {
                   "for models trained with --aligned-gradients)")
       ->capture_default_str();
   cmd->add_option("--cutouts", s.augment.cutouts, "augmented views per step")->capture_default_str();
-  cmd->add_option("--param", s.param, "fourier | pixel | blobs (soft coloured shapes: shapes and colours, no texture)")
+  cmd->add_option("--param", s.param,
+                  "fourier | pixel | blobs (soft coloured shapes: shapes and colours, no texture) | basis (a blend of "
+                  "the principal components of the model's training images: its image_basis.safetensors)")
+      ->capture_default_str();
+  cmd->add_option("--basis-components", s.basis_components, "components of --param basis optimised (0: all)")
+      ->capture_default_str();
+  cmd->add_option("--basis-prior", s.basis_prior,
+                  "weight of the Gaussian prior on --param basis's coefficients (keeps the image typical of the "
+                  "training images; 0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--basis-noise", s.basis_noise,
+                  "randomized smoothing of --param basis: each view gets a random blend of the components of this "
+                  "spread (whitened units; 0 = off)")
       ->capture_default_str();
   cmd->add_option("--blobs", s.blobs, "number of shapes of --param blobs")->capture_default_str();
   cmd->add_option("--contrast", s.contrast,

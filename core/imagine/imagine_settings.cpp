@@ -49,6 +49,8 @@ std::string ImagineSettings::to_json() const {
          {"steps", steps},
          {"width", width},                   {"height", height},       {"seed", seed},
          {"lr", lr},                         {"optimizer", optimizer}, {"param", param},         {"param_size", param_size},
+         {"basis_components", basis_components}, {"basis_prior", basis_prior},
+         {"basis_noise", basis_noise},
          {"blobs", blobs},                   {"primitives", primitives}, {"starts", starts},       {"start_steps", start_steps},
          {"screen", screen},                 {"contrast", contrast},   {"colour_rivals", colour_rivals},
          {"colour_gate", colour_gate},
@@ -68,7 +70,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
     BRIVL_FAIL(source, ": imagine settings are not valid JSON (", e.what(), ")");
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
-  check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "optimizer", "param", "param_size", "blobs", "primitives", "starts", "start_steps", "screen", "contrast", "colour_rivals", "colour_gate", "init_image",
+  check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "optimizer", "param", "param_size", "basis_components", "basis_prior", "basis_noise", "blobs", "primitives", "starts", "start_steps", "screen", "contrast", "colour_rivals", "colour_gate", "init_image",
                   "init_strength", "tv_weight", "range_weight", "bn_prior", "augment", "max_text_len", "model_fingerprint"},
               source);
   ImagineSettings s;
@@ -83,6 +85,9 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   take(j, "optimizer", s.optimizer, source);
   take(j, "param", s.param, source);
   take(j, "param_size", s.param_size, source);
+  take(j, "basis_components", s.basis_components, source);
+  take(j, "basis_prior", s.basis_prior, source);
+  take(j, "basis_noise", s.basis_noise, source);
   take(j, "blobs", s.blobs, source);
   take(j, "primitives", s.primitives, source);
   take(j, "starts", s.starts, source);
@@ -126,8 +131,12 @@ void ImagineSettings::validate() const {
               " must be within 16..4096 on each side");
   BRIVL_CHECK(std::isfinite(lr) && lr > 0 && lr <= 10, "--lr ", lr, " must be in (0, 10]");
   BRIVL_CHECK(optimizer == "adam" || optimizer == "gd", "--optimizer '", optimizer, "' is not one of adam, gd");
-  BRIVL_CHECK(param == "fourier" || param == "pixel" || param == "blobs", "--param '", param,
-              "' is not one of fourier, pixel, blobs");
+  BRIVL_CHECK(param == "fourier" || param == "pixel" || param == "blobs" || param == "basis", "--param '", param,
+              "' is not one of fourier, pixel, blobs, basis");
+  BRIVL_CHECK(basis_components >= 0 && basis_components <= 100000, "--basis-components ", basis_components,
+              " must be 0 (all) or in [1, 100000]");
+  BRIVL_CHECK(basis_prior >= 0 && std::isfinite(basis_prior), "--basis-prior ", basis_prior, " must be >= 0");
+  BRIVL_CHECK(basis_noise >= 0 && basis_noise <= 10, "--basis-noise ", basis_noise, " must be in [0, 10]");
   BRIVL_CHECK(blobs >= 1 && blobs <= 1024, "--blobs ", blobs, " must be in [1, 1024]");
   parse_blob_kinds(primitives, "--primitives");
   parse_colour_words(colour_rivals, "--colour-rivals");
@@ -169,6 +178,9 @@ void apply_preset(ImagineSettings& s, const std::string& preset, bool gpu) {
   // keeps half of another recipe.
   const ImagineSettings defaults;
   s.param = defaults.param;
+  s.basis_components = defaults.basis_components;
+  s.basis_prior = defaults.basis_prior;
+  s.basis_noise = defaults.basis_noise;
   s.blobs = defaults.blobs;
   s.primitives = defaults.primitives;
   s.screen = defaults.screen;

@@ -38,7 +38,16 @@ struct ImagineSettings {
   // means the same typical step: the picture the gradient points at keeps its proportions, which
   // a tower trained with `brivl train --aligned-gradients` needs.
   std::string optimizer = "adam";
-  std::string param = "fourier";  // fourier | pixel | blobs
+  std::string param = "fourier";  // fourier | pixel | blobs | basis
+  // param "basis": how many of the model's image-basis components are optimised (0 = all the
+  // bundle's image_basis.safetensors holds), and the weight of the Gaussian prior on their whitened
+  // coefficients (mean z^2: 1 for a typical training image; 0 = off). See imagine/image_basis.h.
+  int basis_components = 0;
+  double basis_prior = 0.0;
+  // param "basis": randomized smoothing in the basis. Every view gets its own random blend of the
+  // components (whitened coefficients of this spread), so a step climbs the similarity averaged
+  // over images nearby *in the data's directions*, not at one point: 0 = off.
+  double basis_noise = 0.0;
   int blobs = 24;                 // param "blobs": the number of shapes
   // param "blobs": the kinds of shape each is drawn from, comma-separated, of ellipse, rectangle,
   // triangle, star. With more than one, a screened start also has its shapes' kinds swept (each

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <algorithm>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -24,6 +25,9 @@ struct Imaginer::State {
   std::shared_ptr<Embedder> embedder;  // the loaded model, tokenizer and prompt embedding
   std::string fingerprint;
   int image_batch_size;  // EmbedderOptions::image_batch_size: views per pass when > 0
+  std::string basis_file;                   // "" when the bundle has none
+  std::shared_ptr<const ImageBasis> basis;  // read on first use
+  std::mutex basis_mutex;
 };
 
 Imaginer::Imaginer(Imaginer&&) noexcept = default;
@@ -31,13 +35,19 @@ Imaginer& Imaginer::operator=(Imaginer&&) noexcept = default;
 Imaginer::~Imaginer() = default;
 
 Imaginer Imaginer::load(const ModelFiles& files, const EmbedderOptions& options) {
-  return Imaginer(std::make_shared<Embedder>(Embedder::load(files, options)), files.checkpoint, options.image_batch_size);
+  return Imaginer(std::make_shared<Embedder>(Embedder::load(files, options)), files.checkpoint, options.image_batch_size,
+                  files.image_basis);
 }
 
-Imaginer::Imaginer(std::shared_ptr<Embedder> embedder, const std::string& checkpoint, int views_per_pass) {
+Imaginer::Imaginer(std::shared_ptr<Embedder> embedder, const std::string& checkpoint, int views_per_pass,
+                   const std::string& basis_file) {
   BRIVL_CHECK(embedder != nullptr, "Imaginer: no model");
   BRIVL_CHECK(views_per_pass >= 0, "views per pass must be positive (got ", views_per_pass, ")");
-  state_ = std::make_unique<State>(State{std::move(embedder), file_fingerprint(checkpoint), views_per_pass});
+  state_ = std::make_unique<State>();
+  state_->embedder = std::move(embedder);
+  state_->fingerprint = file_fingerprint(checkpoint);
+  state_->image_batch_size = views_per_pass;
+  state_->basis_file = basis_file;
 }
 
 bool Imaginer::on_gpu() const { return embedder_model(*state_->embedder).device.is_cuda(); }
@@ -138,6 +148,12 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   const double temperature = m.model->config().temperature;
   std::optional<torch::Tensor> init;
   if (!settings.init_image.empty()) init = rgb_to_tensor(decode_image_file(settings.init_image));
+  std::shared_ptr<const ImageBasis> basis;
+  if (settings.param == "basis" && !state_->basis_file.empty()) {
+    std::lock_guard<std::mutex> lock(state_->basis_mutex);
+    if (!state_->basis) state_->basis = std::make_shared<const ImageBasis>(load_image_basis(state_->basis_file));
+    basis = state_->basis;
+  }
   const int views_per_pass = state_->image_batch_size > 0
                                  ? state_->image_batch_size
                                  : views_per_pass_for(m.device.is_cuda(), m.model->config().img_size, settings.augment.cutouts);
@@ -184,7 +200,7 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
       if (hooks.should_cancel && hooks.should_cancel()) throw Cancelled("imagination cancelled");
       ImagineSettings candidate_settings = settings;
       candidate_settings.seed = seed_of(k);
-      ImaginationSession candidate(m.model, m.device, target, candidate_settings, init, views_per_pass);
+      ImaginationSession candidate(m.model, m.device, target, candidate_settings, init, views_per_pass, basis);
       candidate.set_contrast(contrast, temperature);
       scored.emplace_back(candidate.clean_score(), k);
       if (hooks.on_progress) {
@@ -208,7 +224,8 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   for (int k = 0; k < starts; ++k) {
     ImagineSettings candidate_settings = settings;
     candidate_settings.seed = start_seeds[static_cast<size_t>(k)];
-    auto candidate = std::make_unique<ImaginationSession>(m.model, m.device, target, candidate_settings, init, views_per_pass);
+    auto candidate = std::make_unique<ImaginationSession>(m.model, m.device, target, candidate_settings, init, views_per_pass,
+                                                          basis);
     candidate->set_contrast(contrast, temperature);
     candidate->set_similarity_every(hooks.similarity_every);
     // A screened start also gets its colours chosen by the model: random layouts differ more in

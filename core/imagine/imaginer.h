@@ -27,8 +27,11 @@ class Imaginer {
   // An engine on a model that is already loaded (the studio's retrieval uses the same one, so a
   // large model sits in memory once). `checkpoint` is hashed for model_fingerprint();
   // `views_per_pass` > 0 fixes the views per forward pass (EmbedderOptions::image_batch_size).
+  // `basis_file`: the bundle's image basis (ModelFiles::image_basis; "" = none), read when an
+  // imagination first asks for param "basis".
   // The embedder may be used from another thread meanwhile: both only run the frozen model.
-  Imaginer(std::shared_ptr<Embedder> embedder, const std::string& checkpoint, int views_per_pass = 0);
+  Imaginer(std::shared_ptr<Embedder> embedder, const std::string& checkpoint, int views_per_pass = 0,
+           const std::string& basis_file = "");
   Imaginer(Imaginer&&) noexcept;
   Imaginer& operator=(Imaginer&&) noexcept;
   ~Imaginer();

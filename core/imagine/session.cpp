@@ -4,7 +4,9 @@
 #include <cmath>
 #include <limits>
 
+#include "imagine/basis_parameterization.h"
 #include "imagine/blob_parameterization.h"
+#include "util/error.h"
 #include "vision/preprocess.h"
 
 namespace brivl {
@@ -12,7 +14,7 @@ namespace F = torch::nn::functional;
 
 ImaginationSession::ImaginationSession(BriVL model, torch::Device device, torch::Tensor target,
                                        const ImagineSettings& settings, const std::optional<torch::Tensor>& init,
-                                       int views_per_pass)
+                                       int views_per_pass, std::shared_ptr<const ImageBasis> basis)
     : model_(std::move(model)),
       device_(device),
       target_(F::normalize(target.to(device, torch::kFloat32).view({1, -1}), F::NormalizeFuncOptions().dim(1))),
@@ -41,6 +43,13 @@ ImaginationSession::ImaginationSession(BriVL model, torch::Device device, torch:
             .kinds(parse_blob_kinds(settings.primitives, "--primitives"))
             .device(device),
         generator_);
+  } else if (settings.param == "basis") {
+    BRIVL_CHECK(basis != nullptr, "--param basis: this model has no image basis (", kImageBasisFile,
+                " in its folder; `brivl basis --data ... --out DIR/", kImageBasisFile, "` makes one)");
+    param_ = std::make_unique<BasisParameterization>(
+        std::make_shared<const ImageBasis>(basis->first(settings.basis_components)),
+        BasisOptions().width(settings.width).height(settings.height).device(device), generator_, init,
+        settings.init_strength);
   } else {
     param_ = std::make_unique<ImageParameterization>(options, generator_, init, settings.init_strength);
   }
@@ -115,7 +124,11 @@ ImagineProgress ImaginationSession::step() {
   auto t = Clock::now();
   optimizer_->zero_grad();
   const auto image = param_->image();
-  const auto views = make_views(image, model_->config().img_size, settings_.augment, generator_);
+  auto views = make_views(image, model_->config().img_size, settings_.augment, generator_);
+  if (settings_.basis_noise > 0) {
+    if (const auto* basis = dynamic_cast<const BasisParameterization*>(param_.get()))
+      views = (views + basis->noise(views.size(0), settings_.basis_noise, views.size(-1), generator_)).clamp(0, 1);
+  }
   p.transform_ms = ms_since(t);
   t = Clock::now();
   // Undefined when no regulariser is on: the common case builds no extra tensors.
@@ -125,6 +138,10 @@ ImagineProgress ImaginationSession::step() {
   };
   if (settings_.tv_weight > 0) add(settings_.tv_weight * total_variation(image));
   if (settings_.range_weight > 0) add(settings_.range_weight * range_penalty(param_->logits()));
+  if (settings_.basis_prior > 0) {
+    if (const auto* basis = dynamic_cast<const BasisParameterization*>(param_.get()))
+      add(settings_.basis_prior * basis->coefficients().square().mean());
+  }
   const int64_t n = views.size(0);
   double backward_ms = 0;
   if (views_per_pass_ <= 0 || views_per_pass_ >= n) {

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "imagine/augment.h"
+#include "imagine/image_basis.h"
 #include "imagine/imagine_settings.h"
 #include "imagine/parameterization.h"
 #include "model/brivl_model.h"
@@ -26,8 +27,10 @@ class ImaginationSession {
   // `target`: [D] L2-normalised embedding. `init`: optional [3, H, W] start image in [0, 1].
   // `views_per_pass`: views per encoder forward (0 = all cutouts at once); fewer bound the peak
   // memory to that of a smaller batch (see views_per_pass_for()).
+  // `basis`: the model's image basis, needed by param "basis" (error without one), unused otherwise.
   ImaginationSession(BriVL model, torch::Device device, torch::Tensor target, const ImagineSettings& settings,
-                     const std::optional<torch::Tensor>& init = std::nullopt, int views_per_pass = 0);
+                     const std::optional<torch::Tensor>& init = std::nullopt, int views_per_pass = 0,
+                     std::shared_ptr<const ImageBasis> basis = nullptr);
   ImagineProgress step();
   bool finished() const { return step_ >= settings_.steps; }
   // Current image, [3, H, W] float in [0, 1] on the CPU.

@@ -46,11 +46,13 @@ std::unique_ptr<CheckpointReader> CheckpointReader::open(const std::string& path
   if (got >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
     return std::make_unique<TorchZipReader>(path);
   }
+  // Safetensors before the legacy check: its first byte is the header length's lowest, which is
+  // 0x80 for a 128-byte header (a legacy pickle has its protocol bytes and magic number there, no '{').
+  if (got >= 9 && head[8] == '{') return std::make_unique<SafetensorsReader>(path);
   if (head[0] == 0x80) {
     BRIVL_FAIL(path, ": legacy (pre-1.6, non-zip) torch.save format is not supported; re-save it with "
                      "torch.save(obj, path) from PyTorch >= 1.6 (zip format) or convert it to .safetensors");
   }
-  if (got >= 9 && head[8] == '{') return std::make_unique<SafetensorsReader>(path);
   BRIVL_FAIL(path, ": not a checkpoint (expected a PyTorch zip .pth starting with 'PK' or a .safetensors file)");
 }
 

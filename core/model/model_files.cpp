@@ -25,6 +25,8 @@ ModelFiles ModelFiles::resolve(const std::string& dir, const std::string& config
     for (; it != end; it.increment(ec)) {
       BRIVL_CHECK(!ec, dir, ": cannot list the model folder (", ec.message(), ")");
       const auto ext = it->path().extension().string();
+      // The image basis is a safetensors file but not a checkpoint.
+      if (it->path().filename() == kImageBasisFile) continue;
       if (it->is_regular_file(ec) && (ext == ".pth" || ext == ".safetensors")) checkpoints.push_back(it->path().string());
     }
     // A training run folder is a bundle too: its best (else newest) checkpoint.
@@ -43,6 +45,8 @@ ModelFiles ModelFiles::resolve(const std::string& dir, const std::string& config
     if (fs::exists(card)) files.card = card.string();
     const auto imagine = fs::path(dir) / kImagineRecommendationFile;
     if (fs::exists(imagine)) files.imagine = imagine.string();
+    const auto basis = fs::path(dir) / kImageBasisFile;
+    if (fs::exists(basis)) files.image_basis = basis.string();
   }
   if (!config_override.empty()) files.config = config_override;
   if (!checkpoint_override.empty()) files.checkpoint = checkpoint_override;

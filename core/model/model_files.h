@@ -5,12 +5,17 @@
 
 namespace brivl {
 
+// The imagination's image prior inside a bundle (imagine/image_basis.h); a safetensors file that
+// is not a checkpoint.
+inline constexpr const char* kImageBasisFile = "image_basis.safetensors";
+
 struct ModelFiles {
   std::string config;
   std::string checkpoint;
   std::string vocab;
   std::string card;     // empty when the bundle has none
   std::string imagine;  // imagine.json, the recommended imagination recipe; empty when none
+  std::string image_basis;  // image_basis.safetensors, the imagination's image prior; empty when none
   std::string dir;   // bundle folder, empty when only explicit files were given
 
   // Resolves a bundle folder; explicit non-empty overrides win. Throws naming the folder and

@@ -270,6 +270,40 @@ TEST(Cli, ImagineWritesAPngThatReplaysToTheSameBytes) {
   EXPECT_EQ(read_file(a), read_file(b));
 }
 
+// `brivl basis` writes a model's image basis into a copy of its bundle; `--param basis` then imagines
+// in it and replays to the same bytes. Without a basis, or with bad data, clear errors and exit 1.
+TEST(Cli, BasisFitsAnImagePriorThatImagineUsesAndReplays) {
+  test::TempDir dir;
+  const auto model = dir.path() / "model";
+  std::filesystem::create_directories(model);
+  for (const char* name : {"config.yml", "checkpoint.pth", "vocab.txt"})
+    std::filesystem::copy_file(test::fixture_model_file(name), model / name);
+  const auto basis = (model / "image_basis.safetensors").string();
+  auto r = run_cli({"basis", "--data", fixture_file("images"), "--out", basis, "--size", "16", "--val-split", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("components of"));
+  EXPECT_TRUE(std::filesystem::exists(basis));
+  const auto a = dir.file("a.png"), b = dir.file("b.png");
+  r = run_cli({"imagine", "红色的圆", "--model", model.string(), "--param", "basis", "--basis-prior", "0.1",
+               "--basis-noise", "0.5", "-o", a, "--steps", "3", "--size", "32", "--cutouts", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli({"imagine", "--replay", a, "--model", model.string(), "-o", b});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(a), read_file(b));
+  // The fixture bundle has no basis: the error names the file and the command that makes one.
+  r = run_cli({"imagine", "红色的圆", "--param", "basis", "-o", dir.file("c.png"), "--steps", "2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("image_basis.safetensors"));
+  EXPECT_THAT(r.err, HasSubstr("brivl basis"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("c.png")));
+  r = run_cli({"basis", "--data", dir.file("missing.csv"), "--out", dir.file("x.safetensors")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("missing.csv"));
+  r = run_cli({"imagine", "红色的圆", "--param", "basis", "--basis-noise", "-1", "-o", dir.file("d.png")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--basis-noise"));
+}
+
 // Screening from the command line: one step-0 line per scored candidate, then the search's steps;
 // the settings in the image (screen included) replay it to the same bytes.
 TEST(Cli, ImagineScreensStartsReportsThemAndReplays) {

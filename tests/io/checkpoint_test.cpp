@@ -246,6 +246,21 @@ TEST_F(Checkpoint, LegacyFormatIsRejectedWithAdvice) {
   EXPECT_BRIVL_ERROR(CheckpointReader::open(dir.file("old.pth")), dir.file("old.pth"), "legacy", "PyTorch >= 1.6");
 }
 
+// A safetensors header of 128 bytes starts the file with 0x80, the first byte of a legacy pickle:
+// it is still read as safetensors (found when `brivl basis` wrote one).
+TEST_F(Checkpoint, SafetensorsWhoseHeaderLengthStartsLikeAPickleIsRead) {
+  TempDir dir;
+  std::string header = R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
+  header.append(128 - header.size(), ' ');
+  std::string bytes("\x80\0\0\0\0\0\0\0", 8);
+  const float value = 2.5f;
+  bytes += header + std::string(reinterpret_cast<const char*>(&value), 4);
+  write_bytes(dir.file("x.safetensors"), bytes);
+  auto reader = CheckpointReader::open(dir.file("x.safetensors"));
+  EXPECT_EQ(reader->format(), "safetensors");
+  EXPECT_EQ(reader->read(*reader->find("x")).item<float>(), 2.5f);
+}
+
 TEST_F(Checkpoint, GarbageAndEmptyFilesAreRejected) {
   TempDir dir;
   write_bytes(dir.file("text.pth"), "this is not a checkpoint at all");

@@ -498,6 +498,19 @@ void StudioTest::imagineQueuesJobsKeepsAHistoryAndReplaysIt() {
   QVERIFY2(brivl::decode_image_file(history->entry(0).image_path).pixels == brivl::decode_image_file(seed3).pixels,
            "replaying a history entry gave other pixels");
 
+  // An imagination in a model's image basis keeps its image space when restored (the combo lists
+  // "basis"; running it needs a model with an image basis, which the engine's error explains).
+  {
+    brivl::ImagineSettings basis;
+    basis.prompt = "红心";
+    basis.param = "basis";
+    basis.basis_prior = 0.5;
+    const QString basisFile = work_.filePath(QStringLiteral("basis.png"));
+    brivl::write_image_with_settings(basisFile.toStdString(), brivl::RgbImage{2, 2, std::vector<uint8_t>(12, 128)},
+                                     basis.to_json());
+    QVERIFY2(panel->restoreSettingsFrom(basisFile, &error), qPrintable(error));
+    QCOMPARE(child<QComboBox>(panel, "paramCombo")->currentText(), QStringLiteral("basis"));
+  }
   // Settings the form cannot show exactly (a seed above its 2^31 - 1, a learning rate finer than
   // its 4 decimals, a non-square size) or at all (total variation, perspective) survive a restore
   // and run as they were.

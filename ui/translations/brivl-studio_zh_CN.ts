@@ -150,7 +150,7 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="90" />
-        <location filename="../imagine_panel.cpp" line="543" />
+        <location filename="../imagine_panel.cpp" line="548" />
         <source>Queue</source>
         <translation>队列</translation>
     </message>
@@ -196,7 +196,7 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="158" />
-        <location filename="../imagine_panel.cpp" line="555" />
+        <location filename="../imagine_panel.cpp" line="560" />
         <source>‖ Pause</source>
         <translation>‖ 暂停</translation>
     </message>
@@ -232,430 +232,435 @@
     </message>
     <message>
         <location filename="../imagine_panel.cpp" line="211" />
+        <source>What is optimised: fourier (a smooth spectrum), pixel (a grid), blobs (a few soft shapes), basis (a blend of the principal components of the model's training images; needs the model's image_basis.safetensors, made by brivl basis)</source>
+        <translation>优化的对象：fourier（平滑的频谱）、pixel（像素网格）、blobs（几个柔和的形状）、basis（模型训练图像主成分的混合；需要模型的 image_basis.safetensors，由 brivl basis 生成）</translation>
+    </message>
+    <message>
+        <location filename="../imagine_panel.cpp" line="216" />
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="212" />
+        <location filename="../imagine_panel.cpp" line="217" />
         <source>A new random seed</source>
         <translation>换一个随机种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="217" />
+        <location filename="../imagine_panel.cpp" line="222" />
         <source>Where? (map of the prompt)</source>
         <translation>在哪里？（提示词热图）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="220" />
+        <location filename="../imagine_panel.cpp" line="225" />
         <source>Lays over the finished image where the model sees the prompt: each of its 6×6 regions taken away in turn, hotter where the score depends on it more (brivl explain)</source>
         <translation>在完成的图像上叠加模型在哪里看到提示词：依次去掉其 6×6 区域之一，得分越依赖的区域越热（brivl explain）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="226" />
+        <location filename="../imagine_panel.cpp" line="231" />
         <source>Where the model sees the prompt (similarity %1): hotter regions count more.</source>
         <translation>模型在哪里看到提示词（相似度 %1）：越热的区域越重要。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="230" />
+        <location filename="../imagine_panel.cpp" line="235" />
         <source>Where? failed</source>
         <translation>“在哪里？”失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="232" />
+        <location filename="../imagine_panel.cpp" line="237" />
         <source>Export PNG…</source>
         <translation>导出 PNG…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="234" />
+        <location filename="../imagine_panel.cpp" line="239" />
         <source>PNG with the settings embedded (brivl imagine --replay FILE reproduces it)</source>
         <translation>嵌入全部设置的 PNG（brivl imagine --replay 文件 可重现）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="235" />
+        <location filename="../imagine_panel.cpp" line="240" />
         <source>Export progression…</source>
         <translation>导出过程…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="237" />
+        <location filename="../imagine_panel.cpp" line="242" />
         <source>The filmstrip's frames as a GIF or MP4 animation, or as a contact sheet (PNG)</source>
         <translation>将胶片条中的帧导出为 GIF 或 MP4 动画，或导出为缩略图总览（PNG）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="240" />
+        <location filename="../imagine_panel.cpp" line="245" />
         <source>Preset</source>
         <translation>预设</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="241" />
+        <location filename="../imagine_panel.cpp" line="246" />
         <source>Morph into</source>
         <translation>变形为</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="242" />
+        <location filename="../imagine_panel.cpp" line="247" />
         <source>Steps</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="243" />
+        <location filename="../imagine_panel.cpp" line="248" />
         <source>Size</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="244" />
+        <location filename="../imagine_panel.cpp" line="249" />
         <source>Seed</source>
         <translation>种子</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="245" />
+        <location filename="../imagine_panel.cpp" line="250" />
         <source>Cutouts</source>
         <translation>裁剪视图数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="246" />
+        <location filename="../imagine_panel.cpp" line="251" />
         <source>Image</source>
         <translation>图像参数化</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="247" />
+        <location filename="../imagine_panel.cpp" line="252" />
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="248" />
+        <location filename="../imagine_panel.cpp" line="253" />
         <source>Preview every</source>
         <translation>预览间隔</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="251" />
+        <location filename="../imagine_panel.cpp" line="256" />
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="318" />
+        <location filename="../imagine_panel.cpp" line="323" />
         <source>Total-variation weight: higher gives smoother, less noisy images</source>
         <translation>全变分权重：越高图像越平滑、噪点越少</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="320" />
+        <location filename="../imagine_panel.cpp" line="325" />
         <source>Keeps pixels away from pure black/white, where they stop changing</source>
         <translation>让像素远离纯黑/纯白（在那里它们不再变化）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="322" />
+        <location filename="../imagine_panel.cpp" line="327" />
         <source>Feature-statistics prior: keeps the image tower's activations near what its BatchNorm layers saw in training (0 = off)</source>
         <translation>特征统计先验：使图像塔的激活接近其 BatchNorm 层在训练中见到的统计（0 = 关闭）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="325" />
+        <location filename="../imagine_panel.cpp" line="330" />
         <source>Random keystone tilt of each view (0 = off): images that hold up from other angles</source>
         <translation>每个视图随机的梯形透视倾斜（0 = 关闭）：让图像从其他角度看也成立</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="327" />
+        <location filename="../imagine_panel.cpp" line="332" />
         <source>Smallest cutout, as a fraction of the image side</source>
         <translation>最小裁剪，占图像边长的比例</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="338" />
+        <location filename="../imagine_panel.cpp" line="343" />
         <source>How a step follows the gradient: adam moves every pixel about the learning rate; gd follows the gradient itself and keeps the picture it points at (for models trained with aligned gradients)</source>
         <translation>每一步如何跟随梯度：adam 让每个像素移动约一个学习率；gd 跟随梯度本身，保留它指向的图像（适用于以对齐梯度训练的模型）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="342" />
+        <location filename="../imagine_panel.cpp" line="347" />
         <source>Number of soft ellipses when the image is "blobs"</source>
         <translation>图像为“blobs”时柔和椭圆的数量</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="344" />
+        <location filename="../imagine_panel.cpp" line="349" />
         <source>Layout search: this many random starts run a few steps each; the one the model scores best on held-out views goes on</source>
         <translation>布局搜索：这么多个随机起点各运行几步，模型在留出视图上评分最高的那个继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="347" />
+        <location filename="../imagine_panel.cpp" line="352" />
         <source>Steps each start of the layout search runs before they are compared</source>
         <translation>布局搜索中每个起点在比较前运行的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="350" />
+        <location filename="../imagine_panel.cpp" line="355" />
         <source>Screening: score this many random starts by one look each and give the best to the layout search (0 = off; pays with blobs)</source>
         <translation>筛选：对这么多个随机起点各看一次并评分，把最好的交给布局搜索（0 = 关闭；适用于 blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="353" />
+        <location filename="../imagine_panel.cpp" line="358" />
         <source>1 = start exactly at the start image, 0 = ignore it</source>
         <translation>1 = 完全从起始图像开始，0 = 忽略它</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="355" />
+        <location filename="../imagine_panel.cpp" line="360" />
         <source>none: start from noise</source>
         <translation>无：从噪声开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="356" />
-        <location filename="../imagine_panel.cpp" line="377" />
+        <location filename="../imagine_panel.cpp" line="361" />
+        <location filename="../imagine_panel.cpp" line="382" />
         <source>Start image</source>
         <translation>起始图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="357" />
+        <location filename="../imagine_panel.cpp" line="362" />
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="363" />
+        <location filename="../imagine_panel.cpp" line="368" />
         <source>Optimiser</source>
         <translation>优化器</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="364" />
+        <location filename="../imagine_panel.cpp" line="369" />
         <source>Smoothness (TV)</source>
         <translation>平滑度（TV）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="365" />
+        <location filename="../imagine_panel.cpp" line="370" />
         <source>Range penalty</source>
         <translation>范围惩罚</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="366" />
+        <location filename="../imagine_panel.cpp" line="371" />
         <source>BatchNorm prior</source>
         <translation>BatchNorm 先验</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="367" />
+        <location filename="../imagine_panel.cpp" line="372" />
         <source>Perspective</source>
         <translation>透视</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="368" />
+        <location filename="../imagine_panel.cpp" line="373" />
         <source>Smallest cutout</source>
         <translation>最小裁剪</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="369" />
+        <location filename="../imagine_panel.cpp" line="374" />
         <source>Jitter</source>
         <translation>抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="370" />
+        <location filename="../imagine_panel.cpp" line="375" />
         <source>Rotation</source>
         <translation>旋转</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="371" />
+        <location filename="../imagine_panel.cpp" line="376" />
         <source>Colour jitter</source>
         <translation>颜色抖动</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="372" />
+        <location filename="../imagine_panel.cpp" line="377" />
         <source>Pixel noise</source>
         <translation>像素噪声</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="373" />
+        <location filename="../imagine_panel.cpp" line="378" />
         <source>Ellipses (blobs)</source>
         <translation>椭圆数（blobs）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="374" />
+        <location filename="../imagine_panel.cpp" line="379" />
         <source>Layout starts</source>
         <translation>布局起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="375" />
+        <location filename="../imagine_panel.cpp" line="380" />
         <source>Steps per start</source>
         <translation>每个起点的步数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="376" />
+        <location filename="../imagine_panel.cpp" line="381" />
         <source>Screened starts</source>
         <translation>筛选的起点数</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="378" />
+        <location filename="../imagine_panel.cpp" line="383" />
         <source>Start strength</source>
         <translation>起始强度</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="450" />
+        <location filename="../imagine_panel.cpp" line="455" />
         <source>Cannot start</source>
         <translation>无法开始</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="463" />
+        <location filename="../imagine_panel.cpp" line="468" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="463" />
+        <location filename="../imagine_panel.cpp" line="468" />
         <source>Load a model first (the bar at the top).</source>
         <translation>请先加载模型（顶部的模型栏）。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../imagine_panel.cpp" line="477" />
+        <location filename="../imagine_panel.cpp" line="482" />
         <source>Queued “%1” (%n job(s) waiting).</source>
         <translation><numerusform>已排队“%1”（%n 个任务等待中）。</numerusform></translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="503" />
+        <location filename="../imagine_panel.cpp" line="508" />
         <source>Starting “%1”…</source>
         <translation>正在开始“%1”…</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="514" />
+        <location filename="../imagine_panel.cpp" line="519" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="515" />
+        <location filename="../imagine_panel.cpp" line="520" />
         <source>Clear</source>
         <translation>清空</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="516" />
+        <location filename="../imagine_panel.cpp" line="521" />
         <source>Jobs run one after another, each with the settings it was queued with. “+ Queue” (Ctrl+Enter) adds the form as it is now.</source>
         <translation>任务依次运行，各自使用排队时的设置。“+ 排队”（Ctrl+Enter）按当前表单添加任务。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="540" />
+        <location filename="../imagine_panel.cpp" line="545" />
         <source>%1
 %2 steps · %3 px · seed %4</source>
         <translation>%1
 %2 步 · %3 像素 · 种子 %4</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="543" />
+        <location filename="../imagine_panel.cpp" line="548" />
         <source>Queue (%1)</source>
         <translation>队列（%1）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="555" />
+        <location filename="../imagine_panel.cpp" line="560" />
         <source>▶ Resume</source>
         <translation>▶ 继续</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="556" />
+        <location filename="../imagine_panel.cpp" line="561" />
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="575" />
+        <location filename="../imagine_panel.cpp" line="580" />
         <source>screening starts: %1/%2 · similarity %3</source>
         <translation>正在筛选起点：%1/%2 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="584" />
+        <location filename="../imagine_panel.cpp" line="589" />
         <source>step %1/%2 · similarity %3</source>
         <translation>第 %1/%2 步 · 相似度 %3</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="585" />
+        <location filename="../imagine_panel.cpp" line="590" />
         <source> · held-out %1</source>
         <translation> · 留出 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="586" />
+        <location filename="../imagine_panel.cpp" line="591" />
         <source> · morph %1 %</source>
         <translation> · 变形 %1 %</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="587" />
+        <location filename="../imagine_panel.cpp" line="592" />
         <source> · %1 it/s · ETA %2 s</source>
         <translation> · %1 步/秒 · 剩余 %2 秒</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="628" />
+        <location filename="../imagine_panel.cpp" line="633" />
         <source> · done</source>
         <translation> · 完成</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="637" />
+        <location filename="../imagine_panel.cpp" line="642" />
         <source>Saving to the history failed</source>
         <translation>保存到历史失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="664" />
+        <location filename="../imagine_panel.cpp" line="669" />
         <source>Export image</source>
         <translation>导出图像</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="664" />
+        <location filename="../imagine_panel.cpp" line="669" />
         <source>Images (*.png *.jpg *.jpeg *.webp)</source>
         <translation>图像 (*.png *.jpg *.jpeg *.webp)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="668" />
+        <location filename="../imagine_panel.cpp" line="673" />
         <source>Exported %1 (replay: brivl imagine --replay "%1" -o again.png)</source>
         <translation>已导出 %1（重现：brivl imagine --replay "%1" -o again.png）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="670" />
-        <location filename="../imagine_panel.cpp" line="701" />
+        <location filename="../imagine_panel.cpp" line="675" />
+        <location filename="../imagine_panel.cpp" line="706" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="692" />
+        <location filename="../imagine_panel.cpp" line="697" />
         <source>GIF animation (*.gif)</source>
         <translation>GIF 动画 (*.gif)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="693" />
+        <location filename="../imagine_panel.cpp" line="698" />
         <source>MP4 video (*.mp4)</source>
         <translation>MP4 视频 (*.mp4)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="694" />
+        <location filename="../imagine_panel.cpp" line="699" />
         <source>Contact sheet (*.png)</source>
         <translation>缩略图总览 (*.png)</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="695" />
+        <location filename="../imagine_panel.cpp" line="700" />
         <source>Export progression</source>
         <translation>导出过程</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="699" />
+        <location filename="../imagine_panel.cpp" line="704" />
         <source>Exported %1 (%2 frames)</source>
         <translation>已导出 %1（%2 帧）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="710" />
+        <location filename="../imagine_panel.cpp" line="715" />
         <source>Settings restored from %1: press Start to run them again.</source>
         <translation>已从 %1 恢复设置：点击开始即可重新运行。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="741" />
+        <location filename="../imagine_panel.cpp" line="746" />
         <source>Restored from %1, also what has no field here (text length, largest cutout). &lt;a href="reset"&gt;Forget it&lt;/a&gt;</source>
         <translation>已从 %1 恢复，包括此处没有字段的设置（文本长度、最大裁剪）。&lt;a href="reset"&gt;不再使用&lt;/a&gt;</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="749" />
+        <location filename="../imagine_panel.cpp" line="754" />
         <source>Finish or stop the current run to reopen an earlier one.</source>
         <translation>请先等待当前运行结束或停止它，再重新打开之前的结果。</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="755" />
+        <location filename="../imagine_panel.cpp" line="760" />
         <source>Cannot reopen</source>
         <translation>无法重新打开</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="755" />
+        <location filename="../imagine_panel.cpp" line="760" />
         <source>%1 cannot be read</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="772" />
+        <location filename="../imagine_panel.cpp" line="777" />
         <source>Reopened “%1” (%2)</source>
         <translation>已重新打开“%1”（%2）</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="773" />
+        <location filename="../imagine_panel.cpp" line="778" />
         <source> · similarity %1</source>
         <translation> · 相似度 %1</translation>
     </message>
     <message>
-        <location filename="../imagine_panel.cpp" line="796" />
+        <location filename="../imagine_panel.cpp" line="801" />
         <source>Cannot restore settings</source>
         <translation>无法恢复设置</translation>
     </message>

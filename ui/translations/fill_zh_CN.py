@@ -219,6 +219,8 @@ ZH = {
     "Processes": "进程数",
     "BatchNorm prior": "BatchNorm 先验",
     "Optimiser": "优化器",
+    "What is optimised: fourier (a smooth spectrum), pixel (a grid), blobs (a few soft shapes), basis (a blend of the principal components of the model's training images; needs the model's image_basis.safetensors, made by brivl basis)":
+        "优化的对象：fourier（平滑的频谱）、pixel（像素网格）、blobs（几个柔和的形状）、basis（模型训练图像主成分的混合；需要模型的 image_basis.safetensors，由 brivl basis 生成）",
     "How a step follows the gradient: adam moves every pixel about the learning rate; gd follows the gradient itself and keeps the picture it points at (for models trained with aligned gradients)":
         "每一步如何跟随梯度：adam 让每个像素移动约一个学习率；gd 跟随梯度本身，保留它指向的图像（适用于以对齐梯度训练的模型）",
     "Feature-statistics prior: keeps the image tower's activations near what its BatchNorm layers saw in training (0 = off)":
