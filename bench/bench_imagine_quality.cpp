@@ -10,7 +10,7 @@
 //
 //   bench_imagine_quality [--model DIR] [--emoji-data DIR] [--emoji-judge FILE] [--out DIR]
 //                         [--settings JSON] [--preset NAME] [--shapes N] [--emoji N] [--threads N]
-//                         [--judge-size PX] [--judge-epochs N] [--rejudge]
+//                         [--judge-size PX] [--judge-epochs N] [--rejudge] [--ceiling]
 // Every image is also kept as OUT/shapes-NN.png / OUT/emoji-NN.png; --rejudge judges those again
 // instead of imagining (to compare judges on the same images).
 // --emoji-judge FILE is trained (and saved there) when it does not exist yet; without
@@ -19,6 +19,10 @@
 // the shipped model). --settings gives fields over the bare defaults (absent keys read as a stored
 // file's do), e.g. '{"steps": 150, "augment": {"cutouts": 8}}'; --preset applies a preset over either.
 // --judge-size and --judge-epochs set the emoji judge's input side and training epochs.
+// --ceiling imagines nothing: it ranks every emoji render by the model's own similarity to each
+// emoji prompt. An imagination can at best become the picture the model likes most, so the share of
+// prompts whose own emoji the model ranks first bounds what any imagination of this model can score
+// with the judge (a few more may pass where the model's favourite is a look-alike in the judge's top 5).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -69,14 +73,15 @@ struct Args {
   int shapes = 30, emoji = 50, threads = 0;
   int judge_size = 0, judge_epochs = 0;  // 0: EmojiJudgeTrainOptions' defaults
   bool rejudge = false;
+  bool ceiling = false;
 };
 
 Args parse(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; i += 2) {
     const std::string k = argv[i];
-    if (k == "--rejudge") {
-      a.rejudge = true, --i;
+    if (k == "--rejudge" || k == "--ceiling") {
+      (k == "--rejudge" ? a.rejudge : a.ceiling) = true, --i;
       continue;
     }
     if (i + 1 >= argc) throw std::runtime_error(k + " needs a value");
@@ -140,6 +145,43 @@ Outcome imagine(const Args& a, brivl::Imaginer& imaginer, ImagineSettings s, con
   return o;
 }
 
+// --ceiling: the rank of each prompt's emoji among all renders by the model's own text->image
+// similarity; prints one line per prompt and the shares ranked first and in the top 5.
+void print_retrieval_ceiling(const Args& a, brivl::Imaginer& imaginer) {
+  const auto classes = brivl::quality::read_emoji_classes(a.emoji_data);
+  std::vector<std::string> paths;
+  for (const auto& c : classes) paths.push_back(c.image);
+  auto& embedder = *imaginer.embedder();
+  const auto images = embedder.embed_images(paths);
+  int n = 0, first = 0, top5 = 0;
+  for (const auto& [name, id] : kEmojiPrompts) {
+    if (n >= a.emoji) break;
+    int64_t truth = -1;
+    for (size_t i = 0; i < classes.size(); ++i)
+      if (classes[i].id == id) truth = static_cast<int64_t>(i);
+    if (truth < 0) continue;
+    ++n;
+    const auto text = embedder.embed_prompt(name);
+    std::vector<double> score(classes.size());
+    for (size_t i = 0; i < classes.size(); ++i) {
+      double s = 0;
+      for (int64_t d = 0; d < images.cols; ++d) s += images.row(static_cast<int64_t>(i))[d] * text[static_cast<size_t>(d)];
+      score[i] = s;
+    }
+    int rank = 1;  // 1 + renders scored above the prompt's own
+    for (size_t i = 0; i < classes.size(); ++i) rank += score[i] > score[static_cast<size_t>(truth)];
+    size_t best = 0;
+    for (size_t i = 1; i < classes.size(); ++i)
+      if (score[i] > score[best]) best = i;
+    first += rank == 1, top5 += rank <= 5;
+    std::printf("ceiling %-8s its emoji ranked %4d of %zu by the model (favourite: %s, %.3f vs %.3f)\n", name, rank,
+                classes.size(), classes[best].name.c_str(), score[best], score[static_cast<size_t>(truth)]);
+  }
+  std::printf("\nretrieval ceiling: %d emoji names, the model ranks the named emoji first for %.3f, in its top 5 for %.3f "
+              "(of %zu renders)\n",
+              n, n ? double(first) / n : 0.0, n ? double(top5) / n : 0.0, classes.size());
+}
+
 brivl::quality::EmojiJudge emoji_judge(const Args& a, const std::vector<brivl::quality::EmojiClass>& classes) {
   if (!a.emoji_judge.empty() && fs::exists(a.emoji_judge)) return brivl::quality::EmojiJudge::load(a.emoji_judge);
   std::cerr << "training the emoji judge on " << classes.size() << " renders ...\n";
@@ -164,6 +206,11 @@ int main(int argc, char** argv) try {
   eo.device = "cpu";
   if (a.threads > 0) eo.threads = a.threads;
   auto imaginer = brivl::Imaginer::load(brivl::ModelFiles::resolve(a.model), eo);
+  if (a.ceiling) {
+    if (a.emoji_data.empty()) throw std::runtime_error("--ceiling needs --emoji-data");
+    print_retrieval_ceiling(a, imaginer);
+    return 0;
+  }
   std::printf("model %s, settings %s\n", a.model.c_str(), settings_for(a, "").to_json().c_str());
 
   const auto& vocab = brivl::shapes_vocabulary();
