@@ -26,12 +26,14 @@ void print_text(const ModelSummary& s, const std::optional<ImagineRecommendation
             << "vocab       " << s.vocab_path << " (" << s.vocab_size << " tokens)\n";
   if (!s.card_path.empty()) std::cout << "model card  " << s.card_path << "\n";
   if (imagine) std::cout << "imagine     --preset " << imagine->preset << " by default (" << imagine->file << ")\n";
+  if (!s.basis_path.empty()) std::cout << "image basis " << s.basis_path << " (--param basis)\n";
   std::cout << "image tower " << s.cnn << " @ " << s.img_size << "px, " << millions(s.image_parameters) << " parameters\n"
             << "            " << s.image_layout << "\n"
             << "text tower  " << s.encoder << ", " << millions(s.text_parameters) << " parameters, max "
             << s.max_text_len << " tokens (using " << s.effective_text_len << ")\n"
             << "embedding   " << s.embedding_dim << " dimensions, L2-normalized\n"
-            << "device      " << s.device << ", " << s.dtype << "\n"
+            << "device      " << s.device << ", " << s.dtype
+            << (s.text_dtype != s.dtype ? ", text tower " + s.text_dtype : std::string()) << "\n"
             << "runtime     " << runtime_description() << "\n"
             << "load time   " << std::setprecision(3) << s.load_seconds << " s\n";
 }
@@ -45,7 +47,9 @@ void print_json(const ModelSummary& s, const std::optional<ImagineRecommendation
             << ",\"text_parameters\":" << s.text_parameters << ",\"vocab_size\":" << s.vocab_size
             << ",\"keys_loaded\":" << s.keys_loaded << ",\"keys_ignored\":" << s.keys_ignored
             << ",\"bytes_read\":" << s.bytes_read << ",\"device\":" << json_string(s.device)
-            << ",\"dtype\":" << json_string(s.dtype) << ",\"load_seconds\":" << s.load_seconds
+            << ",\"dtype\":" << json_string(s.dtype) << ",\"text_dtype\":" << json_string(s.text_dtype)
+            << ",\"image_basis\":" << (s.basis_path.empty() ? std::string("null") : json_string(s.basis_path))
+            << ",\"load_seconds\":" << s.load_seconds
             << ",\"imagine_preset\":" << (imagine ? json_string(imagine->preset) : std::string("null")) << "}\n";
 }
 

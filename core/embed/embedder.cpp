@@ -11,6 +11,7 @@
 
 #include "io/checkpoint.h"
 #include "model/brivl_model.h"
+#include "model/dynamic_int8.h"
 #include "text/prompt.h"
 #include "util/error.h"
 #include "util/thread_count.h"
@@ -200,6 +201,8 @@ ModelSummary Embedder::summary() const {
   s.encoder = m.config.encoder;
   s.device = m.device.str();
   s.dtype = c10::toString(m.dtype);
+  s.text_dtype = m.text_int8 ? "int8 (dynamic, " + dynamic_int8_engine() + ")" : s.dtype;
+  s.basis_path = m.files.image_basis;
   s.img_size = m.config.img_size;
   s.embedding_dim = m.config.img_feature_dim;
   s.max_text_len = m.config.max_text_len;

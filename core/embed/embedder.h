@@ -44,6 +44,8 @@ struct Matrix {
 struct ModelSummary {
   std::string config_path, checkpoint_path, checkpoint_format, vocab_path, card_path;
   std::string cnn, encoder, device, dtype;
+  std::string text_dtype;   // dtype, or "int8 (dynamic, ENGINE)" with --dtype int8
+  std::string basis_path;   // the bundle's image_basis.safetensors (--param basis); empty when none
   int64_t img_size = 0, embedding_dim = 0, max_text_len = 0, effective_text_len = 0;
   int64_t image_parameters = 0, text_parameters = 0, vocab_size = 0;
   int64_t keys_loaded = 0, keys_ignored = 0, bytes_read = 0;

@@ -50,7 +50,8 @@ std::string dynamic_int8_engine() {
   return engine ? engine_name(*engine) : "";
 }
 
-DynamicInt8Linear::DynamicInt8Linear(const torch::Tensor& weight, const torch::Tensor& bias) {
+DynamicInt8Linear::DynamicInt8Linear(const torch::Tensor& weight, const torch::Tensor& bias)
+    : linear_dynamic_(op("quantized::linear_dynamic")) {
   const auto engine = preferred_engine();
   BRIVL_CHECK(engine.has_value(), "int8: this LibTorch has no quantized engine (x86, fbgemm, onednn or qnnpack)");
   BRIVL_CHECK(weight.dim() == 2 && weight.device().is_cpu(), "int8: expected a 2-d CPU weight, got ", weight.sizes());
@@ -72,7 +73,7 @@ DynamicInt8Linear::DynamicInt8Linear(const torch::Tensor& weight, const torch::T
 
 torch::Tensor DynamicInt8Linear::forward(const torch::Tensor& x) const {
   torch::jit::Stack stack{x.to(torch::kFloat32).contiguous(), packed_, reduce_range_};
-  op("quantized::linear_dynamic").callBoxed(&stack);
+  linear_dynamic_.callBoxed(&stack);
   return stack.back().toTensor();
 }
 

@@ -7,6 +7,7 @@
 // only where nothing else is built in) is decided once, when they are packed.
 #include <string>
 
+#include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/torch.h>
 
 namespace brivl {
@@ -25,6 +26,9 @@ class DynamicInt8Linear {
  private:
   c10::IValue packed_;
   bool reduce_range_ = false;
+  // quantized::linear_dynamic, looked up once: a schema lookup per call would cost a hash-map
+  // search and a lock in every forward of every layer.
+  c10::OperatorHandle linear_dynamic_;
 };
 
 }  // namespace brivl

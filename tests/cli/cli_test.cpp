@@ -154,6 +154,8 @@ TEST(Cli, InfoDescribesTheDefaultModel) {
   EXPECT_EQ(j["embedding_dim"], 128);
   EXPECT_EQ(j["keys_loaded"], 429);
   EXPECT_EQ(j["device"], "cpu");
+  EXPECT_EQ(j["text_dtype"], j["dtype"]);
+  EXPECT_TRUE(j["image_basis"].is_null());
 }
 
 TEST(Cli, MissingImageFailsNamingTheFile) {
@@ -290,6 +292,9 @@ TEST(Cli, BasisFitsAnImagePriorThatImagineUsesAndReplays) {
   r = run_cli({"imagine", "--replay", a, "--model", model.string(), "-o", b});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file(a), read_file(b));
+  r = run_cli({"info", "--model", model.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["image_basis"], basis);
   // The fixture bundle has no basis: the error names the file and the command that makes one.
   r = run_cli({"imagine", "红色的圆", "--param", "basis", "-o", dir.file("c.png"), "--steps", "2"});
   EXPECT_EQ(r.exit_code, 1);

@@ -2,6 +2,7 @@
 // batch, a cancel request stops before the next batch, and bad options fail before any work.
 #include "embed/embedder.h"
 
+#include "model/brivl_model.h"
 #include "model/dynamic_int8.h"
 #include "model/model_test_support.h"
 
@@ -80,6 +81,8 @@ TEST(Embedder, Int8TextTowerStaysCloseToFloatAndLeavesImagesAlone) {
   auto options = cpu_options(4, 8);
   options.dtype = "int8";
   auto int8 = Embedder::load(test::fixture_model_files(), options);
+  EXPECT_EQ(fp32.summary().text_dtype, fp32.summary().dtype);
+  EXPECT_EQ(int8.summary().text_dtype, "int8 (dynamic, " + dynamic_int8_engine() + ")");
   const auto paths = test::fixture_image_paths();
   const auto ia = fp32.embed_images(paths), ib = int8.embed_images(paths);
   for (int64_t i = 0; i < ia.rows; ++i) EXPECT_EQ(row(ia, i), row(ib, i)) << i;
@@ -103,6 +106,8 @@ TEST(Embedder, RejectsBadOptionsWithTheirNames) {
   EXPECT_BRIVL_ERROR(Embedder::load(test::fixture_model_files(), options), "--dtype 'fp64'");
   options.dtype = "fp16";  // half precision needs CUDA
   EXPECT_BRIVL_ERROR(Embedder::load(test::fixture_model_files(), options), "needs a CUDA device");
+  // int8 is the CPU's; the check needs no GPU (a CUDA device object is only a name here).
+  EXPECT_BRIVL_ERROR(parse_dtype("int8", torch::Device(torch::kCUDA, 0)), "--dtype int8", "runs on the CPU", "bf16");
 }
 
 }  // namespace
