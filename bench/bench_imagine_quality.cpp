@@ -29,6 +29,8 @@
 #include <iostream>
 #include <thread>
 
+#include <torch/torch.h>
+
 #include "embed/embedder.h"
 #include "export/contact_sheet.h"
 #include "export/png_export.h"
@@ -152,7 +154,8 @@ void print_retrieval_ceiling(const Args& a, brivl::Imaginer& imaginer) {
   std::vector<std::string> paths;
   for (const auto& c : classes) paths.push_back(c.image);
   auto& embedder = *imaginer.embedder();
-  const auto images = embedder.embed_images(paths);
+  auto images = embedder.embed_images(paths);
+  const auto image_rows = torch::from_blob(images.data.data(), {images.rows, images.cols}, torch::kFloat32);
   int n = 0, first = 0, top5 = 0;
   for (const auto& [name, id] : kEmojiPrompts) {
     if (n >= a.emoji) break;
@@ -161,21 +164,15 @@ void print_retrieval_ceiling(const Args& a, brivl::Imaginer& imaginer) {
       if (classes[i].id == id) truth = static_cast<int64_t>(i);
     if (truth < 0) continue;
     ++n;
-    const auto text = embedder.embed_prompt(name);
-    std::vector<double> score(classes.size());
-    for (size_t i = 0; i < classes.size(); ++i) {
-      double s = 0;
-      for (int64_t d = 0; d < images.cols; ++d) s += images.row(static_cast<int64_t>(i))[d] * text[static_cast<size_t>(d)];
-      score[i] = s;
-    }
-    int rank = 1;  // 1 + renders scored above the prompt's own
-    for (size_t i = 0; i < classes.size(); ++i) rank += score[i] > score[static_cast<size_t>(truth)];
-    size_t best = 0;
-    for (size_t i = 1; i < classes.size(); ++i)
-      if (score[i] > score[best]) best = i;
+    auto text = embedder.embed_prompt(name);
+    const auto score = torch::matmul(image_rows, torch::from_blob(text.data(), {images.cols}, torch::kFloat32));
+    const auto own = score[truth];
+    const int rank = 1 + (score > own).sum().item<int>();  // 1 + renders scored above the prompt's own
+    const auto best = score.argmax().item<int64_t>();
     first += rank == 1, top5 += rank <= 5;
     std::printf("ceiling %-8s its emoji ranked %4d of %zu by the model (favourite: %s, %.3f vs %.3f)\n", name, rank,
-                classes.size(), classes[best].name.c_str(), score[best], score[static_cast<size_t>(truth)]);
+                classes.size(), classes[static_cast<size_t>(best)].name.c_str(), score[best].item<double>(),
+                own.item<double>());
   }
   std::printf("\nretrieval ceiling: %d emoji names, the model ranks the named emoji first for %.3f, in its top 5 for %.3f "
               "(of %zu renders)\n",

@@ -4,6 +4,18 @@
 
 namespace brivl {
 namespace F = torch::nn::functional;
+namespace {
+
+// x [N, 3, h, w] at height x width (bilinear), or x itself when it has that size.
+torch::Tensor resized(const torch::Tensor& x, int64_t height, int64_t width) {
+  if (x.size(2) == height && x.size(3) == width) return x;
+  return F::interpolate(x, F::InterpolateFuncOptions()
+                               .size(std::vector<int64_t>{height, width})
+                               .mode(torch::kBilinear)
+                               .align_corners(false));
+}
+
+}  // namespace
 
 BasisParameterization::BasisParameterization(std::shared_ptr<const ImageBasis> basis, const BasisOptions& options,
                                              torch::Generator& generator, const std::optional<torch::Tensor>& init,
@@ -20,12 +32,9 @@ BasisParameterization::BasisParameterization(std::shared_ptr<const ImageBasis> b
 }
 
 torch::Tensor BasisParameterization::image() const {
-  auto x = (torch::matmul(coefficients_, scaled_components_) + mean_).view({1, 3, basis_->height(), basis_->width()});
-  if (basis_->height() != options_.height() || basis_->width() != options_.width())
-    x = F::interpolate(x, F::InterpolateFuncOptions()
-                              .size(std::vector<int64_t>{options_.height(), options_.width()})
-                              .mode(torch::kBilinear)
-                              .align_corners(false));
+  const auto x = resized(
+      (torch::matmul(coefficients_, scaled_components_) + mean_).view({1, 3, basis_->height(), basis_->width()}),
+      options_.height(), options_.width());
   // A blend can overshoot the data's range; those pixels show as the nearest valid colour and stop
   // pulling (their gradient is zero) until the rest of the blend brings them back.
   return x.clamp(0, 1);
@@ -34,13 +43,7 @@ torch::Tensor BasisParameterization::image() const {
 torch::Tensor BasisParameterization::noise(int64_t n, double scale, int64_t size, torch::Generator& generator) const {
   torch::NoGradGuard no_grad;
   const auto z = (torch::randn({n, basis_->count()}, generator) * scale).to(coefficients_.device());
-  auto x = torch::matmul(z, scaled_components_).view({n, 3, basis_->height(), basis_->width()});
-  if (basis_->height() != size || basis_->width() != size)
-    x = F::interpolate(x, F::InterpolateFuncOptions()
-                              .size(std::vector<int64_t>{size, size})
-                              .mode(torch::kBilinear)
-                              .align_corners(false));
-  return x;
+  return resized(torch::matmul(z, scaled_components_).view({n, 3, basis_->height(), basis_->width()}), size, size);
 }
 
 }  // namespace brivl
