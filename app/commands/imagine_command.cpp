@@ -16,6 +16,7 @@
 #include "export/png_export.h"
 #include "imagine/imagine_recommendation.h"
 #include "imagine/imaginer.h"
+#include "model/model_files.h"
 #include "model_options.h"
 #include "util/error.h"
 #include "watch.h"
@@ -167,6 +168,13 @@ void run_imagine(ImagineArgs& a) {
   if (a.replay.empty() && imaginer.on_gpu()) settings = settings_from_args(a, preset, true);
   if (!a.replay.empty() && settings.model_fingerprint != imaginer.model_fingerprint()) {
     std::cerr << "brivl: warning: " << a.replay << " was made with another checkpoint (" << settings.model_fingerprint
+              << "); the result will differ\n";
+  }
+  if (!a.replay.empty() && settings.param == "basis" && !settings.basis_fingerprint.empty() &&
+      settings.basis_fingerprint != imaginer.basis_fingerprint()) {
+    std::cerr << "brivl: warning: " << a.replay << " was made with another image basis (" << settings.basis_fingerprint
+              << "; the model's " << kImageBasisFile << " is "
+              << (imaginer.basis_fingerprint().empty() ? std::string("missing") : imaginer.basis_fingerprint())
               << "); the result will differ\n";
   }
   if (!a.frames.empty()) std::filesystem::create_directories(a.frames);

@@ -58,7 +58,8 @@ std::string ImagineSettings::to_json() const {
          {"init_strength", init_strength},   {"tv_weight", tv_weight}, {"range_weight", range_weight},
          {"bn_prior", bn_prior},
          {"augment", augment_json(augment)},
-         {"max_text_len", max_text_len},     {"model_fingerprint", model_fingerprint}};
+         {"max_text_len", max_text_len},     {"model_fingerprint", model_fingerprint},
+         {"basis_fingerprint", basis_fingerprint}};
   return j.dump();
 }
 
@@ -71,7 +72,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   }
   BRIVL_CHECK(j.is_object(), source, ": imagine settings are not a JSON object");
   check_known(j, {"engine_version", "prompt", "to", "steps", "width", "height", "seed", "lr", "optimizer", "param", "param_size", "basis_components", "basis_prior", "basis_noise", "blobs", "primitives", "starts", "start_steps", "screen", "contrast", "colour_rivals", "colour_gate", "init_image",
-                  "init_strength", "tv_weight", "range_weight", "bn_prior", "augment", "max_text_len", "model_fingerprint"},
+                  "init_strength", "tv_weight", "range_weight", "bn_prior", "augment", "max_text_len", "model_fingerprint", "basis_fingerprint"},
               source);
   ImagineSettings s;
   take(j, "engine_version", s.engine_version, source);
@@ -105,6 +106,7 @@ ImagineSettings ImagineSettings::from_json(const std::string& text, const std::s
   take(j, "bn_prior", s.bn_prior, source);
   take(j, "max_text_len", s.max_text_len, source);
   take(j, "model_fingerprint", s.model_fingerprint, source);
+  take(j, "basis_fingerprint", s.basis_fingerprint, source);  // absent: not recorded then
   if (j.contains("augment")) {
     const auto& a = j.at("augment");
     BRIVL_CHECK(a.is_object(), source, ": imagine setting 'augment' is not an object");

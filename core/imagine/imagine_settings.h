@@ -111,6 +111,10 @@ struct ImagineSettings {
   // Filled in by the engine: what produced the image.
   std::string engine_version;
   std::string model_fingerprint;
+  // param "basis": the image basis file's fingerprint (util/fingerprint.h); "" for other
+  // parameterisations and for files made before it was recorded. A replay with another basis
+  // differs, so the CLI warns as it does for another checkpoint.
+  std::string basis_fingerprint;
 
   // JSON with every field above (stable key order).
   std::string to_json() const;

@@ -27,6 +27,7 @@ struct Imaginer::State {
   int image_batch_size;  // EmbedderOptions::image_batch_size: views per pass when > 0
   std::string basis_file;                   // "" when the bundle has none
   std::shared_ptr<const ImageBasis> basis;  // read on first use
+  std::string basis_fingerprint;            // of the file as it was read then
   std::mutex basis_mutex;
 };
 
@@ -53,6 +54,9 @@ Imaginer::Imaginer(std::shared_ptr<Embedder> embedder, const std::string& checkp
 bool Imaginer::on_gpu() const { return embedder_model(*state_->embedder).device.is_cuda(); }
 const std::shared_ptr<Embedder>& Imaginer::embedder() const { return state_->embedder; }
 const std::string& Imaginer::model_fingerprint() const { return state_->fingerprint; }
+std::string Imaginer::basis_fingerprint() const {
+  return state_->basis_file.empty() ? std::string() : file_fingerprint(state_->basis_file);
+}
 
 namespace {
 
@@ -151,8 +155,14 @@ RgbImage Imaginer::run(ImagineSettings& settings, const ImagineHooks& hooks) {
   std::shared_ptr<const ImageBasis> basis;
   if (settings.param == "basis" && !state_->basis_file.empty()) {
     std::lock_guard<std::mutex> lock(state_->basis_mutex);
-    if (!state_->basis) state_->basis = std::make_shared<const ImageBasis>(load_image_basis(state_->basis_file));
+    if (!state_->basis) {
+      state_->basis_fingerprint = file_fingerprint(state_->basis_file);
+      state_->basis = std::make_shared<const ImageBasis>(load_image_basis(state_->basis_file));
+    }
     basis = state_->basis;
+    settings.basis_fingerprint = state_->basis_fingerprint;
+  } else {
+    settings.basis_fingerprint.clear();
   }
   const int views_per_pass = state_->image_batch_size > 0
                                  ? state_->image_batch_size

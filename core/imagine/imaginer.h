@@ -40,8 +40,11 @@ class Imaginer {
   const std::shared_ptr<Embedder>& embedder() const;
   // "size:<bytes> crc32:<sampled crc>" of the checkpoint: identifies the weights in exports.
   const std::string& model_fingerprint() const;
-  // Runs settings.steps steps and returns the final image. Fills settings.engine_version and
-  // settings.model_fingerprint. Throws brivl::Cancelled when hooks.should_cancel() says so.
+  // The same of the bundle's image basis file ("" when it has none): read from disk on each call,
+  // so a replay compares with the file as it is now.
+  std::string basis_fingerprint() const;
+  // Runs settings.steps steps and returns the final image. Fills settings.engine_version,
+  // settings.model_fingerprint and (param "basis") settings.basis_fingerprint. Throws brivl::Cancelled when hooks.should_cancel() says so.
   RgbImage run(ImagineSettings& settings, const ImagineHooks& hooks = {});
 
  private:

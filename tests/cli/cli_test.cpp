@@ -20,6 +20,7 @@ namespace brivl {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using test::fixture_file;
 
 struct RunResult {
@@ -292,6 +293,14 @@ TEST(Cli, BasisFitsAnImagePriorThatImagineUsesAndReplays) {
   r = run_cli({"imagine", "--replay", a, "--model", model.string(), "-o", b});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file(a), read_file(b));
+  EXPECT_THAT(r.err, Not(HasSubstr("warning")));
+  // Another basis in the bundle: the replay still runs, but says it will differ.
+  r = run_cli({"basis", "--data", fixture_file("images"), "--out", basis, "--size", "16", "--val-split", "0",
+               "--components", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli({"imagine", "--replay", a, "--model", model.string(), "-o", dir.file("b2.png")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("another image basis"));
   r = run_cli({"info", "--model", model.string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["image_basis"], basis);

@@ -562,12 +562,14 @@ TEST(Imagine, SettingsSurviveJson) {
   s.basis_prior = 0.25;
   s.basis_noise = 0.75;
   s.model_fingerprint = "size:1 crc32:0";
+  s.basis_fingerprint = "size:2 crc32:1";
   const auto back = ImagineSettings::from_json(s.to_json(), "test");
   EXPECT_EQ(back.to_json(), s.to_json());
   EXPECT_EQ(back.param, "basis");
   EXPECT_EQ(back.basis_components, 64);
   EXPECT_EQ(back.basis_prior, 0.25);
   EXPECT_EQ(back.basis_noise, 0.75);
+  EXPECT_EQ(back.basis_fingerprint, "size:2 crc32:1");
   EXPECT_EQ(back.seed, 123456789012345ULL);
   EXPECT_EQ(back.augment.perspective, 0.25);
   EXPECT_EQ(back.range_weight, 0.5);
@@ -578,6 +580,7 @@ TEST(Imagine, SettingsSurviveJson) {
   EXPECT_EQ(old.augment.perspective, 0.0);
   EXPECT_EQ(old.range_weight, 0.0);
   EXPECT_EQ(old.bn_prior, 0.0);  // ... and without the BatchNorm prior
+  EXPECT_EQ(old.basis_fingerprint, "");  // ... and with no basis recorded
   EXPECT_EQ(old.optimizer, "adam");  // ... stepping with Adam
   EXPECT_EQ(old.augment.cutouts, 3);
   // ... with every output pixel optimised and the Fourier image, as the engine then did.
