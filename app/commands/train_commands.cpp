@@ -384,6 +384,12 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   train->add_option("--aligned-rivals", o.aligned_gradients.rival_p,
                     "share of --aligned-gradients points taught the difference of two captions' gradients (picture minus picture)")
       ->capture_default_str();
+  train->add_option("--aligned-basis", o.aligned_gradients.basis,
+                    "teach the --aligned-gradients way in this image basis (brivl basis's image_basis.safetensors), the "
+                    "space brivl imagine --param basis climbs in, instead of in pixels");
+  train->add_option("--aligned-basis-components", o.aligned_gradients.basis_components,
+                    "--aligned-basis: use its first this many components (0: all)")
+      ->capture_default_str();
   train->add_option("--batchnorm", o.batchnorm,
                     "batch | frozen: BatchNorm of the image tower from each batch, or the --init weights' statistics kept")
       ->capture_default_str();

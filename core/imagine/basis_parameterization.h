@@ -14,6 +14,23 @@
 
 namespace brivl {
 
+// Whitened coefficients -> images: mean + z * spread * components, resized (bilinear) and clamped
+// to [0, 1]. The one formula imagination (BasisParameterization) and training (aligned gradients
+// in a basis, train/robust/aligned_gradients.h) both use, so what is taught is what is climbed.
+class BasisDecoder {
+ public:
+  BasisDecoder(const ImageBasis& basis, torch::Device device);
+  // z [N, K] -> [N, 3, height, width].
+  torch::Tensor images(const torch::Tensor& z, int64_t height, int64_t width) const;
+  // The same without the mean and the clamp: a blend of the components alone (noise in the basis).
+  torch::Tensor blend(const torch::Tensor& z, int64_t height, int64_t width) const;
+  int64_t count() const { return scaled_components_.size(0); }
+
+ private:
+  int64_t basis_height_, basis_width_;
+  torch::Tensor mean_, scaled_components_;  // [1, 3HW], [K, 3HW] (component times its spread)
+};
+
 struct BasisOptions {
   TORCH_ARG(int64_t, width) = 256;
   TORCH_ARG(int64_t, height) = 256;
@@ -38,9 +55,9 @@ class BasisParameterization : public Parameterization {
   torch::Tensor noise(int64_t n, double scale, int64_t size, torch::Generator& generator) const;
 
  private:
-  std::shared_ptr<const ImageBasis> basis_;  // on the CPU; the copies below live on the device
+  std::shared_ptr<const ImageBasis> basis_;  // on the CPU; the decoder's copies live on the device
   BasisOptions options_;
-  torch::Tensor mean_, scaled_components_;  // [1, 3HW], [K, 3HW] (component times its spread)
+  BasisDecoder decoder_;
   torch::Tensor coefficients_;
 };
 

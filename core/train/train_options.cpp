@@ -65,6 +65,8 @@ void TrainOptions::validate() const {
               ": expected a standard deviation in pixel units, [0, 2] (e.g. 0.5)");
   BRIVL_CHECK(g.rival_p >= 0 && g.rival_p <= 1, "--aligned-rivals ", g.rival_p, ": expected a probability in [0, 1]");
   BRIVL_CHECK(g.pool >= 1 && g.pool <= 32, "--aligned-pool ", g.pool, ": expected 1..32");
+  BRIVL_CHECK(g.basis_components >= 0, "--aligned-basis-components ", g.basis_components, ": expected >= 0 (0: all)");
+  BRIVL_CHECK(g.basis.empty() || g.any(), "--aligned-basis ", g.basis, " needs --aligned-gradients W > 0");
   BRIVL_CHECK(!g.any() || objective == "contrastive", "--aligned-gradients belongs to brivl train (objective contrastive), not to ",
               objective);
 }
@@ -132,7 +134,8 @@ std::string train_options_to_json(const TrainOptions& o) {
                              {"start_step", o.adversarial.start_step}, {"ramp_steps", o.adversarial.ramp_steps}}},
             {"aligned_gradients", {{"weight", o.aligned_gradients.weight}, {"other_p", o.aligned_gradients.other_p},
                                    {"noise_std", o.aligned_gradients.noise_std}, {"pool", o.aligned_gradients.pool},
-                                   {"rival_p", o.aligned_gradients.rival_p}}}};
+                                   {"rival_p", o.aligned_gradients.rival_p}, {"basis", o.aligned_gradients.basis},
+                                   {"basis_components", o.aligned_gradients.basis_components}}}};
   return j.dump(2) + "\n";
 }
 
@@ -209,6 +212,8 @@ TrainOptions train_options_from_json(const std::string& text, const std::string&
     read(a, "noise_std", o.aligned_gradients.noise_std, source);
     read(a, "pool", o.aligned_gradients.pool, source);
     read(a, "rival_p", o.aligned_gradients.rival_p, source);
+    read(a, "basis", o.aligned_gradients.basis, source);  // absent: pixels, as runs made before it
+    read(a, "basis_components", o.aligned_gradients.basis_components, source);
   }
   try {
     o.validate();

@@ -55,6 +55,13 @@ struct AlignedGradientOptions {
   // plain target is mostly shared by every caption (a white ground, a centred object: the mean
   // emoji); this share teaches the part that tells one caption's picture from another's.
   double rival_p = 0.5;
+  // In an image basis instead of pixels (`brivl basis`'s image_basis.safetensors; "" = pixels):
+  // the points are blends of the basis, mean + z * spread * components, and the gradient with
+  // respect to their whitened coefficients z is pulled towards z(picture) - z(point), the way
+  // `brivl imagine --param basis` climbs. `noise_std` is then the start's spread in whitened units
+  // (1: a typical image of the data's Gaussian) and `pool` is unused.
+  std::string basis;
+  int64_t basis_components = 256;  // the first this many components (0: all the file holds)
   bool any() const { return weight > 0; }
 };
 

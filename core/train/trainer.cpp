@@ -12,6 +12,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "imagine/image_basis.h"
 #include "io/checkpoint.h"
 #include "model/brivl_model.h"
 #include "model/state_loading.h"
@@ -174,6 +175,7 @@ class Trainer {
   torch::Device device_{torch::kCPU};
   MoCoBriVL model_{nullptr};
   ImageEncoder teacher_{nullptr};  // objective "fare": the frozen starting image tower
+  std::optional<ImageBasis> aligned_basis_;  // --aligned-basis: on the device
   bool fare_ = false;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   FeatureQueue image_queue_, text_queue_;
@@ -258,6 +260,12 @@ void Trainer::setup_model(bool resuming) {
     for (auto& p : model_->textencoder->parameters()) p.set_requires_grad(false);
   }
   model_->to(device_);
+  if (!o_.aligned_gradients.basis.empty()) {
+    // Read on resume too: train_options.json names it, and it must still be there.
+    auto basis = load_image_basis(o_.aligned_gradients.basis).first(o_.aligned_gradients.basis_components);
+    basis.mean = basis.mean.to(device_), basis.components = basis.components.to(device_), basis.stddev = basis.stddev.to(device_);
+    aligned_basis_ = std::move(basis);
+  }
   // The loss's second backward would arrive at the gradient buckets outside the armed pass.
   BRIVL_CHECK(!(group_ && o_.aligned_gradients.any()),
               "--aligned-gradients runs on one process; data-parallel runs do not support it yet");
@@ -306,6 +314,9 @@ void Trainer::setup_model(bool resuming) {
     m << "; aligned gradients: weight " << o_.aligned_gradients.weight << ", other captions " << o_.aligned_gradients.other_p
       << ", start noise " << o_.aligned_gradients.noise_std << ", rivals " << o_.aligned_gradients.rival_p << ", pool "
       << o_.aligned_gradients.pool;
+  if (aligned_basis_)
+    m << ", in the image basis " << o_.aligned_gradients.basis << " (" << aligned_basis_->count() << " components of "
+      << aligned_basis_->width() << "x" << aligned_basis_->height() << ")";
   if (group_)
     m << "; data-parallel: " << group_->size() << " processes (" << group_->backend() << "), " << o_.batch_size / group_->size()
       << " of each batch's " << o_.batch_size << " images per process, gradients in " << gradient_sync_->buckets() << " buckets";
@@ -359,7 +370,8 @@ std::pair<double, double> Trainer::aligned_gradients_step(const torch::Tensor& i
   const uint64_t seed = mix_seed(o_.seed, 0xa119edULL, static_cast<uint64_t>(s_.step), static_cast<uint64_t>(micro_batch));
   auto gen = at::detail::createCPUGenerator(seed);
   auto embed = [&](const torch::Tensor& x) { return model_->imgencoder(x).to(torch::kFloat32); };
-  const auto a = aligned_gradient_loss(embed, images, captions, o_.aligned_gradients, gen);
+  const auto a = aligned_gradient_loss(embed, images, captions, o_.aligned_gradients, gen,
+                                       aligned_basis_ ? &*aligned_basis_ : nullptr);
   (a.loss * (o_.aligned_gradients.weight / static_cast<double>(micro_batches))).backward();
   for (auto& [bn, training] : modes) bn->train(training);
   return {a.loss.item<double>(), a.alignment};
@@ -912,6 +924,7 @@ TrainResult train(const TrainOptions& options, const TrainHooks& hooks) {
   load_model_config(options.config);
   const std::string vocab = options.vocab.empty() ? (fs::path(options.config).parent_path() / "vocab.txt").string() : options.vocab;
   BertTokenizer::from_file(vocab);
+  if (!options.aligned_gradients.basis.empty()) load_image_basis(options.aligned_gradients.basis);
   const auto env = LaunchEnvironment::from_environment();
   auto group = join_launch(env, options);
   TrainOptions saved = options;

@@ -14,6 +14,7 @@
 
 #include <functional>
 
+#include "imagine/basis_parameterization.h"
 #include "train/train_options.h"
 
 namespace brivl {
@@ -26,9 +27,12 @@ struct AlignedGradientLoss {
 // `embed`: normalised images [B, 3, S, S] -> image embeddings [B, D] (float); evaluated in the
 // mode the caller set (BatchNorm on running statistics, so that each point's gradient is its own).
 // `images`: the batch, ImageNet-normalised as the tower sees them; `captions`: their unit caption
-// embeddings [B, D] (no gradient needed). All randomness from `gen`.
+// embeddings [B, D] (no gradient needed). All randomness from `gen`. With `basis` (the first
+// options.basis_components of options.basis, on the images' device) the points and the way are
+// taught in its whitened coefficients instead of in pixels (AlignedGradientOptions::basis).
 AlignedGradientLoss aligned_gradient_loss(const std::function<torch::Tensor(const torch::Tensor&)>& embed,
                                           const torch::Tensor& images, const torch::Tensor& captions,
-                                          const AlignedGradientOptions& options, torch::Generator& gen);
+                                          const AlignedGradientOptions& options, torch::Generator& gen,
+                                          const ImageBasis* basis = nullptr);
 
 }  // namespace brivl
