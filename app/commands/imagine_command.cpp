@@ -170,12 +170,12 @@ void run_imagine(ImagineArgs& a) {
     std::cerr << "brivl: warning: " << a.replay << " was made with another checkpoint (" << settings.model_fingerprint
               << "); the result will differ\n";
   }
-  if (!a.replay.empty() && settings.param == "basis" && !settings.basis_fingerprint.empty() &&
-      settings.basis_fingerprint != imaginer.basis_fingerprint()) {
-    std::cerr << "brivl: warning: " << a.replay << " was made with another image basis (" << settings.basis_fingerprint
-              << "; the model's " << kImageBasisFile << " is "
-              << (imaginer.basis_fingerprint().empty() ? std::string("missing") : imaginer.basis_fingerprint())
-              << "); the result will differ\n";
+  if (!a.replay.empty() && settings.param == "basis" && !settings.basis_fingerprint.empty()) {
+    const auto now = imaginer.basis_fingerprint();  // reads the file: once
+    if (settings.basis_fingerprint != now)
+      std::cerr << "brivl: warning: " << a.replay << " was made with another image basis (" << settings.basis_fingerprint
+                << "; the model's " << kImageBasisFile << " is " << (now.empty() ? std::string("missing") : now)
+                << "); the result will differ\n";
   }
   if (!a.frames.empty()) std::filesystem::create_directories(a.frames);
   const bool tty = ::isatty(STDERR_FILENO) == 1;

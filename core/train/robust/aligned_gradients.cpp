@@ -44,7 +44,7 @@ AlignedGradientLoss aligned_basis_gradient_loss(const std::function<torch::Tenso
   torch::Tensor start, target, point_captions;
   {
     torch::NoGradGuard no_grad;
-    const auto z = basis.project((images.detach().to(torch::kFloat32) * std + mean));  // [B, K]
+    const auto z = basis.project(images.detach().to(torch::kFloat32) * std + mean);  // [B, K]
     const int64_t k = z.size(1);
     const auto aims = draw_aims(batch, o, gen);
     const auto aim = aims.aim.to(device), rival = aims.rival.to(device);
