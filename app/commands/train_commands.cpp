@@ -390,6 +390,35 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   train->add_option("--aligned-basis-components", o.aligned_gradients.basis_components,
                     "--aligned-basis: use its first this many components (0: all)")
       ->capture_default_str();
+  train->add_option("--imagined-negatives", o.imagined_negatives.weight,
+                    "teach the tower to like each caption's picture more than what imagination makes of the caption: "
+                    "weight of the loss over persistent imagination chains in --imagined-basis (0: off; e.g. 1; docs/TRAINING.md)")
+      ->capture_default_str();
+  train->add_option("--imagined-basis", o.imagined_negatives.basis,
+                    "--imagined-negatives: the image basis the chains climb in (brivl basis's image_basis.safetensors)");
+  train->add_option("--imagined-components", o.imagined_negatives.basis_components,
+                    "--imagined-negatives: use the basis's first this many components (0: all)")
+      ->capture_default_str();
+  train->add_option("--imagined-per-batch", o.imagined_negatives.per_batch,
+                    "--imagined-negatives: captions of each micro-batch whose chains climb")
+      ->capture_default_str();
+  train->add_option("--imagined-steps", o.imagined_negatives.steps, "--imagined-negatives: climbing steps per visit")
+      ->capture_default_str();
+  train->add_option("--imagined-step", o.imagined_negatives.step_size,
+                    "--imagined-negatives: root mean square of a step in whitened coefficients")
+      ->capture_default_str();
+  train->add_option("--imagined-restart", o.imagined_negatives.restart_p,
+                    "--imagined-negatives: chance that a visited chain starts again from noise")
+      ->capture_default_str();
+  train->add_option("--imagined-init-std", o.imagined_negatives.init_std,
+                    "--imagined-negatives: spread of a fresh chain's whitened coefficients")
+      ->capture_default_str();
+  train->add_option("--imagined-prior", o.imagined_negatives.prior,
+                    "--imagined-negatives: the chains climb cos - prior * mean(z^2), as brivl imagine --basis-prior")
+      ->capture_default_str();
+  train->add_option("--imagined-scale", o.imagined_negatives.scale,
+                    "--imagined-negatives: softplus(scale * (cos(imagined) - cos(picture)))")
+      ->capture_default_str();
   train->add_option("--batchnorm", o.batchnorm,
                     "batch | frozen: BatchNorm of the image tower from each batch, or the --init weights' statistics kept")
       ->capture_default_str();

@@ -69,6 +69,20 @@ void TrainOptions::validate() const {
   BRIVL_CHECK(g.basis.empty() || g.any(), "--aligned-basis ", g.basis, " needs --aligned-gradients W > 0");
   BRIVL_CHECK(!g.any() || objective == "contrastive", "--aligned-gradients belongs to brivl train (objective contrastive), not to ",
               objective);
+  const auto& n = imagined_negatives;
+  BRIVL_CHECK(n.weight >= 0 && n.weight <= 100, "--imagined-negatives ", n.weight, ": expected a loss weight in [0, 100] (e.g. 1)");
+  BRIVL_CHECK(!n.any() || !n.basis.empty(), "--imagined-negatives needs --imagined-basis FILE (brivl basis's image_basis.safetensors)");
+  BRIVL_CHECK(n.basis.empty() || n.any(), "--imagined-basis ", n.basis, " needs --imagined-negatives W > 0");
+  BRIVL_CHECK(n.basis_components >= 0, "--imagined-components ", n.basis_components, ": expected >= 0 (0: all)");
+  BRIVL_CHECK(n.per_batch >= 1 && n.per_batch <= 4096, "--imagined-per-batch ", n.per_batch, ": expected 1..4096");
+  BRIVL_CHECK(n.steps >= 1 && n.steps <= 1000, "--imagined-steps ", n.steps, ": expected 1..1000");
+  BRIVL_CHECK(n.step_size > 0 && n.step_size <= 10, "--imagined-step ", n.step_size, ": expected (0, 10] (e.g. 0.05)");
+  BRIVL_CHECK(n.restart_p >= 0 && n.restart_p <= 1, "--imagined-restart ", n.restart_p, ": expected a probability in [0, 1]");
+  BRIVL_CHECK(n.init_std >= 0 && n.init_std <= 10, "--imagined-init-std ", n.init_std, ": expected [0, 10] (e.g. 1)");
+  BRIVL_CHECK(n.prior >= 0 && n.prior <= 100, "--imagined-prior ", n.prior, ": expected [0, 100] (e.g. 0.3)");
+  BRIVL_CHECK(n.scale > 0 && n.scale <= 1000, "--imagined-scale ", n.scale, ": expected (0, 1000] (e.g. 10)");
+  BRIVL_CHECK(!n.any() || objective == "contrastive", "--imagined-negatives belongs to brivl train (objective contrastive), not to ",
+              objective);
 }
 
 namespace {
@@ -135,7 +149,13 @@ std::string train_options_to_json(const TrainOptions& o) {
             {"aligned_gradients", {{"weight", o.aligned_gradients.weight}, {"other_p", o.aligned_gradients.other_p},
                                    {"noise_std", o.aligned_gradients.noise_std}, {"pool", o.aligned_gradients.pool},
                                    {"rival_p", o.aligned_gradients.rival_p}, {"basis", o.aligned_gradients.basis},
-                                   {"basis_components", o.aligned_gradients.basis_components}}}};
+                                   {"basis_components", o.aligned_gradients.basis_components}}},
+            {"imagined_negatives", {{"weight", o.imagined_negatives.weight}, {"basis", o.imagined_negatives.basis},
+                                    {"basis_components", o.imagined_negatives.basis_components},
+                                    {"per_batch", o.imagined_negatives.per_batch}, {"steps", o.imagined_negatives.steps},
+                                    {"step_size", o.imagined_negatives.step_size}, {"restart_p", o.imagined_negatives.restart_p},
+                                    {"init_std", o.imagined_negatives.init_std}, {"prior", o.imagined_negatives.prior},
+                                    {"scale", o.imagined_negatives.scale}}}};
   return j.dump(2) + "\n";
 }
 
@@ -214,6 +234,21 @@ TrainOptions train_options_from_json(const std::string& text, const std::string&
     read(a, "rival_p", o.aligned_gradients.rival_p, source);
     read(a, "basis", o.aligned_gradients.basis, source);  // absent: pixels, as runs made before it
     read(a, "basis_components", o.aligned_gradients.basis_components, source);
+  }
+  if (j.contains("imagined_negatives")) {  // absent in runs made before it: off
+    const auto& a = j.at("imagined_negatives");
+    BRIVL_CHECK(a.is_object(), source, ": field 'imagined_negatives' must be an object");
+    auto& n = o.imagined_negatives;
+    read(a, "weight", n.weight, source);
+    read(a, "basis", n.basis, source);
+    read(a, "basis_components", n.basis_components, source);
+    read(a, "per_batch", n.per_batch, source);
+    read(a, "steps", n.steps, source);
+    read(a, "step_size", n.step_size, source);
+    read(a, "restart_p", n.restart_p, source);
+    read(a, "init_std", n.init_std, source);
+    read(a, "scale", n.scale, source);
+    read(a, "prior", n.prior, source);
   }
   try {
     o.validate();

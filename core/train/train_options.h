@@ -65,6 +65,27 @@ struct AlignedGradientOptions {
   bool any() const { return weight > 0; }
 };
 
+// Imagined negatives (short-run EBM training, Nijkamp et al. 2019; Du & Mordatch 2019): each
+// training caption keeps an imagination chain in an image basis, the same climb `brivl imagine
+// --param basis` makes from noise; every visit continues it a few steps, and the tower is taught
+// to like the caption's picture more than the chain's image. What imagination would end in is
+// what the model learns to dislike, until the only maximum left is the picture.
+struct ImaginedNegativeOptions {
+  double weight = 0;          // weight of the loss; 0: off
+  std::string basis;          // image_basis.safetensors the chains live in (required when on)
+  int64_t basis_components = 64;  // its first this many components (0: all)
+  int64_t per_batch = 8;      // captions of each micro-batch whose chains are continued
+  int64_t steps = 10;         // climbing steps per visit
+  double step_size = 0.05;    // each step: the coefficient gradient scaled to this root mean square
+  double restart_p = 0.1;     // chance that a visited chain starts again from noise
+  double init_std = 1.0;      // a fresh chain's coefficients: N(0, init_std^2), as imagination's start
+  // The chains climb cos - prior * mean(z^2), as `brivl imagine --basis-prior` does: 0 lets them
+  // wander to saturated blends far outside the data (whitened: a training image has mean(z^2) ~ 1).
+  double prior = 0;
+  double scale = 10;          // the loss: softplus(scale * (cos(imagined, caption) - cos(picture, caption)))
+  bool any() const { return weight > 0; }
+};
+
 struct TrainOptions {
   std::string data;             // CSV / TSV / JSONL of image-text pairs
   std::string out;              // run directory
@@ -121,6 +142,7 @@ struct TrainOptions {
   std::string objective = "contrastive";
   AdversarialOptions adversarial;
   AlignedGradientOptions aligned_gradients;
+  ImaginedNegativeOptions imagined_negatives;
 
   // Throws brivl::Error naming the option for out-of-range values.
   void validate() const;

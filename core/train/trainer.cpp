@@ -3,6 +3,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -25,10 +26,12 @@
 #include "train/image_augment.h"
 #include "train/robust/adversarial.h"
 #include "train/robust/aligned_gradients.h"
+#include "train/robust/imagined_negatives.h"
 #include "train/run_directory.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/thread_count.h"
+#include "vision/preprocess.h"
 
 namespace brivl {
 namespace fs = std::filesystem;
@@ -146,6 +149,11 @@ class Trainer {
   // --aligned-gradients: backpropagates the loss of this micro-batch; returns (loss, alignment).
   std::pair<double, double> aligned_gradients_step(const torch::Tensor& images, const torch::Tensor& captions,
                                                    int64_t micro_batch, int64_t micro_batches);
+  // --imagined-negatives: continues the chains of this micro-batch's first captions and
+  // backpropagates the loss; returns (loss, imagined similarity, picture similarity).
+  std::array<double, 3> imagined_negatives_step(const torch::Tensor& pictures, const torch::Tensor& captions,
+                                                const std::vector<uint64_t>& keys, int64_t side, int64_t micro_batch,
+                                                int64_t micro_batches);
   // The objective "fare": one micro-batch's loss, backpropagated; returns its value.
   double fare_step(const torch::Tensor& images, double eps, int64_t micro_batch, int64_t micro_batches);
   // The attack's random start depends only on (seed, step, micro-batch): resumed runs see the same.
@@ -176,6 +184,7 @@ class Trainer {
   MoCoBriVL model_{nullptr};
   ImageEncoder teacher_{nullptr};  // objective "fare": the frozen starting image tower
   std::optional<ImageBasis> aligned_basis_;  // --aligned-basis: on the device
+  std::unique_ptr<ImaginationChains> chains_;  // --imagined-negatives
   bool fare_ = false;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   FeatureQueue image_queue_, text_queue_;
@@ -194,6 +203,7 @@ class Trainer {
     int64_t steps = 0, samples = 0;
     double loss = 0, i2t = 0, t2i = 0, pos = 0, neg = 0, data_s = 0, step_s = 0, comm_s = 0;
     double aligned_loss = 0, alignment = 0;  // --aligned-gradients
+    double imagined_loss = 0, imagined_sim = 0, picture_sim = 0;  // --imagined-negatives
     Clock::time_point start = Clock::now();
   } w_;
 };
@@ -266,6 +276,13 @@ void Trainer::setup_model(bool resuming) {
     basis.mean = basis.mean.to(device_), basis.components = basis.components.to(device_), basis.stddev = basis.stddev.to(device_);
     aligned_basis_ = std::move(basis);
   }
+  BRIVL_CHECK(!(group_ && o_.imagined_negatives.any()),
+              "--imagined-negatives runs on one process; data-parallel runs do not support it yet");
+  if (o_.imagined_negatives.any()) {
+    // Read on resume too (train_options.json names it); the chains themselves start again.
+    auto basis = load_image_basis(o_.imagined_negatives.basis).first(o_.imagined_negatives.basis_components);
+    chains_ = std::make_unique<ImaginationChains>(basis, o_.imagined_negatives, device_);
+  }
   // The loss's second backward would arrive at the gradient buckets outside the armed pass.
   BRIVL_CHECK(!(group_ && o_.aligned_gradients.any()),
               "--aligned-gradients runs on one process; data-parallel runs do not support it yet");
@@ -317,6 +334,12 @@ void Trainer::setup_model(bool resuming) {
   if (aligned_basis_)
     m << ", in the image basis " << o_.aligned_gradients.basis << " (" << aligned_basis_->count() << " components of "
       << aligned_basis_->width() << "x" << aligned_basis_->height() << ")";
+  if (chains_) {
+    const auto& n = o_.imagined_negatives;
+    m << "; imagined negatives: weight " << n.weight << ", " << n.per_batch << " chains a micro-batch in " << n.basis << " ("
+      << chains_->components() << " components), " << n.steps << " steps of " << n.step_size << " a visit, restart "
+      << n.restart_p << ", scale " << n.scale;
+  }
   if (group_)
     m << "; data-parallel: " << group_->size() << " processes (" << group_->backend() << "), " << o_.batch_size / group_->size()
       << " of each batch's " << o_.batch_size << " images per process, gradients in " << gradient_sync_->buckets() << " buckets";
@@ -377,6 +400,28 @@ std::pair<double, double> Trainer::aligned_gradients_step(const torch::Tensor& i
   return {a.loss.item<double>(), a.alignment};
 }
 
+std::array<double, 3> Trainer::imagined_negatives_step(const torch::Tensor& pictures, const torch::Tensor& captions,
+                                                       const std::vector<uint64_t>& keys, int64_t side,
+                                                       int64_t micro_batch, int64_t micro_batches) {
+  // BatchNorm on its running statistics, as imagination sees the tower.
+  std::vector<std::pair<torch::nn::Module*, bool>> modes;
+  for (auto* bn : batchnorms(*model_->imgencoder)) modes.emplace_back(bn, bn->is_training()), bn->eval();
+  const int64_t m = std::min<int64_t>(o_.imagined_negatives.per_batch, static_cast<int64_t>(keys.size()));
+  const uint64_t seed = mix_seed(o_.seed, 0x1ba91eULL, static_cast<uint64_t>(s_.step), static_cast<uint64_t>(micro_batch));
+  auto gen = at::detail::createCPUGenerator(seed);
+  auto embed = [&](const torch::Tensor& x) { return model_->imgencoder(x).to(torch::kFloat32); };
+  const std::vector<uint64_t> chosen(keys.begin(), keys.begin() + m);
+  const auto c = captions.narrow(0, 0, m);
+  const auto imagined = chains_->advance(embed, c, chosen, side, gen);
+  const auto f32 = imagined.options();
+  const auto unit = torch::nn::functional::NormalizeFuncOptions().p(2).dim(-1).eps(1e-12);
+  const auto e = torch::nn::functional::normalize(embed((imagined - imagenet_mean(f32)) / imagenet_std(f32)), unit);
+  const auto l = imagined_negative_loss(e, pictures.narrow(0, 0, m), c, o_.imagined_negatives.scale);
+  (l.loss * (o_.imagined_negatives.weight / static_cast<double>(micro_batches))).backward();
+  for (auto& [bn, training] : modes) bn->train(training);
+  return {l.loss.item<double>(), l.imagined_similarity, l.picture_similarity};
+}
+
 double Trainer::learning_rate(int64_t step) const {
   if (o_.warmup_steps > 0 && step < o_.warmup_steps) return o_.lr * static_cast<double>(step + 1) / static_cast<double>(o_.warmup_steps);
   const double span = static_cast<double>(std::max<int64_t>(1, s_.schedule_steps - o_.warmup_steps));
@@ -391,6 +436,7 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
   std::vector<torch::Tensor> img_keys, txt_keys;
   std::vector<uint64_t> captions;
   double loss = 0, i2t = 0, t2i = 0, pos = 0, neg = 0, aligned_loss = 0, alignment = 0;
+  std::array<double, 3> imagined{0, 0, 0};  // --imagined-negatives: loss, imagined and picture similarity
   int64_t samples = 0;
   const double eps = adversarial_eps_at(o_.adversarial, s_.step);
   for (int64_t m = 0; m < count; ++m) {
@@ -476,6 +522,11 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
       const auto a = aligned_gradients_step(images, local_captions, m, count);
       aligned_loss += a.first / static_cast<double>(count), alignment += a.second / static_cast<double>(count);
     }
+    if (chains_ && !none_here) {
+      const auto r = imagined_negatives_step(q_img.detach(), local_captions, b.text_keys, images.size(-1), m, count);
+      imagined[0] += r[0] / static_cast<double>(count), imagined[1] += r[1] / static_cast<double>(count);
+      imagined[2] += r[2] / static_cast<double>(count);
+    }
     loss += l.loss.item<double>() / count, i2t += l.loss_i2t / count, t2i += l.loss_t2i / count;
     pos += l.positive_similarity / count, neg += l.negative_similarity / count;
     img_keys.push_back(k_img);
@@ -502,6 +553,7 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
   ++s_.step;
   const double elapsed = seconds_since(start);
   w_.aligned_loss += aligned_loss, w_.alignment += alignment;
+  w_.imagined_loss += imagined[0], w_.imagined_sim += imagined[1], w_.picture_sim += imagined[2];
   w_.steps += 1, w_.samples += samples, w_.loss += loss, w_.i2t += i2t, w_.t2i += t2i, w_.pos += pos, w_.neg += neg;
   w_.step_s += elapsed;
   w_.comm_s += comm_s;
@@ -843,6 +895,10 @@ TrainResult Trainer::run(bool resuming) {
                        {"eta_s", eta_seconds()}};
           if (o_.adversarial.eps > 0) line["adv_eps"] = adversarial_eps_at(o_.adversarial, s_.step - 1);
           if (o_.aligned_gradients.any()) line["aligned_loss"] = w_.aligned_loss / n, line["gradient_alignment"] = w_.alignment / n;
+          if (chains_) {
+            line["imagined_loss"] = w_.imagined_loss / n, line["imagined_similarity"] = w_.imagined_sim / n;
+            line["picture_similarity"] = w_.picture_sim / n, line["imagination_chains"] = chains_->size();
+          }
           if (group_) line["world_size"] = env_.world_size, line["comm_wait_ms"] = 1000 * w_.comm_s / n;
           run_.append_metrics(line.dump());
           if (hooks_.on_progress) {
@@ -925,6 +981,7 @@ TrainResult train(const TrainOptions& options, const TrainHooks& hooks) {
   const std::string vocab = options.vocab.empty() ? (fs::path(options.config).parent_path() / "vocab.txt").string() : options.vocab;
   BertTokenizer::from_file(vocab);
   if (!options.aligned_gradients.basis.empty()) load_image_basis(options.aligned_gradients.basis);
+  if (!options.imagined_negatives.basis.empty()) load_image_basis(options.imagined_negatives.basis);
   const auto env = LaunchEnvironment::from_environment();
   auto group = join_launch(env, options);
   TrainOptions saved = options;
