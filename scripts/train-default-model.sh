@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Rebuilds models/brivl-emoji-small from scratch: the emoji and shapes data, then the nine
+# Rebuilds models/brivl-emoji-small from scratch: the emoji and shapes data, then the eleven
 # training stages recorded in its MODEL_CARD.md. Usage: scripts/train-default-model.sh WORK_DIR
-# (needs a built brivl in build/app, node/npm and rsvg-convert; ~6 hours on 2 CPU cores).
-# Stages 3-9 stop on the clock (--max-minutes) as they did for the card, so on another machine
+# (needs a built brivl in build/app, node/npm and rsvg-convert; ~8 hours on 2 CPU cores).
+# Stages 3-11 stop on the clock (--max-minutes) as they did for the card, so on another machine
 # they stop at other steps: the same recipe, not the same bytes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -76,6 +76,13 @@ train --data "$d/emoji-shapes-more.csv" --out "$work/more1" --init "$(last sprea
   --lr 1e-4 --warmup 20 --hard-negatives 8 --max-minutes 55
 "$brivl" train --resume "$work/more1" --max-minutes 9   # cut by the clock as well; this anneals it
 
-# 7. The bundle's checkpoint is the last stage's last.
-cp "$(last more1)" "$here/models/brivl-emoji-small/checkpoint.pth"
-"$brivl" eval --model "$here/models/brivl-emoji-small" --data "$work/more1/validation.csv"
+# 7. Each emoji by its name alone: the first caption of each image is its CLDR label (红心, 猫);
+#    the keywords after it are shared by many emoji (脸 by about a hundred) and kept the model from
+#    ranking its own emoji first (docs/IMAGINE_QUALITY.md, fifteenth round). All three shapes sets stay.
+awk -F, '!seen[$1]++' "$work/train-data/emoji-shapes-more.csv" > "$work/train-data/emoji-names-shapes-more.csv"
+train --data "$d/emoji-names-shapes-more.csv" --out "$work/names2" --init "$(last more1)" \
+  --lr 3e-4 --warmup 20 --hard-negatives 8 --max-minutes 30
+
+# 8. The bundle's checkpoint is the last stage's last.
+cp "$(last names2)" "$here/models/brivl-emoji-small/checkpoint.pth"
+"$brivl" eval --model "$here/models/brivl-emoji-small" --data "$work/names2/validation.csv"
