@@ -413,6 +413,10 @@ void add_train_commands(CLI::App& app, const std::string& executable) {
   train->add_option("--imagined-init-std", o.imagined_negatives.init_std,
                     "--imagined-negatives: spread of a fresh chain's whitened coefficients")
       ->capture_default_str();
+  train->add_option("--imagined-from-pictures", o.imagined_negatives.picture_start,
+                    "--imagined-negatives: a fresh chain starts at this times its picture's coefficients plus the noise "
+                    "(1 with --imagined-restart 1: every visit climbs away from the picture; 0: from noise)")
+      ->capture_default_str();
   train->add_option("--imagined-prior", o.imagined_negatives.prior,
                     "--imagined-negatives: the chains climb cos - prior * mean(z^2), as brivl imagine --basis-prior")
       ->capture_default_str();

@@ -79,6 +79,8 @@ void TrainOptions::validate() const {
   BRIVL_CHECK(n.step_size > 0 && n.step_size <= 10, "--imagined-step ", n.step_size, ": expected (0, 10] (e.g. 0.05)");
   BRIVL_CHECK(n.restart_p >= 0 && n.restart_p <= 1, "--imagined-restart ", n.restart_p, ": expected a probability in [0, 1]");
   BRIVL_CHECK(n.init_std >= 0 && n.init_std <= 10, "--imagined-init-std ", n.init_std, ": expected [0, 10] (e.g. 1)");
+  BRIVL_CHECK(n.picture_start >= 0 && n.picture_start <= 1, "--imagined-from-pictures ", n.picture_start,
+              ": expected [0, 1] (1: chains start at their picture's projection)");
   BRIVL_CHECK(n.prior >= 0 && n.prior <= 100, "--imagined-prior ", n.prior, ": expected [0, 100] (e.g. 0.3)");
   BRIVL_CHECK(n.scale > 0 && n.scale <= 1000, "--imagined-scale ", n.scale, ": expected (0, 1000] (e.g. 10)");
   BRIVL_CHECK(!n.any() || objective == "contrastive", "--imagined-negatives belongs to brivl train (objective contrastive), not to ",
@@ -154,7 +156,8 @@ std::string train_options_to_json(const TrainOptions& o) {
                                     {"basis_components", o.imagined_negatives.basis_components},
                                     {"per_batch", o.imagined_negatives.per_batch}, {"steps", o.imagined_negatives.steps},
                                     {"step_size", o.imagined_negatives.step_size}, {"restart_p", o.imagined_negatives.restart_p},
-                                    {"init_std", o.imagined_negatives.init_std}, {"prior", o.imagined_negatives.prior},
+                                    {"init_std", o.imagined_negatives.init_std}, {"picture_start", o.imagined_negatives.picture_start},
+                                    {"prior", o.imagined_negatives.prior},
                                     {"scale", o.imagined_negatives.scale}}}};
   return j.dump(2) + "\n";
 }
@@ -247,6 +250,7 @@ TrainOptions train_options_from_json(const std::string& text, const std::string&
     read(a, "step_size", n.step_size, source);
     read(a, "restart_p", n.restart_p, source);
     read(a, "init_std", n.init_std, source);
+    read(a, "picture_start", n.picture_start, source);  // absent in runs made before it: from noise
     read(a, "scale", n.scale, source);
     read(a, "prior", n.prior, source);
   }

@@ -79,6 +79,12 @@ struct ImaginedNegativeOptions {
   double step_size = 0.05;    // each step: the coefficient gradient scaled to this root mean square
   double restart_p = 0.1;     // chance that a visited chain starts again from noise
   double init_std = 1.0;      // a fresh chain's coefficients: N(0, init_std^2), as imagination's start
+  // A fresh chain starts at picture_start * z(its caption's picture) + the noise above instead of
+  // at the noise alone: 1 with restart_p 1 climbs away from the picture on every visit, and the
+  // loss teaches the tower that the picture is a local maximum of its similarity in the basis (an
+  // imagination started at a render's projection otherwise climbs away from it: IMAGINE_QUALITY,
+  // seventeenth round). 0: from noise.
+  double picture_start = 0;
   // The chains climb cos - prior * mean(z^2), as `brivl imagine --basis-prior` does: 0 lets them
   // wander to saturated blends far outside the data (whitened: a training image has mean(z^2) ~ 1).
   double prior = 0;

@@ -150,8 +150,10 @@ class Trainer {
   std::pair<double, double> aligned_gradients_step(const torch::Tensor& images, const torch::Tensor& captions,
                                                    int64_t micro_batch, int64_t micro_batches);
   // --imagined-negatives: continues the chains of this micro-batch's first captions and
-  // backpropagates the loss; returns (loss, imagined similarity, picture similarity).
-  std::array<double, 3> imagined_negatives_step(const torch::Tensor& pictures, const torch::Tensor& captions,
+  // backpropagates the loss; returns (loss, imagined similarity, picture similarity). `pictures`:
+  // the images' embeddings; `images`: the micro-batch's normalised images.
+  std::array<double, 3> imagined_negatives_step(const torch::Tensor& pictures, const torch::Tensor& images,
+                                                const torch::Tensor& captions,
                                                 const std::vector<uint64_t>& keys, int64_t side, int64_t micro_batch,
                                                 int64_t micro_batches);
   // The objective "fare": one micro-batch's loss, backpropagated; returns its value.
@@ -339,6 +341,7 @@ void Trainer::setup_model(bool resuming) {
     m << "; imagined negatives: weight " << n.weight << ", " << n.per_batch << " chains a micro-batch in " << n.basis << " ("
       << chains_->components() << " components), " << n.steps << " steps of " << n.step_size << " a visit, restart "
       << n.restart_p << ", scale " << n.scale;
+    if (n.picture_start > 0) m << ", fresh chains start at " << n.picture_start << " x their picture's coefficients";
   }
   if (group_)
     m << "; data-parallel: " << group_->size() << " processes (" << group_->backend() << "), " << o_.batch_size / group_->size()
@@ -400,7 +403,8 @@ std::pair<double, double> Trainer::aligned_gradients_step(const torch::Tensor& i
   return {a.loss.item<double>(), a.alignment};
 }
 
-std::array<double, 3> Trainer::imagined_negatives_step(const torch::Tensor& pictures, const torch::Tensor& captions,
+std::array<double, 3> Trainer::imagined_negatives_step(const torch::Tensor& pictures, const torch::Tensor& images,
+                                                       const torch::Tensor& captions,
                                                        const std::vector<uint64_t>& keys, int64_t side,
                                                        int64_t micro_batch, int64_t micro_batches) {
   // BatchNorm on its running statistics, as imagination sees the tower.
@@ -412,11 +416,23 @@ std::array<double, 3> Trainer::imagined_negatives_step(const torch::Tensor& pict
   auto embed = [&](const torch::Tensor& x) { return model_->imgencoder(x).to(torch::kFloat32); };
   const std::vector<uint64_t> chosen(keys.begin(), keys.begin() + m);
   const auto c = captions.narrow(0, 0, m);
-  const auto imagined = chains_->advance(embed, c, chosen, side, gen);
+  torch::Tensor shown;  // the captions' pictures in [0, 1], for chains that start at them
+  if (o_.imagined_negatives.picture_start > 0) {
+    const auto f = images.options().dtype(torch::kFloat32);
+    shown = images.narrow(0, 0, m).detach().to(torch::kFloat32) * imagenet_std(f) + imagenet_mean(f);
+  }
+  const auto imagined = chains_->advance(embed, c, chosen, side, gen, shown);
   const auto f32 = imagined.options();
   const auto unit = torch::nn::functional::NormalizeFuncOptions().p(2).dim(-1).eps(1e-12);
   const auto e = torch::nn::functional::normalize(embed((imagined - imagenet_mean(f32)) / imagenet_std(f32)), unit);
-  const auto l = imagined_negative_loss(e, pictures.narrow(0, 0, m), c, o_.imagined_negatives.scale);
+  // Chains that start at their pictures are measured against their start (with its graph): the
+  // projection of the picture must stay above where the climb from it went.
+  const bool from_pictures = o_.imagined_negatives.picture_start > 0;
+  const auto bar = from_pictures
+                       ? torch::nn::functional::normalize(
+                             embed((chains_->last_starts() - imagenet_mean(f32)) / imagenet_std(f32)), unit)
+                       : pictures.narrow(0, 0, m);
+  const auto l = imagined_negative_loss(e, bar, c, o_.imagined_negatives.scale, from_pictures);
   (l.loss * (o_.imagined_negatives.weight / static_cast<double>(micro_batches))).backward();
   for (auto& [bn, training] : modes) bn->train(training);
   return {l.loss.item<double>(), l.imagined_similarity, l.picture_similarity};
@@ -523,7 +539,7 @@ void Trainer::train_step(TrainBatch* batches, int64_t count) {
       aligned_loss += a.first / static_cast<double>(count), alignment += a.second / static_cast<double>(count);
     }
     if (chains_ && !none_here) {
-      const auto r = imagined_negatives_step(q_img.detach(), local_captions, b.text_keys, images.size(-1), m, count);
+      const auto r = imagined_negatives_step(q_img.detach(), images, local_captions, b.text_keys, images.size(-1), m, count);
       imagined[0] += r[0] / static_cast<double>(count), imagined[1] += r[1] / static_cast<double>(count);
       imagined[2] += r[2] / static_cast<double>(count);
     }

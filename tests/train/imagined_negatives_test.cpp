@@ -86,6 +86,46 @@ TEST(ImaginedNegatives, ChainsClimbAndContinueWhereTheyStopped) {
   EXPECT_TRUE(torch::allclose(fresh.advance(embed, captions, keys, 16, g5), first, 1e-5, 1e-6));
 }
 
+// --imagined-from-pictures: a fresh chain starts at picture_start times its picture's whitened
+// coefficients plus the noise, so every visit (restart 1) climbs away from the caption's own picture.
+TEST(ImaginedNegatives, AChainCanStartAtItsPicture) {
+  auto tower = small_tower();
+  auto embed = [&](const torch::Tensor& x) { return tower->forward(x); };
+  const auto basis = blocky_basis();
+  auto gen = at::detail::createCPUGenerator(5);
+  const auto captions = unit_rows(torch::randn({2, 12}, gen));
+  const auto pictures = torch::rand({2, 3, 16, 16}, gen);
+  const std::vector<uint64_t> keys{5, 6};
+  ImaginedNegativeOptions o;
+  o.weight = 1, o.steps = 1, o.step_size = 1e-7, o.restart_p = 1, o.init_std = 0, o.picture_start = 1;
+  const BasisDecoder decoder(basis, torch::kCPU);
+  const auto z = basis.project(pictures);
+  ImaginationChains chains(basis, o, torch::kCPU);
+  auto g1 = at::detail::createCPUGenerator(1);
+  // One step of 1e-7 from the picture's projection is the projection, and the start is kept as the bar.
+  EXPECT_TRUE(torch::allclose(chains.advance(embed, captions, keys, 16, g1, pictures), decoder.images(z, 16, 16), 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(chains.last_starts(), decoder.images(z, 16, 16), 1e-6, 1e-6));
+  // Measured against its start, the loss ranks the two: the start's embedding is in the graph
+  // (pulled up), where a sharp picture's is a value.
+  for (const bool train_bar : {false, true}) {
+    const auto start = unit_rows(torch::randn({2, 12}, gen)).requires_grad_(true);
+    const auto end = unit_rows(torch::randn({2, 12}, gen)).requires_grad_(true);
+    imagined_negative_loss(end, start, captions, 5.0, train_bar).loss.backward();
+    ASSERT_TRUE(end.grad().defined());
+    EXPECT_EQ(start.grad().defined() && start.grad().abs().sum().item<double>() > 0, train_bar);
+    if (train_bar) EXPECT_LT((start.grad() * captions).sum().item<double>(), 0.0) << "descent raises the start's similarity";
+  }
+  // Half the way from the basis's mean, and every visit starts there again (restart 1).
+  o.picture_start = 0.5;
+  ImaginationChains half(basis, o, torch::kCPU);
+  auto g2 = at::detail::createCPUGenerator(2), g3 = at::detail::createCPUGenerator(3);
+  half.advance(embed, captions, keys, 16, g2, pictures);
+  EXPECT_TRUE(torch::allclose(half.advance(embed, captions, keys, 16, g3, pictures), decoder.images(z * 0.5, 16, 16), 1e-5, 1e-5));
+  // ... and needs the pictures.
+  auto g4 = at::detail::createCPUGenerator(4);
+  EXPECT_THROW(half.advance(embed, captions, keys, 16, g4), std::exception);
+}
+
 TEST(ImaginedNegatives, TheLossLowersTheTowersLikingOfTheImagination) {
   auto tower = small_tower();
   auto embed = [&](const torch::Tensor& x) { return tower->forward(x); };
@@ -136,6 +176,7 @@ TEST(ImaginedNegatives, BrivlTrainRunsTheChainsAndRecordsThem) {
   o.device = "cpu", o.workers = 1, o.bn_recalibration_batches = 2;
   o.batch_size = 16, o.log_every = 1, o.epochs = 1, o.warmup_steps = 1;
   o.imagined_negatives.weight = 1, o.imagined_negatives.steps = 2, o.imagined_negatives.per_batch = 4;
+  o.imagined_negatives.picture_start = 0.5;  // the chains start half-way to their pictures: the batch's images reach them
   auto gen = at::detail::createCPUGenerator(4);
   save_image_basis(tmp.file("basis.safetensors"), fit_image_basis(torch::rand({20, 3, 12, 12}, gen), 8));
   o.imagined_negatives.basis = tmp.file("missing.safetensors");
@@ -162,6 +203,10 @@ TEST(ImaginedNegatives, BrivlTrainRunsTheChainsAndRecordsThem) {
   // ... a resumed run reads them back; a basis without the loss, or the loss without a basis, is refused.
   const auto back = train_options_from_json(read_file(tmp.file("run/train_options.json")), "train_options.json");
   EXPECT_EQ(back.imagined_negatives.per_batch, 4);
+  EXPECT_EQ(back.imagined_negatives.picture_start, 0.5);
+  o.imagined_negatives.picture_start = 1.5;
+  test::expect_error_naming([&] { o.validate(); }, "--imagined-from-pictures");
+  o.imagined_negatives.picture_start = 0;
   o.imagined_negatives.weight = 0;
   EXPECT_THROW(o.validate(), Error);
   o.imagined_negatives.weight = 1, o.imagined_negatives.basis.clear();

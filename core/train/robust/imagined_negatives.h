@@ -31,12 +31,19 @@ class ImaginationChains {
   ImaginationChains(const ImageBasis& basis, ImaginedNegativeOptions options, torch::Device device);
 
   // Continues the chains of `keys` (one per caption; a new key, or one drawn for a restart, starts
-  // from N(0, init_std^2)) by options.steps steps up cos(embed(image), caption) - prior * mean(z^2), each step the
+  // from N(0, init_std^2), plus picture_start times `pictures`' whitened coefficients when that
+  // option is on) by options.steps steps up cos(embed(image), caption) - prior * mean(z^2), each step the
   // coefficient gradient scaled to a root mean square of step_size per chain. `embed`: ImageNet-
   // normalised images -> embeddings [M, D] (the caller sets the tower's mode); `captions`: unit
-  // caption embeddings [M, D]. Returns the chains' images [M, 3, side, side] in [0, 1], detached.
+  // caption embeddings [M, D]; `pictures`: the captions' own images [M, 3, H, W] in [0, 1] (read
+  // only with picture_start > 0; may be undefined otherwise). Returns the chains' images
+  // [M, 3, side, side] in [0, 1], detached.
   torch::Tensor advance(const Embed& embed, const torch::Tensor& captions, const std::vector<uint64_t>& keys,
-                        int64_t side, torch::Generator& gen);
+                        int64_t side, torch::Generator& gen, const torch::Tensor& pictures = {});
+
+  // The images the last advance() started from, [M, 3, side, side] in [0, 1], detached: with
+  // picture_start the pictures' projections (plus noise), the bar the climb is measured against.
+  const torch::Tensor& last_starts() const { return last_starts_; }
 
   size_t size() const { return chains_.size(); }
   int64_t components() const { return decoder_.count(); }
@@ -44,8 +51,10 @@ class ImaginationChains {
  private:
   ImaginedNegativeOptions o_;
   torch::Device device_;
+  ImageBasis basis_;  // on the CPU: projects the pictures chains start at
   BasisDecoder decoder_;
   std::unordered_map<uint64_t, torch::Tensor> chains_;  // key -> [K] on the CPU
+  torch::Tensor last_starts_;
 };
 
 struct ImaginedNegativeLoss {
@@ -55,8 +64,11 @@ struct ImaginedNegativeLoss {
 };
 
 // `imagined`: unit embeddings of the chains' images [M, D] with a graph; `pictures`: unit
-// embeddings of the captions' own images [M, D] (used as values); `captions`: unit [M, D].
+// embeddings of the bar [M, D] — the captions' own images (used as values), or, with
+// `train_bar`, the chains' starts at their pictures' projections, kept in the graph so that the
+// loss ranks the start above where the climb went (the projection a local maximum, not a blurred
+// picture made worse); `captions`: unit [M, D].
 ImaginedNegativeLoss imagined_negative_loss(const torch::Tensor& imagined, const torch::Tensor& pictures,
-                                            const torch::Tensor& captions, double scale);
+                                            const torch::Tensor& captions, double scale, bool train_bar = false);
 
 }  // namespace brivl
