@@ -6,7 +6,7 @@
 //               [--bundle-dir DIR] (keep the random bundle there, reuse it next time: the official
 //               harness, ../shared/official/bench_official.py --model DIR, reads the same file)
 //               [--bundle-only 1] (only write it)
-//   bench_embed --json 1 --bundle DIR [--dtype fp32|bf16|int8] [--default-images DIR] [--default-texts FILE] ...
+//   bench_embed --json 1 --bundle DIR [--dtype fp32|bf16|fp16|int8] [--device cpu|cuda|cuda:N] [--default-images DIR] [--default-texts FILE] ...
 //               one JSON line for bench/side_by_side.sh (see run_json)
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -58,7 +58,7 @@ struct Args {
   // else --default-images DIR / --default-texts FILE (its generated JPEGs and built-in captions).
   bool json = false;
   bool bundle_only = false;  // --bundle-only 1: write the random --bundle-dir bundle and stop
-  std::string dtype = "fp32", default_images, default_texts;
+  std::string dtype = "fp32", device = "cpu", default_images, default_texts;
 };
 
 Args parse(int argc, char** argv) {
@@ -76,6 +76,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--json") a.json = v == "1" || v == "on";
     else if (k == "--bundle-only") a.bundle_only = v == "1" || v == "on";
     else if (k == "--dtype") a.dtype = v;
+    else if (k == "--device") a.device = v;
     else if (k == "--default-images") a.default_images = v;
     else if (k == "--default-texts") a.default_texts = v;
     else throw std::runtime_error("unknown option " + k);
@@ -172,7 +173,7 @@ void run_json(const Args& a) {
   if (text_file.empty()) throw std::runtime_error(a.bundle + " has no texts.txt: pass --default-texts FILE");
   texts = lines_of(text_file);
   brivl::EmbedderOptions options;
-  options.device = "cpu";
+  options.device = a.device;  // the embeddings come back to the CPU: each call is timed with the GPU's work
   options.dtype = a.dtype;
   if (a.batch > 0) options.image_batch_size = options.text_batch_size = a.batch;
   options.threads = a.threads;
@@ -194,7 +195,7 @@ void run_json(const Args& a) {
                    {"texts_per_s", text_rate},
                    {"peak_rss_mb", brivl::bench::peak_rss_gib() * 1024},
                    {"settings", {{"threads", a.threads}, {"batch", a.batch}, {"images", a.images}, {"texts", a.texts},
-                                 {"dtype", a.dtype}, {"image_files", images.size()}, {"text_file", text_file}}},
+                                 {"dtype", a.dtype}, {"device", a.device}, {"image_files", images.size()}, {"text_file", text_file}}},
                    {"runtime", brivl::runtime_description(a.threads)},
                    {"threads_info", {{"env", brivl::bench::kernel_environment()}}}};
   std::cout << j.dump() << std::endl;

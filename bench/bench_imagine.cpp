@@ -2,7 +2,8 @@
 // layout and a number of cutouts; peak memory. Not a test: results go to docs/PERFORMANCE.md.
 //
 //   bench_imagine [--layout tiny|b0|b5 | --bundle DIR] [--cutouts N] [--steps N] [--size N] [--threads N]
-//                 [--views-per-pass N] (default: what the CLI picks on the CPU) [--dtype fp32|bf16]
+//                 [--views-per-pass N] (default: what the CLI picks on the device) [--dtype fp32|bf16|fp16]
+//                 [--device cpu|cuda|cuda:N] (a step ends with the loss read back: timed with the GPU's work)
 //                 [--json 1] (one JSON line, median step, for ../shared/official/bench_official.py suite)
 //                 [--similarity-every K] (the clean image's similarity, a forward pass of its own,
 //                 every K steps: 10 as `brivl imagine` on a terminal, 1 as the studio and --jsonl)
@@ -22,14 +23,17 @@
 
 namespace {
 
-brivl::BriVL make_model(const std::string& layout, const std::string& bundle, const std::string& dtype) {
+brivl::BriVL make_model(const std::string& layout, const std::string& bundle, const std::string& dtype,
+                        const std::string& device) {
   if (!bundle.empty() || layout == "tiny") {
     return brivl::load_model(brivl::ModelFiles::resolve(bundle.empty() ? BRIVL_SOURCE_DIR "/models/brivl-official-tiny" : bundle),
-                             brivl::LoadOptions().device("cpu").dtype(dtype))
+                             brivl::LoadOptions().device(device).dtype(dtype))
         .model;
   }
+  if (dtype != "fp32") throw std::runtime_error("--dtype " + dtype + " needs --bundle or --layout tiny (a random layout is fp32)");
   brivl::BriVL model(brivl::parse_model_config(brivl::bench::layout_yaml(layout), layout));
   brivl::bench::realistic_init(*model);
+  model->to(torch::Device(device));
   model->eval();
   model->optimize_for_inference();
   for (auto& p : model->parameters()) p.set_requires_grad(false);
@@ -40,7 +44,7 @@ brivl::BriVL make_model(const std::string& layout, const std::string& bundle, co
 
 int main(int argc, char** argv) {
   brivl::keep_freed_memory_for_reuse();  // as the programs do (util/allocator_tuning.h)
-  std::string layout = "tiny", bundle, dtype = "fp32";
+  std::string layout = "tiny", bundle, dtype = "fp32", device = "cpu";
   bool json = false;
   int similarity_every = 10;
   int cutouts = 1, views_per_pass = 0, steps = 5, size = 256, threads = static_cast<int>(std::thread::hardware_concurrency());
@@ -54,13 +58,15 @@ int main(int argc, char** argv) {
     else if (k == "--views-per-pass") views_per_pass = std::stoi(v);
     else if (k == "--bundle") bundle = v;
     else if (k == "--dtype") dtype = v;
+    else if (k == "--device") device = v;
     else if (k == "--json") json = v == "1" || v == "on";
     else if (k == "--similarity-every") similarity_every = std::stoi(v);
     else { std::cerr << "unknown option " << k << "\n"; return 1; }
   }
   at::set_num_threads(threads);
   const auto loading = std::chrono::steady_clock::now();
-  auto model = make_model(layout, bundle, dtype);
+  auto model = make_model(layout, bundle, dtype, device);
+  const torch::Device dev(device);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - loading).count();
   brivl::ImagineSettings s;
   s.prompt = "bench";
@@ -68,8 +74,8 @@ int main(int argc, char** argv) {
   s.width = s.height = size;
   s.augment.cutouts = cutouts;
   const auto target = torch::randn({model->config().img_feature_dim});
-  if (views_per_pass == 0) views_per_pass = brivl::views_per_pass_for(false, model->config().img_size, cutouts);
-  brivl::ImaginationSession session(model, torch::kCPU, target, s, std::nullopt, views_per_pass);
+  if (views_per_pass == 0) views_per_pass = brivl::views_per_pass_for(dev.is_cuda(), model->config().img_size, cutouts);
+  brivl::ImaginationSession session(model, dev, target, s, std::nullopt, views_per_pass);
   session.set_similarity_every(similarity_every);
   session.step();
   double transform = 0, forward = 0, backward = 0;
@@ -97,7 +103,7 @@ int main(int argc, char** argv) {
                            {"transform_ms", transform / steps},
                            {"peak_rss_mb", brivl::bench::peak_rss_gib() * 1024},
                            {"settings", {{"threads", threads}, {"cutouts", cutouts}, {"views_per_pass", views_per_pass},
-                                         {"size", size}, {"steps", steps}, {"dtype", dtype},
+                                         {"size", size}, {"steps", steps}, {"dtype", dtype}, {"device", device},
                                          {"similarity_every", similarity_every}}},
                            {"runtime", brivl::runtime_description(threads)},
                            {"threads_info", {{"env", brivl::bench::kernel_environment()}}}};
