@@ -50,17 +50,6 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Runs `f`, which must throw brivl::Error whose message names `needle` (a file, an option).
-template <typename F>
-void expect_error_naming(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error naming " << needle;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
-
 }  // namespace brivl::test
 
 // Asserts that `statement` throws brivl::Error whose message contains every given substring.

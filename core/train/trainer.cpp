@@ -416,8 +416,9 @@ std::array<double, 3> Trainer::imagined_negatives_step(const torch::Tensor& pict
   auto embed = [&](const torch::Tensor& x) { return model_->imgencoder(x).to(torch::kFloat32); };
   const std::vector<uint64_t> chosen(keys.begin(), keys.begin() + m);
   const auto c = captions.narrow(0, 0, m);
+  const bool from_pictures = o_.imagined_negatives.picture_start > 0;
   torch::Tensor shown;  // the captions' pictures in [0, 1], for chains that start at them
-  if (o_.imagined_negatives.picture_start > 0) {
+  if (from_pictures) {
     const auto f = images.options().dtype(torch::kFloat32);
     shown = images.narrow(0, 0, m).detach().to(torch::kFloat32) * imagenet_std(f) + imagenet_mean(f);
   }
@@ -427,7 +428,6 @@ std::array<double, 3> Trainer::imagined_negatives_step(const torch::Tensor& pict
   const auto e = torch::nn::functional::normalize(embed((imagined - imagenet_mean(f32)) / imagenet_std(f32)), unit);
   // Chains that start at their pictures are measured against their start (with its graph): the
   // projection of the picture must stay above where the climb from it went.
-  const bool from_pictures = o_.imagined_negatives.picture_start > 0;
   const auto bar = from_pictures
                        ? torch::nn::functional::normalize(
                              embed((chains_->last_starts() - imagenet_mean(f32)) / imagenet_std(f32)), unit)

@@ -183,7 +183,7 @@ TEST(AlignedGradients, BrivlTrainTeachesItInAnImageBasis) {
   auto gen = at::detail::createCPUGenerator(4);
   save_image_basis(tmp.file("basis.safetensors"), fit_image_basis(torch::rand({20, 3, 12, 12}, gen), 8));
   o.aligned_gradients.basis = tmp.file("missing.safetensors");
-  test::expect_error_naming([&] { train(o); }, "missing.safetensors");
+  EXPECT_BRIVL_ERROR(train(o), "missing.safetensors");
   EXPECT_FALSE(std::filesystem::exists(tmp.file("run"))) << "refused before the run folder is made";
   o.aligned_gradients.basis = tmp.file("basis.safetensors");
   const auto result = train(o);
@@ -194,7 +194,7 @@ TEST(AlignedGradients, BrivlTrainTeachesItInAnImageBasis) {
   EXPECT_EQ(saved["aligned_gradients"]["basis_components"], 256);
   // ... and options that ask for a basis without the loss are refused by name.
   o.aligned_gradients.weight = 0;
-  test::expect_error_naming([&] { o.validate(); }, "--aligned-basis");
+  EXPECT_BRIVL_ERROR(o.validate(), "--aligned-basis");
 }
 
 }  // namespace

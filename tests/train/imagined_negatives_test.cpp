@@ -180,7 +180,7 @@ TEST(ImaginedNegatives, BrivlTrainRunsTheChainsAndRecordsThem) {
   auto gen = at::detail::createCPUGenerator(4);
   save_image_basis(tmp.file("basis.safetensors"), fit_image_basis(torch::rand({20, 3, 12, 12}, gen), 8));
   o.imagined_negatives.basis = tmp.file("missing.safetensors");
-  test::expect_error_naming([&] { train(o); }, "missing.safetensors");
+  EXPECT_BRIVL_ERROR(train(o), "missing.safetensors");
   EXPECT_FALSE(std::filesystem::exists(tmp.file("run"))) << "refused before the run folder is made";
   o.imagined_negatives.basis = tmp.file("basis.safetensors");
   ASSERT_EQ(train(o).state, "finished");
@@ -205,12 +205,12 @@ TEST(ImaginedNegatives, BrivlTrainRunsTheChainsAndRecordsThem) {
   EXPECT_EQ(back.imagined_negatives.per_batch, 4);
   EXPECT_EQ(back.imagined_negatives.picture_start, 0.5);
   o.imagined_negatives.picture_start = 1.5;
-  test::expect_error_naming([&] { o.validate(); }, "--imagined-from-pictures");
+  EXPECT_BRIVL_ERROR(o.validate(), "--imagined-from-pictures");
   o.imagined_negatives.picture_start = 0;
   o.imagined_negatives.weight = 0;
   EXPECT_THROW(o.validate(), Error);
   o.imagined_negatives.weight = 1, o.imagined_negatives.basis.clear();
-  test::expect_error_naming([&] { o.validate(); }, "--imagined-basis");
+  EXPECT_BRIVL_ERROR(o.validate(), "--imagined-basis");
 }
 
 }  // namespace
